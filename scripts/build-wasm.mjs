@@ -1,0 +1,22 @@
+// Compiles each WASM module of assembly/ with asc (release target of asconfig.json) into build/.
+// Usage: node scripts/build-wasm.mjs [--debug]
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+
+const target = process.argv.includes('--debug') ? 'debug' : 'release';
+
+// name -> entry and extra asc flags. nn-relaxed is the same source with relaxed-SIMD FMA enabled; the host
+// picks it only where WebAssembly.validate accepts it.
+const modules = [
+  { name: 'text', entry: 'assembly/text/index.ts', flags: [] },
+  { name: 'nn', entry: 'assembly/nn/index.ts', flags: [] },
+  { name: 'nn-relaxed', entry: 'assembly/nn/index.ts', flags: ['--enable', 'relaxed-simd', '--use', 'RELAXED_SIMD=1'] },
+];
+
+mkdirSync('build', { recursive: true });
+for (const m of modules) {
+  if (!existsSync(m.entry)) continue;
+  const args = [m.entry, '--config', 'asconfig.json', '--target', target, '--outFile', `build/${m.name}.wasm`, ...m.flags];
+  execFileSync(process.execPath, ['node_modules/assemblyscript/bin/asc.js', ...args], { stdio: 'inherit' });
+  console.log(`built build/${m.name}.wasm (${target})`);
+}

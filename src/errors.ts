@@ -1,0 +1,39 @@
+/**
+ * Every error deeprnn throws is a DeepRnnError with a stable `code`, so callers can branch on the code
+ * rather than on message text.
+ */
+export type ErrorCode =
+  | 'E_BAD_OPTION' // an option or argument has the wrong type or is out of range
+  | 'E_BAD_SHAPE' // a tensor or batch does not have the shape the model expects
+  | 'E_TOKEN_RANGE' // a token id outside [0, vocabSize)
+  | 'E_EMPTY_CORPUS' // a text that is empty or preprocesses to nothing
+  | 'E_CORPUS_TOO_SMALL' // fewer tokens than one batch needs
+  | 'E_BAD_LOGITS' // logits holding NaN or +-Infinity
+  | 'E_BAD_VOCAB' // a vocabulary (or its JSON) that is malformed
+  | 'E_STATE_DICT' // a state dict with missing, extra or wrongly shaped tensors
+  | 'E_BAD_CHECKPOINT' // a checkpoint file that is truncated, malformed or inconsistent
+  | 'E_NO_WEBGPU' // WebGPU is not available in this environment
+  | 'E_NO_ADAPTER' // WebGPU exists but no adapter was found
+  | 'E_DEVICE_LOST' // the GPU device was lost
+  | 'E_TOO_LARGE' // a tensor exceeds a device or memory limit
+  | 'E_DISPOSED' // a model used after dispose()
+  | 'E_NOT_FINITE' // training produced a NaN or infinite loss
+  | 'E_DOWNLOAD' // a file could not be fetched
+  | 'E_CHECKSUM' // a downloaded or cached file failed its checksum
+  | 'E_IO' // a file could not be read or written
+  | 'E_ABORTED'; // an operation was cancelled through an AbortSignal
+
+export class DeepRnnError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DeepRnnError';
+    this.code = code;
+  }
+}
+
+/** Throws E_BAD_OPTION unless `ok`; keeps argument checks to one line each. */
+export function check(ok: boolean, message: string, code: ErrorCode = 'E_BAD_OPTION'): asserts ok {
+  if (!ok) throw new DeepRnnError(code, message);
+}
