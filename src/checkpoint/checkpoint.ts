@@ -1,0 +1,288 @@
+/**
+ * deeprnn checkpoints: one safetensors file per model, readable and writable from PyTorch.
+ *
+ * Tensors (F32, little-endian):
+ *   rnn.weight_ih_l<k>, rnn.weight_hh_l<k>, rnn.bias_ih_l<k>, rnn.bias_hh_l<k>, linear.weight, linear.bias
+ *       the parameters under d2l RNNModel state_dict names and PyTorch shapes (src/model/params.ts).
+ *   optimizer.adam.m.<param>, optimizer.adam.v.<param>     training checkpoints that used Adam: moments.
+ *   state.h, state.c                                         training checkpoints: the carried state,
+ *                                                            (layers, batch, hidden); c for LSTM only.
+ *
+ * `__metadata__` (every value a string, as safetensors requires):
+ *   format    "deeprnn"                              optional for files written by other tools
+ *   version   "1"                                    optional likewise; any other value is refused
+ *   config    {"cell": "lstm"|"gru"|"rnn", "nonlinearity": "tanh"|"relu", "layers": int, "hidden": int,
+ *              "vocab_size": int, "dropout": number}  nonlinearity and dropout may be omitted (tanh, 0)
+ *   vocab     ["<unk>", ...]                         the tokens in index order, vocab_size of them
+ *   text      {"preprocess": "d2l"|"none", "tokenize": "char"|"word"}
+ *   seed      "<uint32>"                             the model seed (initialization, dropout masks); absent = 0
+ *   training  {"step": int, "epoch": int, "batch": int, "rng": [uint32...], "options": {...},
+ *              "history": [{"epoch": int, "train_perplexity": number|null, "val_perplexity"?: number|null}]}
+ *             present only in training checkpoints; see TrainingState for the meaning of each field.
+ *
+ * A file with only the parameters plus config, vocab and text (what PyTorch users write with
+ * `safetensors.torch.save_file(model.state_dict(), path, metadata=...)`) loads for evaluation, generation
+ * and further training. Readers of deeprnn files in PyTorch keep the `rnn.`/`linear.` tensors.
+ */
+import { DeepRnnError } from '../errors.js';
+import { parameterShapes } from '../model/params.js';
+import type { RecurrentState, ResolvedConfig, StateDict } from '../model/types.js';
+import { validateConfig, validateState, validateStateDict } from '../model/validate.js';
+import type { EpochRecord } from '../train/curve.js';
+import { badFile, decodeSafetensors, encodeSafetensors, toFloat32, type F32Entry, type RawTensor } from './safetensors.js';
+import type { Checkpoint, JsonValue, TextOptions, TrainingState } from './types.js';
+
+export const FORMAT = 'deeprnn';
+export const VERSION = '1';
+const ADAM_M = 'optimizer.adam.m.';
+const ADAM_V = 'optimizer.adam.v.';
+const CONFIG_KEYS = ['cell', 'nonlinearity', 'layers', 'hidden', 'vocab_size', 'dropout'];
+
+export function encodeCheckpoint(ckpt: Checkpoint): Uint8Array<ArrayBuffer> {
+  if (typeof ckpt !== 'object' || ckpt === null) throw badFile('cannot write checkpoint: it must be an object');
+  const config = rethrow('cannot write checkpoint: config', () => validateConfig(ckpt.config));
+  rethrow('cannot write checkpoint: params', () => validateStateDict(ckpt.params, config));
+  checkVocab(ckpt.vocab, config.vocabSize);
+  checkText(ckpt.text);
+
+  const names = parameterShapes(config).map(([n]) => n);
+  const entries: F32Entry[] = names.map((name) => ({ name, ...ckpt.params[name] }));
+  const metadata: Record<string, string> = {
+    format: FORMAT,
+    version: VERSION,
+    config: JSON.stringify({
+      cell: config.cell, nonlinearity: config.nonlinearity, layers: config.layers, hidden: config.hidden,
+      vocab_size: config.vocabSize, dropout: config.dropout,
+    }),
+    vocab: JSON.stringify(ckpt.vocab),
+    text: JSON.stringify({ preprocess: ckpt.text.preprocess, tokenize: ckpt.text.tokenize }),
+    seed: String(config.seed),
+  };
+  const t = ckpt.training;
+  if (t !== undefined) {
+    checkTraining(t, config);
+    metadata.training = JSON.stringify({
+      step: t.optimizer.step, epoch: t.epoch, batch: t.batch, rng: t.rng, options: t.options,
+      history: t.history.map((r) => historyToJson(r)),
+    });
+    if (t.optimizer.adam) {
+      for (const n of names) entries.push({ name: ADAM_M + n, ...t.optimizer.adam.m[n] });
+      for (const n of names) entries.push({ name: ADAM_V + n, ...t.optimizer.adam.v[n] });
+    }
+    if (t.state) {
+      const shape = [config.layers, t.state.h.length / (config.layers * config.hidden), config.hidden];
+      entries.push({ name: 'state.h', shape, data: t.state.h });
+      if (t.state.c) entries.push({ name: 'state.c', shape, data: t.state.c });
+    }
+  }
+  return encodeSafetensors(entries, metadata);
+}
+
+export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
+  const { metadata, tensors } = decodeSafetensors(bytes);
+  if (metadata.format !== undefined && metadata.format !== FORMAT) {
+    throw badFile(`metadata format is '${metadata.format}', expected '${FORMAT}'`);
+  }
+  if (metadata.version !== undefined && metadata.version !== VERSION) {
+    throw badFile(`unknown checkpoint format version '${metadata.version}' (this deeprnn reads version ${VERSION})`);
+  }
+  const config = readConfig(metadata, tensors.size);
+  const vocab = checkVocab(parseJson(metadata, 'vocab'), config.vocabSize);
+  const text = checkText(parseJson(metadata, 'text'));
+
+  const names = parameterShapes(config).map(([n]) => n);
+  const known = new Set(names);
+  for (const name of tensors.keys()) {
+    const base = name.startsWith(ADAM_M) ? name.slice(ADAM_M.length) : name.startsWith(ADAM_V) ? name.slice(ADAM_V.length) : name;
+    const ok = known.has(base) || name === 'state.h' || name === 'state.c';
+    if (!ok) throw badFile(`unexpected tensor '${name}' for a ${config.layers}-layer ${config.cell} (expected ${names.join(', ')})`);
+  }
+  const params = readDict(tensors, config, '', 'parameter');
+  const ckpt: Checkpoint = { config, vocab, text, params };
+
+  if (metadata.training !== undefined) {
+    ckpt.training = readTraining(parseJson(metadata, 'training'), tensors, config);
+  } else {
+    const stray = [...tensors.keys()].find((n) => !known.has(n));
+    if (stray !== undefined) throw badFile(`tensor '${stray}' is training state, but the file has no 'training' metadata`);
+  }
+  return ckpt;
+}
+
+/** Runs `fn`, turning any DeepRnnError it throws into E_BAD_CHECKPOINT prefixed with `what`. */
+function rethrow<T>(what: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof DeepRnnError) throw badFile(`${what}: ${e.message}`);
+    throw e;
+  }
+}
+
+function parseJson(metadata: Record<string, string>, key: string): unknown {
+  const text = metadata[key];
+  if (text === undefined) throw badFile(`metadata has no '${key}' (deeprnn needs config, vocab and text)`);
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw badFile(`metadata '${key}' is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function readConfig(metadata: Record<string, string>, tensorCount: number): ResolvedConfig {
+  const raw = parseJson(metadata, 'config');
+  if (!isObject(raw)) throw badFile('metadata config must be a JSON object');
+  for (const key of Object.keys(raw)) {
+    if (!CONFIG_KEYS.includes(key)) throw badFile(`metadata config has an unknown key '${key}' (expected ${CONFIG_KEYS.join(', ')})`);
+  }
+  for (const key of ['cell', 'layers', 'hidden', 'vocab_size']) {
+    if (raw[key] === undefined) throw badFile(`metadata config is missing '${key}'`);
+  }
+  // Bounds the loop in parameterShapes by what the file holds (a layer has 4 tensors), so that a
+  // hostile layer count cannot hang the reader.
+  if (typeof raw.layers === 'number' && raw.layers > tensorCount) {
+    throw badFile(`config says ${raw.layers} layers but the file holds only ${tensorCount} tensors`);
+  }
+  let seed = 0;
+  if (metadata.seed !== undefined) {
+    seed = /^\d{1,10}$/.test(metadata.seed) ? Number(metadata.seed) : NaN;
+    if (!(seed <= 0xffffffff)) throw badFile(`metadata seed must be an integer in [0, 2^32), got '${metadata.seed}'`);
+  }
+  return rethrow('metadata config', () => validateConfig({
+    cell: raw.cell as ResolvedConfig['cell'],
+    nonlinearity: (raw.nonlinearity ?? undefined) as ResolvedConfig['nonlinearity'] | undefined,
+    layers: raw.layers as number,
+    hidden: raw.hidden as number,
+    vocabSize: raw.vocab_size as number,
+    dropout: (raw.dropout ?? undefined) as number | undefined,
+    seed,
+  }));
+}
+
+function checkVocab(vocab: unknown, vocabSize: number): string[] {
+  if (!Array.isArray(vocab)) throw badFile('vocab must be an array of tokens');
+  if (vocab.length !== vocabSize) throw badFile(`vocab has ${vocab.length} tokens but config vocab_size is ${vocabSize}`);
+  const seen = new Set<string>();
+  for (let i = 0; i < vocab.length; i++) {
+    const t = vocab[i];
+    if (typeof t !== 'string') throw badFile(`vocab[${i}] must be a string, got ${JSON.stringify(t) ?? String(t)}`);
+    if (seen.has(t)) throw badFile(`vocab[${i}] ${JSON.stringify(t)} appears twice`);
+    seen.add(t);
+  }
+  if (vocab[0] !== '<unk>') throw badFile(`vocab[0] must be '<unk>', got ${JSON.stringify(vocab[0])}`);
+  return vocab as string[];
+}
+
+function checkText(text: unknown): TextOptions {
+  if (!isObject(text)) throw badFile('text must be an object {"preprocess", "tokenize"}');
+  const { preprocess, tokenize } = text;
+  if (preprocess !== 'd2l' && preprocess !== 'none') throw badFile(`text.preprocess must be 'd2l' or 'none', got ${JSON.stringify(preprocess) ?? 'nothing'}`);
+  if (tokenize !== 'char' && tokenize !== 'word') throw badFile(`text.tokenize must be 'char' or 'word', got ${JSON.stringify(tokenize) ?? 'nothing'}`);
+  return { preprocess, tokenize };
+}
+
+/** Reads the tensors `prefix + <param>` for every parameter, each checked against the config's shape. */
+function readDict(tensors: Map<string, RawTensor>, config: ResolvedConfig, prefix: string, what: string): StateDict {
+  const dict: StateDict = {};
+  for (const [name, shape] of parameterShapes(config)) {
+    const t = tensors.get(prefix + name);
+    if (t === undefined) throw badFile(`${what} '${prefix + name}' is missing`);
+    if (t.shape.length !== shape.length || t.shape.some((s, i) => s !== shape[i])) {
+      throw badFile(`${what} '${prefix + name}' has shape ${JSON.stringify(t.shape)}, the config needs ${JSON.stringify(shape)}`);
+    }
+    dict[name] = { shape: [...shape], data: toFloat32(t, `${what} '${prefix + name}'`) };
+  }
+  return dict;
+}
+
+const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+const isU32 = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 0xffffffff;
+
+function readTraining(raw: unknown, tensors: Map<string, RawTensor>, config: ResolvedConfig): TrainingState {
+  if (!isObject(raw)) throw badFile('metadata training must be a JSON object');
+  const history = raw.history ?? [];
+  if (!Array.isArray(history)) throw badFile('training.history must be an array');
+  const t: TrainingState = {
+    optimizer: { step: raw.step as number },
+    epoch: raw.epoch as number,
+    batch: (raw.batch ?? 0) as number,
+    rng: (raw.rng ?? []) as number[],
+    options: (raw.options ?? {}) as TrainingState['options'],
+    history: history.map((r, i) => historyFromJson(r, i)),
+    state: null,
+  };
+  const hasM = [...tensors.keys()].some((n) => n.startsWith(ADAM_M));
+  const hasV = [...tensors.keys()].some((n) => n.startsWith(ADAM_V));
+  if (hasM || hasV) {
+    t.optimizer.adam = { m: readDict(tensors, config, ADAM_M, 'Adam moment'), v: readDict(tensors, config, ADAM_V, 'Adam moment') };
+  }
+  const h = tensors.get('state.h');
+  const c = tensors.get('state.c');
+  if (h !== undefined) {
+    const ok = h.shape.length === 3 && h.shape[0] === config.layers && h.shape[1] > 0 && h.shape[2] === config.hidden;
+    if (!ok) throw badFile(`state.h has shape ${JSON.stringify(h.shape)}, expected [${config.layers}, batch, ${config.hidden}]`);
+    if (c !== undefined && (c.shape.length !== 3 || c.shape.some((s, i) => s !== h.shape[i]))) {
+      throw badFile(`state.c has shape ${JSON.stringify(c.shape)}, expected ${JSON.stringify(h.shape)} like state.h`);
+    }
+    t.state = { h: toFloat32(h, 'state.h') };
+    if (c !== undefined) t.state.c = toFloat32(c, 'state.c');
+  } else if (c !== undefined) {
+    throw badFile('state.c is present without state.h');
+  }
+  checkTraining(t, config);
+  return t;
+}
+
+function checkTraining(t: TrainingState, config: ResolvedConfig): void {
+  if (!isObject(t)) throw badFile('training must be an object');
+  if (!isObject(t.optimizer) || !isCount(t.optimizer.step)) throw badFile(`training step must be a non-negative integer, got ${String(t.optimizer?.step)}`);
+  if (!isCount(t.epoch)) throw badFile(`training epoch must be a non-negative integer, got ${String(t.epoch)}`);
+  if (!isCount(t.batch)) throw badFile(`training batch (data cursor) must be a non-negative integer, got ${String(t.batch)}`);
+  if (!Array.isArray(t.rng) || !t.rng.every(isU32)) throw badFile('training rng must be an array of uint32 words');
+  if (!isObject(t.options)) throw badFile('training options must be a JSON object');
+  try {
+    JSON.stringify(t.options);
+  } catch (e) {
+    throw badFile(`training options are not JSON-serializable: ${(e as Error).message}`);
+  }
+  if (!Array.isArray(t.history)) throw badFile('training history must be an array');
+  t.history.forEach((r, i) => historyToJson(r, i));
+  const adam = t.optimizer.adam;
+  if (adam !== undefined) {
+    if (!isObject(adam)) throw badFile('Adam state must be {m, v}');
+    rethrow('Adam moment m', () => validateStateDict(adam.m, config));
+    rethrow('Adam moment v', () => validateStateDict(adam.v, config));
+  }
+  if (t.state !== null && t.state !== undefined) {
+    const state: RecurrentState = t.state;
+    const per = config.layers * config.hidden;
+    const batch = state.h instanceof Float32Array ? state.h.length / per : NaN;
+    if (!(Number.isInteger(batch) && batch > 0)) throw badFile(`carried state.h must hold layers*batch*hidden = ${per}*batch values`);
+    rethrow('carried state', () => validateState(state, config, batch));
+  }
+}
+
+function historyToJson(r: EpochRecord, i = 0): Record<string, number | null> {
+  if (!isObject(r) || !isCount(r.epoch) || typeof r.trainPerplexity !== 'number') {
+    throw badFile(`training history[${i}] must be {epoch, trainPerplexity, valPerplexity?}`);
+  }
+  if (r.valPerplexity !== undefined && typeof r.valPerplexity !== 'number') throw badFile(`training history[${i}].valPerplexity must be a number`);
+  const finite = (x: number) => (Number.isFinite(x) ? x : null);
+  const out: Record<string, number | null> = { epoch: r.epoch, train_perplexity: finite(r.trainPerplexity) };
+  if (r.valPerplexity !== undefined) out.val_perplexity = finite(r.valPerplexity);
+  return out;
+}
+
+function historyFromJson(raw: unknown, i: number): EpochRecord {
+  const num = (v: unknown) => (v === null ? NaN : v);
+  if (!isObject(raw)) throw badFile(`training history[${i}] must be an object`);
+  const r: EpochRecord = { epoch: raw.epoch as number, trainPerplexity: num(raw.train_perplexity) as number };
+  if (raw.val_perplexity !== undefined) r.valPerplexity = num(raw.val_perplexity) as number;
+  return r;
+}
+
+export type { Checkpoint, JsonValue, TextOptions, TrainingState };

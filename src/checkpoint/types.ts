@@ -1,0 +1,38 @@
+import type { OptimizerState, RecurrentState, ResolvedConfig, StateDict } from '../model/types.js';
+import type { EpochRecord } from '../train/curve.js';
+
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+/** How raw text becomes tokens; stored so that a loaded model reads new text the way it was trained. */
+export interface TextOptions {
+  preprocess: 'd2l' | 'none';
+  tokenize: 'char' | 'word';
+}
+
+/** What training needs beyond the parameters to continue exactly where it stopped. */
+export interface TrainingState {
+  /** Optimizer step counter (Adam's t, the dropout mask counter) and Adam's moments when Adam was used. */
+  optimizer: OptimizerState;
+  /** Epochs completed. */
+  epoch: number;
+  /** Data cursor: batches already consumed in the epoch after `epoch` (0 at an epoch boundary). */
+  batch: number;
+  /** The data sampler's RNG state as uint32 words; their meaning belongs to the sampler. */
+  rng: number[];
+  /** The training options the run was started with (lr, clip, batch size, partition, ...), as JSON. */
+  options: { [key: string]: JsonValue };
+  /** Per-epoch perplexities so far, so a resumed run can draw its whole curve. */
+  history: EpochRecord[];
+  /** The carried recurrent state (sequential partitioning), each (layers, batch, hidden); null when none. */
+  state: RecurrentState | null;
+}
+
+export interface Checkpoint {
+  config: ResolvedConfig;
+  /** Tokens in index order; vocab[0] is '<unk>'. */
+  vocab: string[];
+  text: TextOptions;
+  params: StateDict;
+  /** Present in training checkpoints only. */
+  training?: TrainingState;
+}
