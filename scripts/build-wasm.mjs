@@ -9,8 +9,8 @@ const target = process.argv.includes('--debug') ? 'debug' : 'release';
 // picks it only where WebAssembly.validate accepts it.
 const modules = [
   { name: 'text', entry: 'assembly/text/index.ts', flags: [] },
-  { name: 'nn', entry: 'assembly/nn/index.ts', flags: [] },
-  { name: 'nn-relaxed', entry: 'assembly/nn/index.ts', flags: ['--enable', 'relaxed-simd', '--use', 'RELAXED_SIMD=1'] },
+  { name: 'nn', entry: 'assembly/nn/index.ts', flags: ['--runtime', 'stub'] },
+  { name: 'nn-relaxed', entry: 'assembly/nn/index.ts', flags: ['--enable', 'relaxed-simd', '--runtime', 'stub'] },
 ];
 
 mkdirSync('build', { recursive: true });

@@ -1,0 +1,15 @@
+// The CPU backend's kernels (build/nn.wasm, build/nn-relaxed.wasm). Raw exports only: every function
+// takes byte pointers into the one linear memory and sizes; src/wasm/ lays out the arena above heapBase().
+export { gemm } from './gemm';
+export { transpose, gatherRows, scatterAddRows, colSum, addRowBias, mulInto } from './tensor';
+export { lstmForward, lstmBackward } from './lstm';
+export { gruForward, gruBackward } from './gru';
+export { rnnForward, rnnBackward } from './rnn';
+export { softmaxXent } from './xent';
+export { dropoutMask } from './dropout';
+export { sumSquares, sgdStep, adamStep } from './optim';
+
+/** First free byte above the module's static data; the host's arena starts here (16-byte aligned). */
+export function heapBase(): usize {
+  return (__heap_base + 15) & ~15;
+}

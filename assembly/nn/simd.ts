@@ -1,0 +1,13 @@
+// Shared SIMD helpers. `madd` is a*b + c: a fused relaxed-SIMD FMA in build/nn-relaxed.wasm, and an
+// unfused multiply then add in build/nn.wasm (ASC_FEATURE_RELAXED_SIMD is a compile-time constant, so
+// the other branch is never compiled).
+
+// @ts-ignore: decorator
+@inline
+export function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    return f32x4.relaxed_madd(a, b, c);
+  } else {
+    return f32x4.add(f32x4.mul(a, b), c);
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * A bump allocator over one WASM memory: the model's fixed tensors (parameters, gradients, optimizer
+ * moments, transposed weights) first, then, above `mark()`, the tensors sized by the batch shape. A new
+ * batch shape rewinds to the mark and lays out again; the memory grows only when that needs more room.
+ */
+import { DeepRnnError } from '../errors.js';
+import type { NnKernels } from './kernels.js';
+
+const PAGE = 65536;
+/** wasm32 addresses 4 GiB; stay a page short so no offset overflows an i32 pointer argument's bit pattern. */
+const MAX_BYTES = 65535 * PAGE;
+
+export class Arena {
+  private top: number;
+  private marked: number;
+
+  constructor(private readonly k: NnKernels) {
+    this.top = k.heapBase();
+    this.marked = this.top;
+  }
+
+  /** Reserves `count` 4-byte elements, 64-byte aligned (a cache line); returns the byte offset. */
+  alloc(count: number): number {
+    const off = Math.ceil(this.top / 64) * 64;
+    this.top = off + Math.max(0, count) * 4;
+    if (this.top > MAX_BYTES) {
+      throw new DeepRnnError('E_TOO_LARGE', `the model needs ${(this.top / 2 ** 20).toFixed(0)} MiB of WASM memory; wasm32 allows at most 4 GiB`);
+    }
+    return off;
+  }
+
+  mark(): void {
+    this.marked = this.top;
+  }
+
+  rewind(): void {
+    this.top = this.marked;
+  }
+
+  /** Grows the memory to hold everything allocated so far (no-op when it already does). */
+  commit(): void {
+    const have = this.k.memory.buffer.byteLength;
+    if (this.top <= have) return;
+    const pages = Math.ceil((this.top - have) / PAGE);
+    try {
+      this.k.memory.grow(pages);
+    } catch (cause) {
+      throw new DeepRnnError('E_TOO_LARGE', `could not grow WASM memory to ${(this.top / 2 ** 20).toFixed(0)} MiB`, { cause });
+    }
+  }
+
+  get bytes(): number {
+    return this.k.memory.buffer.byteLength;
+  }
+
+  f32(off: number, count: number): Float32Array {
+    return new Float32Array(this.k.memory.buffer, off, count);
+  }
+
+  i32(off: number, count: number): Int32Array {
+    return new Int32Array(this.k.memory.buffer, off, count);
+  }
+
+  zero(off: number, count: number): void {
+    new Float32Array(this.k.memory.buffer, off, count).fill(0);
+  }
+
+  copy(dst: number, src: number, count: number): void {
+    new Uint8Array(this.k.memory.buffer).copyWithin(dst, src, src + count * 4);
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * Instantiates the CPU backend's kernels (build/nn*.wasm, inlined as base64 in src/generated/wasm.ts)
+ * with raw bindings: one instance, and so one linear memory, per model. The relaxed-SIMD build (fused
+ * multiply-add) is used where the engine accepts it, plain SIMD otherwise.
+ */
+import { DeepRnnError } from '../errors.js';
+import { wasmBase64 } from '../generated/wasm.js';
+
+export type KernelBuild = 'nn' | 'nn-relaxed';
+
+/** Byte pointers (`p`) into the instance's memory; sizes in elements. Mirrors assembly/nn/index.ts. */
+export interface NnKernels {
+  memory: WebAssembly.Memory;
+  heapBase(): number;
+  gemm(c: number, ldc: number, a: number, sam: number, sak: number, b: number, ldb: number,
+    m: number, n: number, k: number, accumulate: number): void;
+  transpose(dst: number, src: number, rows: number, cols: number): void;
+  gatherRows(dst: number, table: number, idx: number, n: number, width: number): void;
+  scatterAddRows(table: number, src: number, idx: number, n: number, width: number): void;
+  colSum(out: number, a: number, rows: number, cols: number, accumulate: number): void;
+  addRowBias(a: number, bias: number, rows: number, cols: number): void;
+  mulInto(dst: number, a: number, b: number, n: number): void;
+  lstmForward(act: number, h: number, c: number, xp: number, hp: number, bih: number, bhh: number, cPrev: number,
+    batch: number, hidden: number): void;
+  lstmBackward(dgates: number, dc: number, dhOut: number, dhRec: number, act: number, cPrev: number,
+    batch: number, hidden: number): void;
+  gruForward(act: number, h: number, xp: number, hp: number, bih: number, bhh: number, hPrev: number,
+    batch: number, hidden: number): void;
+  gruBackward(dgx: number, dgh: number, dhPrev: number, dhOut: number, dhRec: number, act: number, hPrev: number,
+    batch: number, hidden: number): void;
+  rnnForward(h: number, xp: number, hp: number, bih: number, bhh: number, batch: number, hidden: number, relu: number): void;
+  rnnBackward(dgates: number, dhOut: number, dhRec: number, h: number, batch: number, hidden: number, relu: number): void;
+  softmaxXent(dlogits: number, logits: number, targets: number, rows: number, vocab: number): number;
+  dropoutMask(mask: number, seed: number, step: number, layer: number, n: number, p: number, scale: number): void;
+  sumSquares(g: number, n: number): number;
+  sgdStep(p: number, g: number, n: number, alpha: number): void;
+  adamStep(p: number, g: number, m: number, v: number, n: number, gscale: number, lr: number, beta1: number,
+    beta2: number, eps: number, t: number): void;
+}
+
+const compiled = new Map<KernelBuild, Promise<WebAssembly.Module>>();
+
+function bytesOf(build: KernelBuild): Uint8Array<ArrayBuffer> {
+  const b64 = wasmBase64[build];
+  if (b64 === undefined) throw new DeepRnnError('E_BAD_OPTION', `WASM module '${build}' is not built; run npm run build:wasm && npm run build:embed`);
+  const bin = atob(b64);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+/** Whether this engine runs `build` (asked every time: a V8 flag set at run time changes the answer). */
+export function buildSupported(build: KernelBuild): boolean {
+  return wasmBase64[build] !== undefined && WebAssembly.validate(bytesOf(build));
+}
+
+/** The best build this engine runs: relaxed SIMD where WebAssembly.validate accepts it. */
+export function preferredBuild(): KernelBuild {
+  return buildSupported('nn-relaxed') ? 'nn-relaxed' : 'nn';
+}
+
+export async function instantiateKernels(build: KernelBuild): Promise<NnKernels> {
+  let module = compiled.get(build);
+  if (module === undefined) {
+    if (!buildSupported(build)) {
+      throw new DeepRnnError('E_BAD_OPTION', `this JavaScript engine cannot run the '${build}' WASM build`);
+    }
+    module = WebAssembly.compile(bytesOf(build));
+    compiled.set(build, module);
+  }
+  const imports = {
+    env: {
+      abort(): never {
+        throw new DeepRnnError('E_BAD_OPTION', 'WASM kernel aborted (internal error)');
+      },
+    },
+  };
+  const instance = await WebAssembly.instantiate(await module, imports);
+  return instance.exports as unknown as NnKernels;
+}

@@ -1,0 +1,262 @@
+/**
+ * The recurrent stack on the CPU backend: L layers of one cell over T steps for a batch of B, forward
+ * and backward through time, orchestrating the kernels of assembly/nn/. The layer-0 input is either token
+ * ids (the one-hot projection becomes a row gather of W_ih^T) or a dense (T, B, I) tensor.
+ *
+ * Activation arena per batch shape (time-major rows t*B + b; G = gates, GH = G*H):
+ *   xp   (T*B, GH)        input projection of the current layer, all steps at once
+ *   hp   (B, GH)          h_{t-1} . W_hh^T of the current step
+ *   act  (L)(T*B, S)      saved post-activations: LSTM [i,f,g,o,tanh c] S=5H, GRU [r,z,n,hn] S=4H, RNN none
+ *   hs   (L)(T+1, B, H)   h_0 .. h_T per layer (row block 0 is the initial state)
+ *   cs   (L)(T+1, B, H)   c_0 .. c_T (LSTM)
+ *   mask, drop (L-1)(T*B, H)  dropout multipliers and the dropped outputs fed to the next layer
+ *   dgx, dgh (T*B, GH)    gradients w.r.t. the input-side / recurrent pre-activations (the same buffer
+ *                         unless GRU); dA, dB (T*B, max(H, I)) ping-pong layer-output gradients
+ */
+import type { Arena } from './arena.js';
+import type { NnKernels } from './kernels.js';
+import type { CellType } from '../model/types.js';
+
+/** Byte offsets of one layer's parameters (PyTorch layout), their gradients and transposed copies. */
+export interface LayerWeights {
+  inSize: number;
+  wih: number; // (GH, in)
+  whh: number; // (GH, H)
+  bih: number; // (GH)
+  bhh: number; // (GH)
+  wihT: number; // (in, GH), refreshed from wih
+  whhT: number; // (H, GH), refreshed from whh
+  gwih: number;
+  gwhh: number;
+  gbih: number;
+  gbhh: number;
+}
+
+export interface StackSpec {
+  cell: CellType;
+  relu: boolean;
+  layers: number;
+  hidden: number;
+  /** Layer-0 input: token ids over `inSize` classes, or dense vectors of `inSize`. */
+  tokens: boolean;
+  inSize: number;
+  dropout: number;
+  seed: number;
+}
+
+interface LayerBuffers {
+  act: number;
+  hs: number;
+  cs: number;
+  mask: number;
+  drop: number;
+}
+
+export function gatesOf(cell: CellType): number {
+  return cell === 'lstm' ? 4 : cell === 'gru' ? 3 : 1;
+}
+
+export class RecurrentStack {
+  readonly G: number;
+  private readonly S: number;
+  batch = 0;
+  steps = 0;
+  private xp = 0;
+  private hp = 0;
+  private buf: LayerBuffers[] = [];
+  private dgx = 0;
+  private dgh = 0;
+  /** Layer-output gradient buffers; the caller writes d(top output) into dA before backward(). */
+  dA = 0;
+  private dB = 0;
+  private dhA = 0;
+  private dhB = 0;
+  private dc = 0;
+  private dw0t = 0;
+  /** (L, B, H) gradients w.r.t. the initial h and c, written by backward() when asked. */
+  dh0 = 0;
+  dc0 = 0;
+  private dropped = false;
+
+  constructor(private readonly k: NnKernels, private readonly arena: Arena, readonly spec: StackSpec,
+    readonly weights: LayerWeights[]) {
+    this.G = gatesOf(spec.cell);
+    this.S = spec.cell === 'lstm' ? 5 * spec.hidden : spec.cell === 'gru' ? 4 * spec.hidden : 0;
+  }
+
+  /** Lays out the activation buffers for (batch, steps) above the arena's current top. */
+  layout(batch: number, steps: number): void {
+    const { layers: L, hidden: H, inSize, dropout, cell, tokens } = this.spec;
+    const a = this.arena;
+    const TB = batch * steps;
+    const GH = this.G * H;
+    this.batch = batch;
+    this.steps = steps;
+    this.xp = a.alloc(TB * GH);
+    this.hp = a.alloc(batch * GH);
+    this.buf = [];
+    for (let l = 0; l < L; l++) {
+      const hasDrop = dropout > 0 && l < L - 1;
+      this.buf.push({
+        act: a.alloc(TB * this.S),
+        hs: a.alloc((steps + 1) * batch * H),
+        cs: cell === 'lstm' ? a.alloc((steps + 1) * batch * H) : 0,
+        mask: hasDrop ? a.alloc(TB * H) : 0,
+        drop: hasDrop ? a.alloc(TB * H) : 0,
+      });
+    }
+    this.dgx = a.alloc(TB * GH);
+    this.dgh = cell === 'gru' ? a.alloc(TB * GH) : this.dgx;
+    const width = tokens ? H : Math.max(H, inSize);
+    this.dA = a.alloc(TB * width);
+    this.dB = a.alloc(TB * width);
+    this.dhA = a.alloc(batch * H);
+    this.dhB = a.alloc(batch * H);
+    this.dc = a.alloc(batch * H);
+    this.dw0t = tokens ? a.alloc(inSize * GH) : 0;
+    this.dh0 = a.alloc(L * batch * H);
+    this.dc0 = a.alloc(L * batch * H);
+  }
+
+  /** Recomputes W^T from W for every layer (after the parameters changed). */
+  refreshTransposes(): void {
+    const GH = this.G * this.spec.hidden;
+    for (const w of this.weights) {
+      this.k.transpose(w.wihT, w.wih, GH, w.inSize);
+      this.k.transpose(w.whhT, w.whh, GH, this.spec.hidden);
+    }
+  }
+
+  /** Pointer to h_t (B, H) of layer l, t in [0, T]; t = 0 is the initial state. */
+  h(l: number, t: number): number {
+    return this.buf[l].hs + t * this.batch * this.spec.hidden * 4;
+  }
+
+  c(l: number, t: number): number {
+    return this.buf[l].cs + t * this.batch * this.spec.hidden * 4;
+  }
+
+  /** Top layer outputs h_1..h_T as one (T*B, H) matrix. */
+  output(): number {
+    return this.h(this.spec.layers - 1, 1);
+  }
+
+  /**
+   * Forward over all steps from the initial states already in h(l, 0) / c(l, 0). `input` points to
+   * (T*B) token ids or a dense (T*B, I) matrix. Dropout applies only when `training`, with masks from
+   * dropoutUniform(seed, step, layer, index).
+   */
+  forward(input: number, training: boolean, step: number): void {
+    const k = this.k;
+    const { layers: L, hidden: H, cell, dropout } = this.spec;
+    const B = this.batch;
+    const T = this.steps;
+    const TB = B * T;
+    const GH = this.G * H;
+    const relu = this.spec.relu ? 1 : 0;
+    this.dropped = training && dropout > 0;
+    for (let l = 0; l < L; l++) {
+      const w = this.weights[l];
+      const buf = this.buf[l];
+      const x = this.layerInput(l, input);
+      if (l === 0 && this.spec.tokens) k.gatherRows(this.xp, w.wihT, x, TB, GH);
+      else k.gemm(this.xp, GH, x, w.inSize, 1, w.wihT, GH, TB, GH, w.inSize, 0);
+      for (let t = 0; t < T; t++) {
+        const hPrev = this.h(l, t);
+        const xp = this.xp + t * B * GH * 4;
+        k.gemm(this.hp, GH, hPrev, H, 1, w.whhT, GH, B, GH, H, 0);
+        if (cell === 'lstm') {
+          k.lstmForward(buf.act + t * B * this.S * 4, this.h(l, t + 1), this.c(l, t + 1), xp, this.hp, w.bih, w.bhh,
+            this.c(l, t), B, H);
+        } else if (cell === 'gru') {
+          k.gruForward(buf.act + t * B * this.S * 4, this.h(l, t + 1), xp, this.hp, w.bih, w.bhh, hPrev, B, H);
+        } else {
+          k.rnnForward(this.h(l, t + 1), xp, this.hp, w.bih, w.bhh, B, H, relu);
+        }
+      }
+      if (this.dropped && l < L - 1) {
+        const p = dropout;
+        k.dropoutMask(buf.mask, this.spec.seed, step, l, TB * H, p, Math.fround(1 / (1 - p)));
+        k.mulInto(buf.drop, this.h(l, 1), buf.mask, TB * H);
+      }
+    }
+  }
+
+  private layerInput(l: number, input: number): number {
+    if (l === 0) return input;
+    return this.dropped && this.buf[l - 1].drop !== 0 ? this.buf[l - 1].drop : this.h(l - 1, 1);
+  }
+
+  /**
+   * Backward through time from d(top outputs) in dA (T*B, H); writes every weight gradient. `dhn`/`dcn`
+   * point to (L, B, H) gradients w.r.t. the final states (0: none). With `stateGrad` the initial-state
+   * gradients go to dh0/dc0; with `inputGrad` (dense input only) d(input) (T*B, I) is left at the
+   * returned pointer.
+   */
+  backward(input: number, opts: { dhn?: number; dcn?: number; stateGrad?: boolean; inputGrad?: boolean } = {}): number {
+    const k = this.k;
+    const a = this.arena;
+    const { layers: L, hidden: H, cell } = this.spec;
+    const B = this.batch;
+    const T = this.steps;
+    const TB = B * T;
+    const GH = this.G * H;
+    const BH = B * H;
+    const relu = this.spec.relu ? 1 : 0;
+    let dOut = this.dA;
+    for (let l = L - 1; l >= 0; l--) {
+      const w = this.weights[l];
+      const buf = this.buf[l];
+      let dhRec = this.dhA;
+      let dhNew = this.dhB;
+      if (opts.dhn) a.copy(dhRec, opts.dhn + l * BH * 4, BH);
+      else a.zero(dhRec, BH);
+      if (cell === 'lstm') {
+        if (opts.dcn) a.copy(this.dc, opts.dcn + l * BH * 4, BH);
+        else a.zero(this.dc, BH);
+      }
+      for (let t = T - 1; t >= 0; t--) {
+        const dgx = this.dgx + t * B * GH * 4;
+        const dgh = this.dgh + t * B * GH * 4;
+        const dOutT = dOut + t * BH * 4;
+        const needPrev = t > 0 || opts.stateGrad === true;
+        if (cell === 'lstm') {
+          k.lstmBackward(dgx, this.dc, dOutT, dhRec, buf.act + t * B * this.S * 4, this.c(l, t), B, H);
+          if (needPrev) k.gemm(dhNew, H, dgh, GH, 1, w.whh, H, B, H, GH, 0);
+        } else if (cell === 'gru') {
+          k.gruBackward(dgx, dgh, dhNew, dOutT, dhRec, buf.act + t * B * this.S * 4, this.h(l, t), B, H);
+          if (needPrev) k.gemm(dhNew, H, dgh, GH, 1, w.whh, H, B, H, GH, 1);
+        } else {
+          k.rnnBackward(dgx, dOutT, dhRec, this.h(l, t + 1), B, H, relu);
+          if (needPrev) k.gemm(dhNew, H, dgh, GH, 1, w.whh, H, B, H, GH, 0);
+        }
+        const swap = dhRec;
+        dhRec = dhNew;
+        dhNew = swap;
+      }
+      if (opts.stateGrad) {
+        a.copy(this.dh0 + l * BH * 4, dhRec, BH);
+        if (cell === 'lstm') a.copy(this.dc0 + l * BH * 4, this.dc, BH);
+      }
+      // Weight gradients over all steps at once: dW_hh = dGh^T . [h_0 .. h_{T-1}], dW_ih = dGx^T . X.
+      k.gemm(w.gwhh, H, this.dgh, 1, GH, this.h(l, 0), H, GH, H, TB, 0);
+      k.colSum(w.gbhh, this.dgh, TB, GH, 0);
+      k.colSum(w.gbih, this.dgx, TB, GH, 0);
+      const x = this.layerInput(l, input);
+      if (l === 0 && this.spec.tokens) {
+        a.zero(this.dw0t, w.inSize * GH);
+        k.scatterAddRows(this.dw0t, this.dgx, x, TB, GH);
+        k.transpose(w.gwih, this.dw0t, w.inSize, GH);
+      } else {
+        k.gemm(w.gwih, w.inSize, this.dgx, 1, GH, x, w.inSize, GH, w.inSize, TB, 0);
+      }
+      if (l > 0 || (opts.inputGrad === true && !this.spec.tokens)) {
+        const dX = dOut === this.dA ? this.dB : this.dA;
+        k.gemm(dX, w.inSize, this.dgx, GH, 1, w.wih, w.inSize, TB, w.inSize, GH, 0);
+        if (l > 0 && this.dropped && this.buf[l - 1].mask !== 0) k.mulInto(dX, dX, this.buf[l - 1].mask, TB * H);
+        dOut = dX;
+      }
+    }
+    return dOut;
+  }
+}
