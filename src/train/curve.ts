@@ -55,7 +55,9 @@ export function curveSvg(records: EpochRecord[], options: SvgOptions = {}): stri
   const logY = (options.logY ?? y1 / y0 > 10) && y0 > 0;
   if (y0 === y1) [y0, y1] = logY ? [y0 / 1.5, y1 * 1.5] : [y0 - Math.max(1, Math.abs(y0) * 0.1), y1 + Math.max(1, Math.abs(y1) * 0.1)];
 
-  if (!logY) [y0, y1] = [y0 - (y1 - y0) * 0.05, y1 + (y1 - y0) * 0.05];
+  // A margin so that the lines do not run along the frame; in log space for a log axis.
+  const pad = logY ? Math.exp(Math.log(y1 / y0) * 0.05) : (y1 - y0) * 0.05;
+  [y0, y1] = logY ? [y0 / pad, y1 * pad] : [y0 - pad, y1 + pad];
 
   const xTicks = linearTicks(x0, x1, 8).filter((t) => Number.isInteger(t));
   const yTicks = logY ? logTicks(y0, y1) : linearTicks(y0, y1, 6);
