@@ -1,0 +1,44 @@
+// Text preprocessing, the first pass over the host's bytes.
+import { sanitize } from './utf8';
+
+export const MODE_NONE: i32 = 0;
+export const MODE_D2L: i32 = 1;
+
+/** Upper bound on the bytes preprocess writes for n input bytes. */
+export function preprocessCapacity(n: usize): usize {
+  return n * 3 + 1;
+}
+
+/**
+ * 'none': the text as valid UTF-8 with line terminators made \n (see sanitize).
+ * 'd2l': d2l's read_time_machine, line by line: every run of [^A-Za-z] becomes one space, then strip and
+ * lowercase; the lines are joined with \n (a final terminator ends the last line, it adds no empty one).
+ * Only ASCII letters survive, so invalid UTF-8 is just more non-letters here.
+ * Writes to dst (preprocessCapacity(n) bytes) and returns the bytes written.
+ */
+export function preprocessInto(src: usize, n: usize, mode: i32, dst: usize): usize {
+  if (mode != MODE_D2L) return sanitize(src, n, dst);
+  let o = dst;
+  let inWord = false; // the line has a letter, so a later run of non-letters becomes a space
+  let gap = false; // a run of non-letters follows the last letter
+  for (let i: usize = 0; i < n; i++) {
+    const b = <u32>load<u8>(src + i);
+    const lower = b | 0x20;
+    if (lower - 0x61 < 26) {
+      if (gap) store<u8>(o++, 0x20);
+      store<u8>(o++, <u8>lower);
+      inWord = true;
+      gap = false;
+    } else if (b == 10 || b == 13) {
+      if (b == 13 && i + 1 < n && load<u8>(src + i + 1) == 10) i++;
+      store<u8>(o++, 10);
+      inWord = false;
+      gap = false;
+    } else {
+      gap = inWord;
+    }
+  }
+  // Lines are joined, so a terminator at the very end adds nothing (Python's readlines gives no empty line).
+  if (o > dst && load<u8>(o - 1) == 10) o--;
+  return o - dst;
+}

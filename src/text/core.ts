@@ -1,0 +1,178 @@
+/**
+ * Instantiates build/text.wasm (inlined as base64 by scripts/embed.mjs) and moves bytes in and typed
+ * arrays out, so no other module touches WASM memory. Each call allocates its inputs, runs one entry
+ * point, copies the outputs into JS-owned arrays and frees everything in `finally`.
+ */
+import { DeepRnnError, type ErrorCode } from '../errors.js';
+import { wasmBase64 } from '../generated/wasm.js';
+
+/** The raw exports of assembly/text/index.ts (pointers and lengths are plain numbers). */
+export interface TextExports {
+  memory: WebAssembly.Memory;
+  alloc(size: number): number;
+  free(ptr: number): void;
+  out_ptr(k: number): number;
+  out_len(k: number): number;
+  scalar(k: number): number;
+  release(): void;
+  text_preprocess(src: number, n: number, mode: number): number;
+  text_tokenize(src: number, n: number, mode: number, level: number, newlines: boolean): number;
+  vocab_build_text(src: number, n: number, mode: number, level: number, newlines: boolean, minFreq: number, resBlob: number, resOffsets: number, nRes: number, maxTokens: number): number;
+  vocab_build_tokens(blob: number, offsets: number, nTok: number, minFreq: number, resBlob: number, resOffsets: number, nRes: number): number;
+  vocab_load(blob: number, offsets: number, size: number): number;
+  vocab_encode(src: number, n: number, mode: number, level: number, newlines: boolean): number;
+  vocab_decode(ids: number, n: number, sep: number): number;
+  batches(corpus: number, n: number, batch: number, steps: number, partition: number, seed: number, epoch: number, offset: number): number;
+  sample(logits: number, rows: number, vocab: number, greedy: boolean, temperature: number, topK: number, topP: number, seed: number, counter: number): number;
+  rng_mix32(x: number): number;
+}
+
+let core: TextExports | undefined;
+let loading: Promise<TextExports> | undefined;
+
+function wasmBytes(): Uint8Array<ArrayBuffer> {
+  const b64 = wasmBase64.text;
+  if (b64 === undefined) throw new Error('build/text.wasm is missing from src/generated/wasm.ts: run npm run build:wasm && npm run build:embed');
+  const bin = atob(b64);
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return bytes;
+}
+
+const imports = {
+  env: {
+    // Only reachable through a bug in the core (an assertion or out-of-memory), never through user input.
+    abort(_msg: number, _file: number, line: number, column: number): never {
+      throw new Error(`deeprnn text core aborted at ${line}:${column}`);
+    },
+  },
+};
+
+/**
+ * Compiles and instantiates the text core once. Browsers refuse synchronous compilation of modules over
+ * 4 KB on the main thread, so there call this (or any async deeprnn function) before the sync text API;
+ * Node and workers may skip it.
+ */
+export async function loadTextCore(): Promise<void> {
+  if (core !== undefined) return;
+  loading ??= WebAssembly.instantiate(wasmBytes(), imports).then(({ instance }) => instance.exports as unknown as TextExports);
+  core = await loading;
+}
+
+/** The instantiated core, compiling it synchronously where the platform allows. */
+export function textCore(): TextExports {
+  if (core !== undefined) return core;
+  try {
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(wasmBytes()), imports);
+    core = instance.exports as unknown as TextExports;
+    return core;
+  } catch (error) {
+    throw new DeepRnnError('E_BAD_OPTION', 'the text core cannot be compiled synchronously here: await loadTextCore() first', { cause: error });
+  }
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+
+/** A scope for one core call: inputs it allocates are freed, and outputs released, by run(). */
+export class CoreCall {
+  private readonly owned: number[] = [];
+
+  constructor(readonly wasm: TextExports) {}
+
+  /** Copies `text` (a string as UTF-8, or bytes as they are) into the module; returns [ptr, byteLength]. */
+  text(text: string | Uint8Array): [number, number] {
+    if (typeof text !== 'string') return [this.bytes(text), text.length];
+    const capacity = text.length * 3;
+    const ptr = this.alloc(capacity);
+    const { written } = encoder.encodeInto(text, new Uint8Array(this.wasm.memory.buffer, ptr, capacity));
+    return [ptr, written];
+  }
+
+  bytes(data: Uint8Array): number {
+    const ptr = this.alloc(data.length);
+    new Uint8Array(this.wasm.memory.buffer, ptr, data.length).set(data);
+    return ptr;
+  }
+
+  i32(data: Int32Array | Uint32Array): number {
+    const ptr = this.alloc(data.length * 4);
+    new Int32Array(this.wasm.memory.buffer, ptr, data.length).set(data);
+    return ptr;
+  }
+
+  f32(data: Float32Array): number {
+    const ptr = this.alloc(data.length * 4);
+    new Float32Array(this.wasm.memory.buffer, ptr, data.length).set(data);
+    return ptr;
+  }
+
+  /** Tokens as one UTF-8 blob and n + 1 byte offsets: [blobPtr, offsetsPtr]. */
+  strings(list: readonly string[]): [number, number] {
+    const parts = list.map((s) => encoder.encode(s));
+    const offsets = new Int32Array(parts.length + 1);
+    for (let i = 0; i < parts.length; i++) offsets[i + 1] = offsets[i] + parts[i].length;
+    const blob = this.alloc(offsets[parts.length]);
+    const view = new Uint8Array(this.wasm.memory.buffer, blob, offsets[parts.length]);
+    parts.forEach((p, i) => view.set(p, offsets[i]));
+    return [blob, this.i32(offsets)];
+  }
+
+  outBytes(k: number): Uint8Array {
+    return new Uint8Array(this.wasm.memory.buffer, this.wasm.out_ptr(k), this.wasm.out_len(k)).slice();
+  }
+
+  outString(k: number): string {
+    return decoder.decode(new Uint8Array(this.wasm.memory.buffer, this.wasm.out_ptr(k), this.wasm.out_len(k)));
+  }
+
+  outI32(k: number): Int32Array {
+    return new Int32Array(this.wasm.memory.buffer, this.wasm.out_ptr(k), this.wasm.out_len(k)).slice();
+  }
+
+  outF32(k: number): Float32Array {
+    return new Float32Array(this.wasm.memory.buffer, this.wasm.out_ptr(k), this.wasm.out_len(k)).slice();
+  }
+
+  private alloc(bytes: number): number {
+    const ptr = this.wasm.alloc(bytes);
+    this.owned.push(ptr);
+    return ptr;
+  }
+
+  dispose(): void {
+    for (const ptr of this.owned) this.wasm.free(ptr);
+    this.owned.length = 0;
+    this.wasm.release();
+  }
+}
+
+/** Runs `body` with a fresh call scope on the core, freeing its inputs and outputs afterwards. */
+export function withCore<T>(body: (call: CoreCall) => T): T {
+  const call = new CoreCall(textCore());
+  try {
+    return body(call);
+  } finally {
+    call.dispose();
+  }
+}
+
+/** Decodes UTF-8 the way every text output is decoded (a BOM is kept as U+FEFF, not dropped). */
+export function decodeUtf8(bytes: Uint8Array): string {
+  return decoder.decode(bytes);
+}
+
+const statusCodes: Record<number, ErrorCode> = {
+  [-1]: 'E_EMPTY_CORPUS',
+  [-2]: 'E_BAD_VOCAB',
+  [-3]: 'E_TOKEN_RANGE',
+  [-4]: 'E_BAD_LOGITS',
+  [-5]: 'E_CORPUS_TOO_SMALL',
+};
+
+/** Throws the DeepRnnError for a negative status (assembly/text/status.ts); `describe` gets scalar 0. */
+export function checkStatus(call: CoreCall, status: number, describe: (code: ErrorCode, at: number) => string): void {
+  if (status >= 0) return;
+  const code = statusCodes[status] ?? 'E_BAD_OPTION';
+  throw new DeepRnnError(code, describe(code, call.wasm.scalar(0)));
+}
