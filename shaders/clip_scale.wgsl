@@ -1,0 +1,31 @@
+// clip_scale: second stage of grad_norm, then d2l's grad_clipping factor:
+//   norm = sqrt(sum(partial)),  scale = norm > theta ? theta / norm : 1     (theta < 0: no clipping)
+// Written to scalars[2] (norm) and scalars[3] (scale); sgd_step and adam_step read the scale on the GPU.
+struct Dims { parts: u32 }
+struct Step { lr: f32, clip: f32, beta1: f32, beta2: f32, eps: f32, step_size: f32, bc2_sqrt: f32, counter: u32, accumulate: u32 }
+
+override WG: u32 = 256;
+
+@group(0) @binding(0) var<uniform> d: Dims;
+@group(0) @binding(1) var<uniform> st: Step;
+@group(0) @binding(2) var<storage, read> partial: array<f32>;        // (parts) from grad_norm
+@group(0) @binding(3) var<storage, read_write> scalars: array<f32>;  // [mean loss, loss sum, grad norm, clip scale]
+
+var<workgroup> part: array<f32, WG>;
+
+@compute @workgroup_size(WG)
+fn clip_scale(@builtin(local_invocation_index) lid: u32) {
+  var s = 0.0;
+  for (var i = lid; i < d.parts; i += WG) { s += partial[i]; }
+  part[lid] = s;
+  workgroupBarrier();
+  for (var w = WG / 2u; w > 0u; w >>= 1u) {
+    if (lid < w) { part[lid] += part[lid + w]; }
+    workgroupBarrier();
+  }
+  if (lid == 0u) {
+    let norm = sqrt(part[0]);
+    scalars[2] = norm;
+    scalars[3] = select(1.0, st.clip / norm, st.clip >= 0.0 && norm > st.clip);
+  }
+}
