@@ -6,6 +6,8 @@ import { DeepRnnError } from '../errors.js';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint.js';
 import type { Checkpoint } from './types.js';
 
+let saves = 0;
+
 /**
  * Writes atomically: the bytes go to a temporary file in the same directory, are flushed, then renamed
  * over `path`, so a crash or Ctrl-C mid-write leaves either the old file or the new one, never half of one.
@@ -14,7 +16,7 @@ export async function saveCheckpoint(path: string, ckpt: Checkpoint): Promise<vo
   const bytes = encodeCheckpoint(ckpt);
   const fs = await import('node:fs/promises');
   const { dirname, basename, join } = await import('node:path');
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now().toString(36)}.tmp`);
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now().toString(36)}.${saves++}.tmp`);
   try {
     const handle = await fs.open(tmp, 'w');
     try {

@@ -11,6 +11,12 @@ export interface EpochRecord {
   valPerplexity?: number;
 }
 
+/** Where the curve goes next to a checkpoint: model.safetensors -> model.svg, model.csv. */
+export function curvePaths(checkpointPath: string): { svg: string; csv: string } {
+  const base = checkpointPath.replace(/\.safetensors$/i, '');
+  return { svg: `${base}.svg`, csv: `${base}.csv` };
+}
+
 /** Non-finite values (NaN, Infinity, a missing validation value) become empty cells. */
 export function curveCsv(records: EpochRecord[]): string {
   const cell = (v: number | undefined) => (v !== undefined && Number.isFinite(v) ? String(v) : '');

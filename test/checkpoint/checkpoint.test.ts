@@ -343,6 +343,14 @@ describe('saveCheckpoint / loadCheckpoint', () => {
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
+  it('keeps node: imports dynamic, so that browser bundles do not pull in fs', () => {
+    const dir = new URL('../../src/checkpoint/', import.meta.url);
+    for (const file of readdirSync(dir)) {
+      const source = readFileSync(new URL(file, dir), 'utf8');
+      expect(source, file).not.toMatch(/^import[^(]*['"]node:/m);
+    }
+  });
+
   it('names the file in decoding errors', async () => {
     const path = join(dir, 'bad.safetensors');
     writeFileSync(path, new Uint8Array(3));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { curveCsv, curveSvg, linearTicks, logTicks, type EpochRecord } from '../../src/train/curve.js';
+import { curveCsv, curvePaths, curveSvg, linearTicks, logTicks, type EpochRecord } from '../../src/train/curve.js';
 
 /**
  * A minimal XML well-formedness check: every tag closes in order, attributes are quoted, no stray '<'
@@ -128,5 +128,12 @@ describe('ticks', () => {
     expect(logTicks(1.03, 27.3)).toEqual([2, 5, 10, 20]);
     expect(logTicks(1, 100)).toEqual([1, 2, 5, 10, 20, 50, 100]);
     expect(logTicks(3, 4)).toEqual([3, 3.5, 4]); // less than one 1-2-5 step: linear ticks
+  });
+});
+
+describe('curvePaths', () => {
+  it('puts the curve next to the checkpoint', () => {
+    expect(curvePaths('out/model.safetensors')).toEqual({ svg: 'out/model.svg', csv: 'out/model.csv' });
+    expect(curvePaths('run.ckpt')).toEqual({ svg: 'run.ckpt.svg', csv: 'run.ckpt.csv' });
   });
 });
