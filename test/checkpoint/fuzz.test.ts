@@ -162,7 +162,8 @@ describe('checkpoint reader fuzz', () => {
       slowest = Math.max(slowest, performance.now() - start);
     }
     console.log(`fuzz outcomes: ${JSON.stringify(Object.fromEntries(outcomes))}; slowest case ${slowest.toFixed(1)} ms`);
-    expect(slowest).toBeLessThan(500);
+    // Loose: a real hang runs into the test timeout; this catches a pathological (super-linear) case.
+    expect(slowest).toBeLessThan(2000);
     // Every kind of mutation ran, and the mix holds both loadable and refused files.
     expect(outcomes.size).toBe(7);
     for (const [kind, t] of outcomes) expect(t.bad, kind).toBeGreaterThan(0);
