@@ -7,14 +7,19 @@
 // and the weight gradients over all steps (dG^T.X).
 //
 // Register blocking: 4 rows x 8 columns (8 v128 accumulators, 2 B vectors, 1 broadcast A value); rows
-// left over use 1 x 32 / 1 x 8 strips, which is also the path of batch-1 generation (a matrix-vector
-// product bound by reading B). K is split into KC blocks so a B panel (KC x 8) stays in L1.
+// left over use 1 x 32 / 1 x 8 strips. K is split into KC blocks so a B panel (KC x 8) stays in L1.
+// Fewer than 4 rows (batch-1 generation) take gemv(), which streams whole rows of B instead of walking
+// an 8-column panel down rows 4 KiB apart (those all land in one L1 set).
 import { madd } from './simd';
 
 const KC: i32 = 256;
 
 export function gemm(c: usize, ldc: i32, a: usize, sam: i32, sak: i32, b: usize, ldb: i32,
   m: i32, n: i32, k: i32, accumulate: i32): void {
+  if (m < 4) {
+    for (let i = 0; i < m; i++) gemv(c + ((<usize>(i * ldc)) << 2), a + ((<usize>(i * sam)) << 2), sak, b, ldb, n, k, accumulate != 0);
+    return;
+  }
   if (k <= 0) {
     if (accumulate == 0) for (let i = 0; i < m; i++) memory.fill(c + ((<usize>i * ldc) << 2), 0, (<usize>n) << 2);
     return;
@@ -171,4 +176,55 @@ function kernel1x4(c: usize, a: usize, sak: i32, b: usize, ldb: i32, k: i32, acc
     pb += sb;
   }
   v128.store(c, x0);
+}
+
+/**
+ * c (1, N) = [c +] a (1, K) . B (K, N): four rows of B per pass, streamed along N, so c (in L1) is read
+ * and written once per four multiply-adds. (Eight rows 4 KiB apart overflow an 8-way L1 set.)
+ */
+function gemv(c: usize, a: usize, sak: i32, b: usize, ldb: i32, n: i32, k: i32, acc: bool): void {
+  const nb = (<usize>n) << 2;
+  if (!acc) memory.fill(c, 0, nb);
+  const sa = (<usize>sak) << 2;
+  const rb = (<usize>ldb) << 2;
+  const n8 = (<usize>(n & ~7)) << 2;
+  let p = 0;
+  let pa = a;
+  let pb = b;
+  for (; p + 4 <= k; p += 4) {
+    const v0 = v128.load32_splat(pa), v1 = v128.load32_splat(pa + sa);
+    const v2 = v128.load32_splat(pa + 2 * sa), v3 = v128.load32_splat(pa + 3 * sa);
+    const b0 = pb, b1 = pb + rb, b2 = pb + 2 * rb, b3 = pb + 3 * rb;
+    let o: usize = 0;
+    for (; o < n8; o += 32) {
+      let x = v128.load(c + o);
+      let y = v128.load(c + o, 16);
+      x = madd(v0, v128.load(b0 + o), x);
+      y = madd(v0, v128.load(b0 + o, 16), y);
+      x = madd(v1, v128.load(b1 + o), x);
+      y = madd(v1, v128.load(b1 + o, 16), y);
+      x = madd(v2, v128.load(b2 + o), x);
+      y = madd(v2, v128.load(b2 + o, 16), y);
+      x = madd(v3, v128.load(b3 + o), x);
+      y = madd(v3, v128.load(b3 + o, 16), y);
+      v128.store(c + o, x);
+      v128.store(c + o, y, 16);
+    }
+    for (; o < nb; o += 4) {
+      let x = load<f32>(c + o);
+      for (let r: usize = 0; r < 4; r++) x += load<f32>(pa + r * sa) * load<f32>(pb + r * rb + o);
+      store<f32>(c + o, x);
+    }
+    pa += 4 * sa;
+    pb += 4 * rb;
+  }
+  for (; p < k; p++) {
+    const s0 = load<f32>(pa);
+    const v0 = f32x4.splat(s0);
+    let o: usize = 0;
+    for (; o + 16 <= nb; o += 16) v128.store(c + o, madd(v0, v128.load(pb + o), v128.load(c + o)));
+    for (; o < nb; o += 4) store<f32>(c + o, load<f32>(c + o) + s0 * load<f32>(pb + o));
+    pa += sa;
+    pb += rb;
+  }
 }

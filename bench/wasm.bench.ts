@@ -1,0 +1,124 @@
+/**
+ * CPU backend benchmark (single thread): GEMM GFLOP/s, training tokens/s and batch-1 greedy generation
+ * chars/s for the d2l 9.3 configuration (V 28, H 256, L 2, batch 32, steps 35, SGD lr 2, clip 1), GRU and
+ * RNN, and H 512 / 3 layers. GFLOP/s counts 2*M*N*K per matmul.
+ *
+ *   npx vite-node bench/wasm.bench.ts [--build nn|nn-relaxed] [--quick]
+ *
+ * --build nn-relaxed turns on V8's relaxed-SIMD flag in-process (Node 20 rejects it otherwise).
+ */
+import { setFlagsFromString } from 'node:v8';
+import { performance } from 'node:perf_hooks';
+import { createWasmModel } from '../src/wasm/index.js';
+import { Arena } from '../src/wasm/arena.js';
+import { instantiateKernels, type KernelBuild } from '../src/wasm/kernels.js';
+import { gateCount, mix32 } from '../src/model/params.js';
+import type { CellType, TokenTensor } from '../src/model/types.js';
+
+const args = process.argv.slice(2);
+const build = (args.includes('--build') ? args[args.indexOf('--build') + 1] : 'nn') as KernelBuild;
+const quick = args.includes('--quick');
+if (build === 'nn-relaxed') setFlagsFromString('--experimental-wasm-relaxed-simd');
+
+const tokens = (seed: number, B: number, T: number, V: number): TokenTensor =>
+  ({ shape: [B, T], data: Int32Array.from({ length: B * T }, (_, i) => mix32(seed * 7919 + i) % V) });
+
+/** Seconds per call of f, over at least `minSeconds` after `warm` calls. */
+function time(f: () => void, warm: number, minSeconds: number): number {
+  for (let i = 0; i < warm; i++) f();
+  let n = 0;
+  const t0 = performance.now();
+  let t = t0;
+  while (t - t0 < minSeconds * 1000) {
+    f();
+    n++;
+    t = performance.now();
+  }
+  return (t - t0) / 1000 / n;
+}
+
+async function gemmBench(): Promise<void> {
+  const k = await instantiateKernels(build);
+  const a = new Arena(k);
+  const shapes: Array<[string, number, number, number, 'nn' | 'tn']> = [
+    ['input projection X.W_ih^T (TB 1120, 4H 1024, H 256)', 1120, 1024, 256, 'nn'],
+    ['recurrent step h.W_hh^T (B 32, 4H 1024, H 256)', 32, 1024, 256, 'nn'],
+    ['backward step dG.W_hh (B 32, H 256, 4H 1024)', 32, 256, 1024, 'nn'],
+    ['weight grad dG^T.H (4H 1024, H 256, TB 1120)', 1024, 256, 1120, 'tn'],
+    ['generation h.W^T (1, 4H 1024, H 256)', 1, 1024, 256, 'nn'],
+  ];
+  const A = a.alloc(1120 * 1024);
+  const B = a.alloc(1120 * 1024);
+  const C = a.alloc(1120 * 1024);
+  a.commit();
+  a.f32(A, 1120 * 1024).forEach((_, i, arr) => { arr[i] = (i % 17) / 17; });
+  a.f32(B, 1120 * 1024).forEach((_, i, arr) => { arr[i] = (i % 13) / 13; });
+  for (const [what, M, N, K, kind] of shapes) {
+    const sec = time(() => (kind === 'nn' ? k.gemm(C, N, A, K, 1, B, N, M, N, K, 0) : k.gemm(C, N, A, 1, M, B, N, M, N, K, 0)), 3, quick ? 0.2 : 0.7);
+    console.log(`gemm  ${what}: ${(2 * M * N * K / sec / 1e9).toFixed(1)} GFLOP/s (${(sec * 1e6).toFixed(0)} us)`);
+  }
+}
+
+/** FLOPs of one training step (forward + backward GEMMs), 2*M*N*K each, as the kernels call them. */
+function trainFlops(cell: CellType, L: number, H: number, V: number, B: number, T: number): number {
+  const GH = gateCount(cell) * H;
+  const TB = B * T;
+  let f = 2 * TB * H * V * 3; // logits, d logits.W, dW_lin
+  for (let l = 0; l < L; l++) {
+    f += 2 * TB * H * GH * 2; // h.W_hh^T per step, dG^T.H for dW_hh
+    f += 2 * (T - 1) * B * GH * H; // dG.W_hh per step (none at t = 0: the carried state is detached)
+    if (l > 0) f += 2 * TB * H * GH * 3; // input projection, dW_ih, d input
+  }
+  return f;
+}
+
+function forwardFlops(cell: CellType, L: number, H: number, V: number): number {
+  const GH = gateCount(cell) * H;
+  return 2 * H * V + L * 2 * H * GH + (L - 1) * 2 * H * GH;
+}
+
+async function trainBench(cell: CellType, L: number, H: number): Promise<void> {
+  const V = 28;
+  const B = 32;
+  const T = 35;
+  const m = await createWasmModel({ cell, layers: L, hidden: H, vocabSize: V, seed: 1 }, { build });
+  const batches = Array.from({ length: 8 }, (_, i) => [tokens(i, B, T, V), tokens(i + 100, B, T, V)]);
+  let i = 0;
+  const sec = time(() => {
+    const [x, y] = batches[i++ % batches.length];
+    m.trainStep(x, y, { optimizer: 'sgd', lr: 2, clip: 1 });
+  }, 2, quick ? 1 : 4);
+  const gflops = trainFlops(cell, L, H, V, B, T) / sec / 1e9;
+  console.log(`train ${cell} L${L} H${H} B${B} T${T}: ${(B * T / sec).toFixed(0)} tokens/s, ${(sec * 1000).toFixed(1)} ms/step, ${gflops.toFixed(1)} GFLOP/s`);
+  m.dispose();
+}
+
+async function generateBench(cell: CellType, L: number, H: number): Promise<void> {
+  const V = 28;
+  const m = await createWasmModel({ cell, layers: L, hidden: H, vocabSize: V, seed: 1 }, { build });
+  const x: TokenTensor = { shape: [1, 1], data: new Int32Array(1) };
+  await m.forward(x, null);
+  const n = quick ? 500 : 3000;
+  const t0 = performance.now();
+  for (let s = 0; s < n; s++) {
+    const { logits } = await m.forward(x);
+    let best = 0;
+    for (let v = 1; v < V; v++) if (logits[v] > logits[best]) best = v;
+    x.data[0] = best;
+  }
+  const sec = (performance.now() - t0) / 1000 / n;
+  console.log(`generate ${cell} L${L} H${H} batch 1 greedy: ${(1 / sec).toFixed(0)} chars/s (${(sec * 1e6).toFixed(1)} us/char, ${(forwardFlops(cell, L, H, V) / sec / 1e9).toFixed(1)} GFLOP/s)`);
+  m.dispose();
+}
+
+console.log(`build ${build}, node ${process.version}`);
+await gemmBench();
+await trainBench('lstm', 2, 256);
+await generateBench('lstm', 2, 256);
+if (!quick) {
+  await trainBench('gru', 2, 256);
+  await trainBench('rnn', 2, 256);
+  await trainBench('lstm', 3, 512);
+  await generateBench('gru', 2, 256);
+  await generateBench('lstm', 3, 512);
+}
