@@ -21,6 +21,7 @@ export function preprocessInto(src: usize, n: usize, mode: i32, dst: usize): usi
   let o = dst;
   let inWord = false; // the line has a letter, so a later run of non-letters becomes a space
   let gap = false; // a run of non-letters follows the last letter
+  let lineOpen = false; // some of the last line has been read
   for (let i: usize = 0; i < n; i++) {
     const b = <u32>load<u8>(src + i);
     const lower = b | 0x20;
@@ -29,16 +30,19 @@ export function preprocessInto(src: usize, n: usize, mode: i32, dst: usize): usi
       store<u8>(o++, <u8>lower);
       inWord = true;
       gap = false;
+      lineOpen = true;
     } else if (b == 10 || b == 13) {
       if (b == 13 && i + 1 < n && load<u8>(src + i + 1) == 10) i++;
       store<u8>(o++, 10);
       inWord = false;
       gap = false;
+      lineOpen = false;
     } else {
       gap = inWord;
+      lineOpen = true;
     }
   }
   // Lines are joined, so a terminator at the very end adds nothing (Python's readlines gives no empty line).
-  if (o > dst && load<u8>(o - 1) == 10) o--;
+  if (o > dst && !lineOpen) o--;
   return o - dst;
 }
