@@ -8,6 +8,9 @@
 struct Dims { batch: u32, hidden: u32, t: u32, whh_off: u32, bhh_off: u32 }
 
 override WG: u32 = 64;
+// Batch rows per invocation: the h (or dgates) loads are uniform across the workgroup and each weight
+// load serves BB rows. Dispatched as (H invocations, ceil(B/BB) workgroups in y).
+const BB: u32 = 8u;
 
 @group(0) @binding(0) var<uniform> d: Dims;
 @group(0) @binding(1) var<storage, read> xp: array<f32>;           // (T, B, 3H): W_ih·x_t + b_ih
@@ -18,31 +21,37 @@ override WG: u32 = 64;
 fn sigmoid(x: f32) -> f32 { return 1.0 / (1.0 + exp(-clamp(x, -80.0, 80.0))); }
 
 @compute @workgroup_size(WG)
-fn gru_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+fn gru_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
   let H = d.hidden;
   let B = d.batch;
-  let idx = gid.x + gid.y * nwg.x * WG;
-  if (idx >= B * H) { return; }
-  let b = idx / H;
-  let j = idx % H;
-  let hp = (d.t * B + b) * H;
-  var s = vec3<f32>(0.0);
+  let j = gid.x;
+  if (j >= H) { return; }
+  let b0 = wid.y * BB;
+  var hrow: array<u32, BB>;
+  for (var r = 0u; r < BB; r++) { hrow[r] = (d.t * B + min(b0 + r, B - 1u)) * H; }
+  var acc: array<vec3<f32>, BB>;
   let w = d.whh_off + j * H;
+  let HH = H * H;
   for (var k = 0u; k < H; k++) {
-    let h = hs[hp + k];
-    s += h * vec3<f32>(params[w + k], params[w + H * H + k], params[w + 2u * H * H + k]);
+    let wv = vec3<f32>(params[w + k], params[w + HH + k], params[w + 2u * HH + k]);
+    for (var r = 0u; r < BB; r++) { acc[r] += hs[hrow[r] + k] * wv; }
   }
-  let row = d.t * B + b;
-  let xo = row * 3u * H + j;
   let bo = d.bhh_off + j;
-  let r = sigmoid(xp[xo] + s.x + params[bo]);
-  let z = sigmoid(xp[xo + H] + s.y + params[bo + H]);
-  let hn = s.z + params[bo + 2u * H];
-  let n = tanh(clamp(xp[xo + 2u * H] + r * hn, -20.0, 20.0));
-  hs[((d.t + 1u) * B + b) * H + j] = (1.0 - z) * n + z * hs[hp + j];
-  let go = row * 4u * H + j;
-  gates[go] = r;
-  gates[go + H] = z;
-  gates[go + 2u * H] = n;
-  gates[go + 3u * H] = hn;
+  let bias = vec3<f32>(params[bo], params[bo + H], params[bo + 2u * H]);
+  for (var r = 0u; r < BB; r++) {
+    let b = b0 + r;
+    if (b >= B) { break; }
+    let row = d.t * B + b;
+    let xo = row * 3u * H + j;
+    let s = acc[r] + bias;
+    let rg = sigmoid(xp[xo] + s.x);
+    let z = sigmoid(xp[xo + H] + s.y);
+    let n = tanh(clamp(xp[xo + 2u * H] + rg * s.z, -20.0, 20.0));
+    hs[(row + B) * H + j] = (1.0 - z) * n + z * hs[row * H + j];
+    let go = row * 4u * H + j;
+    gates[go] = rg;
+    gates[go + H] = z;
+    gates[go + 2u * H] = n;
+    gates[go + 3u * H] = s.z;
+  }
 }

@@ -8,6 +8,9 @@
 struct Dims { batch: u32, hidden: u32, t: u32, whh_off: u32, bhh_off: u32 }
 
 override WG: u32 = 64;
+// Batch rows per invocation: the h (or dgates) loads are uniform across the workgroup and each weight
+// load serves BB rows. Dispatched as (H invocations, ceil(B/BB) workgroups in y).
+const BB: u32 = 8u;
 
 @group(0) @binding(0) var<uniform> d: Dims;
 @group(0) @binding(1) var<storage, read> xp: array<f32>;           // (T, B, 4H): W_ih·x_t + b_ih
@@ -20,32 +23,40 @@ fn sigmoid(x: f32) -> f32 { return 1.0 / (1.0 + exp(-clamp(x, -80.0, 80.0))); }
 fn tanh_c(x: f32) -> f32 { return tanh(clamp(x, -20.0, 20.0)); }
 
 @compute @workgroup_size(WG)
-fn lstm_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+fn lstm_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
   let H = d.hidden;
   let B = d.batch;
-  let idx = gid.x + gid.y * nwg.x * WG;
-  if (idx >= B * H) { return; }
-  let b = idx / H;
-  let j = idx % H;
-  let hp = (d.t * B + b) * H;
-  var s = vec4<f32>(0.0);
+  let j = gid.x;
+  if (j >= H) { return; }
+  let b0 = wid.y * BB;
+  var hrow: array<u32, BB>;
+  for (var r = 0u; r < BB; r++) { hrow[r] = (d.t * B + min(b0 + r, B - 1u)) * H; }
+  var acc: array<vec4<f32>, BB>;
   let w = d.whh_off + j * H;
+  let HH = H * H;
   for (var k = 0u; k < H; k++) {
-    let h = hs[hp + k];
-    s += h * vec4<f32>(params[w + k], params[w + H * H + k], params[w + 2u * H * H + k], params[w + 3u * H * H + k]);
+    let wv = vec4<f32>(params[w + k], params[w + HH + k], params[w + 2u * HH + k], params[w + 3u * HH + k]);
+    for (var r = 0u; r < BB; r++) { acc[r] += hs[hrow[r] + k] * wv; }
   }
-  let xo = (d.t * B + b) * 4u * H + j;
   let bo = d.bhh_off + j;
-  let i = sigmoid(s.x + xp[xo] + params[bo]);
-  let f = sigmoid(s.y + xp[xo + H] + params[bo + H]);
-  let g = tanh_c(s.z + xp[xo + 2u * H] + params[bo + 2u * H]);
-  let o = sigmoid(s.w + xp[xo + 3u * H] + params[bo + 3u * H]);
-  let c = f * cs[hp + j] + i * g;
-  let out = ((d.t + 1u) * B + b) * H + j;
-  cs[out] = c;
-  hs[out] = o * tanh_c(c);
-  gates[xo] = i;
-  gates[xo + H] = f;
-  gates[xo + 2u * H] = g;
-  gates[xo + 3u * H] = o;
+  let bias = vec4<f32>(params[bo], params[bo + H], params[bo + 2u * H], params[bo + 3u * H]);
+  for (var r = 0u; r < BB; r++) {
+    let b = b0 + r;
+    if (b >= B) { break; }
+    let row = d.t * B + b;
+    let xo = row * 4u * H + j;
+    let s = acc[r] + bias + vec4<f32>(xp[xo], xp[xo + H], xp[xo + 2u * H], xp[xo + 3u * H]);
+    let i = sigmoid(s.x);
+    let f = sigmoid(s.y);
+    let g = tanh_c(s.z);
+    let o = sigmoid(s.w);
+    let c = f * cs[row * H + j] + i * g;
+    let out = (row + B) * H + j;
+    cs[out] = c;
+    hs[out] = o * tanh_c(c);
+    gates[xo] = i;
+    gates[xo + H] = f;
+    gates[xo + 2u * H] = g;
+    gates[xo + 3u * H] = o;
+  }
 }

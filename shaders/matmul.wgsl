@@ -6,7 +6,8 @@
 //   B(k, j) = b[b_off + k*b_rs + j*b_cs]     (K, N)
 //   C(i, j) = c[c_off + i*N + j]             (M, N) row-major
 //   flags bit 0: add bias[bias_off + j]; bit 1: accumulate into the existing C.
-// Register-blocked with no workgroup memory: each invocation computes RM rows x 4 columns. On software
+// Register-blocked with no workgroup memory: each invocation computes RM rows x 4 columns; dispatched as
+// (ceil(N/4) invocations, ceil(M/RM) workgroups in y). On software
 // adapters (lavapipe) this beat shared-memory tiles 3-15x. Loads are clamped into range instead of
 // branching inside the k loop; out-of-range rows and columns are computed but never stored.
 struct Dims {
@@ -26,14 +27,14 @@ const RM: u32 = 8u;
 @group(0) @binding(4) var<storage, read_write> c: array<f32>;  // (M, N) at c_off
 
 @compute @workgroup_size(WG)
-fn matmul(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let col_blocks = (d.n + 3u) / 4u;
-  let idx = gid.x + gid.y * nwg.x * WG;
-  if (idx >= col_blocks * ((d.m + RM - 1u) / RM)) { return; }
-  let i0 = (idx / col_blocks) * RM;
-  let j0 = (idx % col_blocks) * 4u;
+fn matmul(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+  // Rows come from the workgroup's y index, so the A loads below are uniform across the workgroup (one
+  // load and a broadcast on SIMD CPUs); lanes differ in their 4 columns only.
+  let i0 = wid.y * RM;
+  let j0 = gid.x * 4u;
+  if (j0 >= d.n) { return; }
   let jl = d.n - 1u;
-  let bc = vec4<u32>(min(j0, jl), min(j0 + 1u, jl), min(j0 + 2u, jl), min(j0 + 3u, jl)) * d.b_cs + vec4<u32>(d.b_off);
+  let bc = vec4<u32>(j0, min(j0 + 1u, jl), min(j0 + 2u, jl), min(j0 + 3u, jl)) * d.b_cs + vec4<u32>(d.b_off);
   var ar: array<u32, RM>;
   for (var r = 0u; r < RM; r++) { ar[r] = d.a_off + min(i0 + r, d.m - 1u) * d.a_rs; }
   var acc: array<vec4<f32>, RM>;

@@ -71,10 +71,11 @@ export class Plan {
   }
 
   /**
-   * Records one dispatch over `items` (invocations for 'grid' kernels, workgroups for 'groups'). `buffers`
+   * Records one dispatch over `items`: invocations for 'grid' kernels (or [invocations in x, workgroups
+   * in y] for kernels that take a uniform block index from workgroup_id.y), workgroups for 'groups'. `buffers`
    * are the storage bindings in the kernel table's order; the step uniform is inserted where declared.
    */
-  dispatch(kernel: Kernel, dims: Record<string, number>, buffers: GPUBuffer[], items: number): void {
+  dispatch(kernel: Kernel, dims: Record<string, number>, buffers: GPUBuffer[], items: number | [number, number]): void {
     if (this.uniform) throw new Error('plan already finished');
     const nStorage = kernel.spec.bindings.filter((b) => b !== 'step').length;
     if (buffers.length !== nStorage) throw new Error(`${kernel.name}: ${buffers.length} buffers for ${nStorage} storage bindings`);
@@ -91,11 +92,16 @@ export class Plan {
     if (size > 0) this.ops.push({ kind: 'copy', src, srcOffset, dst, dstOffset, size });
   }
 
-  private groups(kernel: Kernel, items: number): [number, number] {
+  private groups(kernel: Kernel, items: number | [number, number]): [number, number] {
     const { dispatch, wg } = kernel.spec;
-    if (dispatch === 'single') return [1, 1];
-    const n = dispatch === 'groups' ? items : Math.ceil(items / wg);
     const maxDim = this.device.limits.maxComputeWorkgroupsPerDimension;
+    if (dispatch === 'single') return [1, 1];
+    if (Array.isArray(items)) {
+      const xy: [number, number] = [Math.max(1, Math.ceil(items[0] / wg)), Math.max(1, items[1])];
+      if (xy[0] > maxDim || xy[1] > maxDim) throw new DeepRnnError('E_TOO_LARGE', `${kernel.name} needs ${xy.join(' x ')} workgroups, more than this device can dispatch`);
+      return xy;
+    }
+    const n = dispatch === 'groups' ? items : Math.ceil(items / wg);
     if (n <= maxDim) return [Math.max(1, n), 1];
     const y = Math.ceil(n / maxDim);
     if (y > maxDim) throw new DeepRnnError('E_TOO_LARGE', `${kernel.name} needs ${n} workgroups, more than this device can dispatch`);

@@ -136,7 +136,7 @@ export function recordStackForward(plan: Plan, k: StackKernels, buf: StackBuffer
       : cell === 'gru' ? [buf.xp, params, buf.hs[l], buf.gates[l]]
         : [buf.xp, params, buf.hs[l], buf.cs[l], buf.gates[l]];
     for (let t = 0; t < T; t++) {
-      plan.dispatch(kernel, { batch: B, hidden: H, t, whh_off: o.whh, bhh_off: o.bhh, ...(cell === 'rnn' ? { act: spec.relu ? 1 : 0 } : {}) }, buffers, B * H);
+      plan.dispatch(kernel, { batch: B, hidden: H, t, whh_off: o.whh, bhh_off: o.bhh, ...(cell === 'rnn' ? { act: spec.relu ? 1 : 0 } : {}) }, buffers, cellGrid(B, H));
     }
     if (train && buf.drop.length > 0 && l < spec.layers - 1) {
       plan.dispatch(k.dropout_forward, { ...dropoutDims(spec, l, N * H), in_off: buf.outputOffset }, [buf.hs[l], buf.drop[l]], N * H);
@@ -144,9 +144,14 @@ export function recordStackForward(plan: Plan, k: StackKernels, buf: StackBuffer
   }
 }
 
-/** Invocations of matmul for an (M, N) result: 8 rows x 4 columns each. */
-export function blocks(m: number, n: number): number {
-  return Math.ceil(m / 8) * Math.ceil(n / 4);
+/** matmul's dispatch for an (M, N) result: one invocation per 4 columns, one workgroup row per 8 rows. */
+export function blocks(m: number, n: number): [number, number] {
+  return [Math.ceil(n / 4), Math.ceil(m / 8)];
+}
+
+/** The per-step cell kernels' dispatch: one invocation per hidden unit (backward: per 4 units), one workgroup row per 8 batch rows. */
+function cellGrid(batch: number, hidden: number, unitsPerInvocation = 1): [number, number] {
+  return [Math.ceil(hidden / unitsPerInvocation), Math.ceil(batch / 8)];
 }
 
 export interface BackwardOptions {
@@ -182,14 +187,14 @@ export function recordStackBackward(plan: Plan, k: StackKernels, buf: StackBuffe
       : cell === 'gru' ? [params, buf.gates[l], buf.hs[l], buf.dhOut, dgh, dgi, buf.hcarry]
         : [params, buf.gates[l], buf.cs[l], buf.dhOut, dgh, buf.ccarry, buf.hcarry];
     for (let t = T - 1; t >= 0; t--) {
-      plan.dispatch(kernel, { batch: B, hidden: H, t, whh_off: o.whh, ...(cell === 'rnn' ? { act: spec.relu ? 1 : 0 } : {}) }, buffers, B * H);
+      plan.dispatch(kernel, { batch: B, hidden: H, t, whh_off: o.whh, ...(cell === 'rnn' ? { act: spec.relu ? 1 : 0 } : {}) }, buffers, cellGrid(B, H, 4));
     }
     // Weight gradients over all T steps at once: dW_hh = sum_t dgh_tᵀ·h_{t-1} (hs slots 0..T-1).
     plan.dispatch(k.matmul, { m: GH, n: H, k: N, a_off: 0, a_rs: 1, a_cs: GH, b_off: 0, b_rs: H, b_cs: 1, c_off: o.whh, bias_off: 0, flags: 0 },
       [dgh, buf.hs[l], dgh, grads], blocks(GH, H));
     plan.dispatch(k.column_sum, { rows: N, cols: GH, a_off: 0, c_off: o.bhh }, [dgh, grads], GH);
     if (l === 0 && input.kind === 'onehot') {
-      plan.dispatch(k.embedding_backward, { batch: B, steps: T, gh: GH, vocab: input.vocab, g_off: o.wih }, [input.tokens, dgi, grads], GH * input.vocab);
+      plan.dispatch(k.embedding_backward, { batch: B, steps: T, gh: GH, vocab: input.vocab, g_off: o.wih }, [input.tokens, dgi, grads], GH);
     } else {
       const src = layerInput(c, l);
       plan.dispatch(k.matmul, { m: GH, n: src.size, k: N, a_off: 0, a_rs: 1, a_cs: GH, b_off: src.offset, b_rs: src.size, b_cs: 1, c_off: o.wih, bias_off: 0, flags: 0 },

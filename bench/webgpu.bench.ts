@@ -1,0 +1,45 @@
+/**
+ * WebGPU backend benchmark: training tokens/s, ms per step and dispatches per step for the d2l 9.3
+ * configuration (V 28, H 256, L 2, batch 32, steps 35, SGD lr 2, clip 1), per cell. Steps are submitted
+ * back to back with no readback (as training runs); the clock stops when readLoss() has the loss.
+ *
+ *   XDG_RUNTIME_DIR=/tmp/xdg npx vite-node bench/webgpu.bench.ts [--cells lstm,gru,rnn] [--steps 10]
+ */
+import { performance } from 'node:perf_hooks';
+import { mix32 } from '../src/model/params.js';
+import type { CellType, TokenTensor } from '../src/model/types.js';
+import { WebGpuModel, requestDevice } from '../src/webgpu/index.js';
+
+const args = process.argv.slice(2);
+const opt = (name: string, def: string): string => (args.includes(name) ? args[args.indexOf(name) + 1] : def);
+const cells = opt('--cells', 'lstm,gru,rnn').split(',') as CellType[];
+const steps = Number(opt('--steps', '10'));
+const [V, H, L, B, T] = [28, 256, 2, 32, 35];
+
+const tokens = (seed: number): TokenTensor =>
+  ({ shape: [B, T], data: Int32Array.from({ length: B * T }, (_, i) => mix32(seed * 7919 + i) % V) });
+
+const { device, adapter } = await requestDevice();
+console.log(`adapter: ${adapter.description}${adapter.fallback ? ' (fallback)' : ''}`);
+try {
+  for (const cell of cells) {
+    const model = await WebGpuModel.create({ cell, layers: L, hidden: H, vocabSize: V }, { device });
+    const batches = Array.from({ length: 4 }, (_, i) => [tokens(2 * i), tokens(2 * i + 1)]);
+    const train = (i: number): void => model.trainStep(batches[i % 4][0], batches[i % 4][1], { optimizer: 'sgd', lr: 2, clip: 1 });
+    train(0);
+    train(1);
+    await model.readLoss();
+    const t0 = performance.now();
+    for (let i = 0; i < steps; i++) train(i);
+    const { loss } = await model.readLoss();
+    const sec = (performance.now() - t0) / 1000;
+    const f0 = performance.now();
+    await model.forward(batches[0][0]);
+    const fwd = performance.now() - f0;
+    console.log(`${cell}: ${(steps * B * T / sec).toFixed(0)} tokens/s, ${(sec / steps * 1000).toFixed(1)} ms/step, ` +
+      `${model.dispatchesPerStep(B, T)} dispatches/step, forward+readback ${fwd.toFixed(1)} ms, loss ${loss.toFixed(3)}`);
+    model.dispose();
+  }
+} finally {
+  device.destroy();
+}
