@@ -1,188 +1,215 @@
-// C (M, N) = [C +] A (M, K) . B (K, N), f32, single thread.
+// C (M, N) = [C +] A (M, K) . B (K, N), f32, single thread, GotoBLAS-style packing.
 //
-// B is row-major with leading dimension ldb (contiguous along N, so it is read as v128 columns). A is
-// addressed through two strides, element (i, k) at a + 4*(i*sam + k*sak): row-major A is (sam = lda,
-// sak = 1), a transposed A^T stored (K, M) is (sam = 1, sak = ldm). That one kernel therefore serves the
-// forward products (X.W^T with W^T kept transposed), the backward products (dG.W with W in PyTorch layout)
-// and the weight gradients over all steps (dG^T.X).
+// B is row-major with leading dimension ldb; A is addressed through two strides, element (i, k) at
+// a + 4*(i*sam + k*sak): row-major A is (sam = lda, sak = 1), a transposed A^T stored (K, M) is
+// (sam = 1, sak = ldm). That one kernel serves the forward products (X.W^T with W^T kept transposed), the
+// backward products (dG.W with W in PyTorch layout) and the weight gradients over all steps (dG^T.X).
 //
-// Register blocking: 4 rows x 8 columns (8 v128 accumulators, 2 B vectors, 1 broadcast A value); rows
-// left over use 1 x 32 / 1 x 8 strips. K is split into KC blocks so a B panel (KC x 8) stays in L1.
-// Fewer than 4 rows (batch-1 generation) take gemv(), which streams whole rows of B instead of walking
-// an 8-column panel down rows 4 KiB apart (those all land in one L1 set).
+// Blocking: B is packed KC x NC at a time into 8-column panels (each KC x 8 panel contiguous, 8 KiB, so it
+// sits in L1 while the rows of A pass over it), A MC x KC into 4-row panels (k-major, 4 values per k).
+// Packing turns every access of the micro-kernel into a sequential stream; unpacked, the rows of a
+// 4 KiB-wide matrix all map to one L1 set. Micro-kernel: 4 x 8 tile in 8 v128 accumulators, per k one
+// 2-vector B load and 4 broadcast loads of A. Fewer than 4 rows (batch-1 generation) take gemv().
 import { madd } from './simd';
 
+const MR: i32 = 4;
+const NR: i32 = 8;
 const KC: i32 = 256;
+const MC: i32 = 128;
+const NC: i32 = 512;
+
+const packedA = memory.data(MC * KC * 4, 64);
+const packedB = memory.data(KC * NC * 4, 64);
+const tile = memory.data(MR * NR * 4, 64);
 
 export function gemm(c: usize, ldc: i32, a: usize, sam: i32, sak: i32, b: usize, ldb: i32,
   m: i32, n: i32, k: i32, accumulate: i32): void {
-  if (m < 4) {
+  if (m < MR) {
     for (let i = 0; i < m; i++) gemv(c + ((<usize>(i * ldc)) << 2), a + ((<usize>(i * sam)) << 2), sak, b, ldb, n, k, accumulate != 0);
     return;
   }
-  if (k <= 0) {
-    if (accumulate == 0) for (let i = 0; i < m; i++) memory.fill(c + ((<usize>i * ldc) << 2), 0, (<usize>n) << 2);
+  blocked(c, ldc, a, sam, sak, b, ldb, m, n, k, accumulate != 0, false);
+}
+
+/**
+ * gemm() with B already in panel layout (packPanelsT): the model's weights are stored that way once per
+ * update, so the per-step recurrent product never repacks W_hh^T.
+ */
+export function gemmPrepacked(c: usize, ldc: i32, a: usize, sam: i32, sak: i32, bp: usize,
+  m: i32, n: i32, k: i32, accumulate: i32): void {
+  if (m < MR) {
+    for (let i = 0; i < m; i++) gemvPanels(c + ((<usize>(i * ldc)) << 2), a + ((<usize>(i * sam)) << 2), sak, bp, n, k, accumulate != 0);
     return;
   }
-  for (let k0 = 0; k0 < k; k0 += KC) {
-    const kc = min(KC, k - k0);
-    const acc = accumulate != 0 || k0 > 0;
-    gemmBlock(c, ldc, a + ((<usize>k0 * sak) << 2), sam, sak, b + ((<usize>k0 * ldb) << 2), ldb, m, n, kc, acc);
+  blocked(c, ldc, a, sam, sak, bp, 0, m, n, k, accumulate != 0, true);
+}
+
+/**
+ * dst = panels of W^T for W (rows, cols) row-major: W^T is (cols, rows) and panel q holds its columns
+ * 8q..8q+7 (rows of W) for every k in [0, cols), zero-padded: dst[q][p][jj] = W[8q + jj][p].
+ */
+export function packPanelsT(dst: usize, w: usize, rows: i32, cols: i32): void {
+  const rw = (<usize>cols) << 2;
+  let d = dst;
+  for (let q = 0; q < rows; q += NR) {
+    const valid = min(NR, rows - q);
+    for (let p = 0; p < cols; p++) {
+      const src = w + <usize>q * rw + ((<usize>p) << 2);
+      for (let jj = 0; jj < NR; jj++) store<f32>(d + ((<usize>jj) << 2), jj < valid ? load<f32>(src + <usize>jj * rw) : 0);
+      d += 32;
+    }
   }
 }
 
-function gemmBlock(c: usize, ldc: i32, a: usize, sam: i32, sak: i32, b: usize, ldb: i32,
-  m: i32, n: i32, k: i32, acc: bool): void {
-  const m4 = m & ~3;
-  let j = 0;
-  for (; j + 8 <= n; j += 8) {
-    const bj = b + ((<usize>j) << 2);
-    for (let i = 0; i < m4; i += 4) {
-      kernel4x8(c + ((<usize>(i * ldc + j)) << 2), ldc, a + ((<usize>(i * sam)) << 2), sam, sak, bj, ldb, k, acc);
-    }
+
+// @ts-ignore: decorator
+@inline
+function blocked(c: usize, ldc: i32, a: usize, sam: i32, sak: i32, b: usize, ldb: i32,
+  m: i32, n: i32, k: i32, accumulate: bool, prepacked: bool): void {
+  if (k <= 0) {
+    if (!accumulate) for (let i = 0; i < m; i++) memory.fill(c + ((<usize>i * ldc) << 2), 0, (<usize>n) << 2);
+    return;
   }
-  // Rows past the last multiple of 4 (all rows when m < 4, as in batch-1 generation).
-  for (let i = m4; i < m; i++) {
-    const ci = c + ((<usize>(i * ldc)) << 2);
-    const ai = a + ((<usize>(i * sam)) << 2);
-    let jj = 0;
-    for (; jj + 32 <= j; jj += 32) kernel1x32(ci + ((<usize>jj) << 2), ai, sak, b + ((<usize>jj) << 2), ldb, k, acc);
-    for (; jj < j; jj += 8) kernel1x8(ci + ((<usize>jj) << 2), ai, sak, b + ((<usize>jj) << 2), ldb, k, acc);
-  }
-  // Columns past the last multiple of 8 (e.g. the vocabulary of the output layer).
-  for (; j + 4 <= n; j += 4) {
-    for (let i = 0; i < m; i++) {
-      kernel1x4(c + ((<usize>(i * ldc + j)) << 2), a + ((<usize>(i * sam)) << 2), sak, b + ((<usize>j) << 2), ldb, k, acc);
-    }
-  }
-  for (; j < n; j++) {
-    for (let i = 0; i < m; i++) {
-      const pc = c + ((<usize>(i * ldc + j)) << 2);
-      let s: f32 = acc ? load<f32>(pc) : 0;
-      let pa = a + ((<usize>(i * sam)) << 2);
-      let pb = b + ((<usize>j) << 2);
-      const sa = (<usize>sak) << 2;
-      const sb = (<usize>ldb) << 2;
-      for (let p = 0; p < k; p++) {
-        s += load<f32>(pa) * load<f32>(pb);
-        pa += sa;
-        pb += sb;
+  for (let jc = 0; jc < n; jc += NC) {
+    const nc = min(NC, n - jc);
+    for (let pc = 0; pc < k; pc += KC) {
+      const kc = min(KC, k - pc);
+      const first = pc == 0 && !accumulate;
+      if (!prepacked) packB(b + ((<usize>pc * ldb + jc) << 2), ldb, kc, nc);
+      for (let ic = 0; ic < m; ic += MC) {
+        const mc = min(MC, m - ic);
+        packA(a + ((<usize>ic * sam + <usize>pc * sak) << 2), sam, sak, mc, kc);
+        for (let jr = 0; jr < nc; jr += NR) {
+          // Prepacked panels span all of K (panel stride k*8); packedB holds only this kc block.
+          const pb = prepacked
+            ? b + ((<usize>(jc + jr) * k + <usize>pc * NR) << 2)
+            : packedB + ((<usize>jr * kc) << 2);
+          const cols = min(NR, nc - jr);
+          for (let ir = 0; ir < mc; ir += MR) {
+            const pc0 = c + ((<usize>(ic + ir) * ldc + jc + jr) << 2);
+            micro(packedA + ((<usize>ir * kc) << 2), pb, kc, pc0, ldc, min(MR, mc - ir), cols, first);
+          }
+        }
       }
-      store<f32>(pc, s);
+    }
+  }
+}
+
+/** packedB[panel][p][0..8) = B[p][panel*8 + 0..8), zero-padded past nc. */
+function packB(b: usize, ldb: i32, kc: i32, nc: i32): void {
+  const rb = (<usize>ldb) << 2;
+  const full = nc & ~7;
+  let dst = packedB;
+  for (let jr = 0; jr < full; jr += NR) {
+    let src = b + ((<usize>jr) << 2);
+    for (let p = 0; p < kc; p++) {
+      v128.store(dst, v128.load(src));
+      v128.store(dst, v128.load(src, 16), 16);
+      dst += 32;
+      src += rb;
+    }
+  }
+  if (full < nc) {
+    const rest = nc - full;
+    let src = b + ((<usize>full) << 2);
+    for (let p = 0; p < kc; p++) {
+      for (let jj = 0; jj < NR; jj++) store<f32>(dst + ((<usize>jj) << 2), jj < rest ? load<f32>(src + ((<usize>jj) << 2)) : 0);
+      dst += 32;
+      src += rb;
+    }
+  }
+}
+
+/** packedA[panel][p][0..4) = A[panel*4 + 0..4][p], zero-padded past mc. */
+function packA(a: usize, sam: i32, sak: i32, mc: i32, kc: i32): void {
+  const ra = (<usize>sam) << 2;
+  const ka = (<usize>sak) << 2;
+  let dst = packedA;
+  for (let ir = 0; ir < mc; ir += MR) {
+    const rows = min(MR, mc - ir);
+    const base = a + <usize>ir * ra;
+    if (rows == MR && sam == 1) {
+      // A^T layout: the 4 rows of a panel are adjacent at each k.
+      let src = base;
+      for (let p = 0; p < kc; p++) {
+        v128.store(dst, v128.load(src));
+        dst += 16;
+        src += ka;
+      }
+    } else if (rows == MR) {
+      const r0 = base, r1 = base + ra, r2 = base + 2 * ra, r3 = base + 3 * ra;
+      let o: usize = 0;
+      for (let p = 0; p < kc; p++) {
+        store<f32>(dst, load<f32>(r0 + o));
+        store<f32>(dst, load<f32>(r1 + o), 4);
+        store<f32>(dst, load<f32>(r2 + o), 8);
+        store<f32>(dst, load<f32>(r3 + o), 12);
+        dst += 16;
+        o += ka;
+      }
+    } else {
+      let o: usize = 0;
+      for (let p = 0; p < kc; p++) {
+        for (let ii = 0; ii < MR; ii++) store<f32>(dst + ((<usize>ii) << 2), ii < rows ? load<f32>(base + <usize>ii * ra + o) : 0);
+        dst += 16;
+        o += ka;
+      }
     }
   }
 }
 
 // @ts-ignore: decorator
 @inline
-function kernel4x8(c: usize, ldc: i32, a: usize, sam: i32, sak: i32, b: usize, ldb: i32, k: i32, acc: bool): void {
-  const rc = (<usize>ldc) << 2;
-  const ra = (<usize>sam) << 2;
-  const sa = (<usize>sak) << 2;
-  const sb = (<usize>ldb) << 2;
-  const c0 = c, c1 = c + rc, c2 = c + 2 * rc, c3 = c + 3 * rc;
+function micro(pa: usize, pb: usize, kc: i32, c: usize, ldc: i32, rows: i32, cols: i32, first: bool): void {
   let x00 = f32x4.splat(0), x01 = f32x4.splat(0), x10 = f32x4.splat(0), x11 = f32x4.splat(0);
   let x20 = f32x4.splat(0), x21 = f32x4.splat(0), x30 = f32x4.splat(0), x31 = f32x4.splat(0);
-  if (acc) {
-    x00 = v128.load(c0); x01 = v128.load(c0, 16);
-    x10 = v128.load(c1); x11 = v128.load(c1, 16);
-    x20 = v128.load(c2); x21 = v128.load(c2, 16);
-    x30 = v128.load(c3); x31 = v128.load(c3, 16);
-  }
-  const a0 = a, a1 = a + ra, a2 = a + 2 * ra, a3 = a + 3 * ra;
-  let oa: usize = 0;
-  let pb = b;
-  for (let p = 0; p < k; p++) {
+  for (let p = 0; p < kc; p++) {
     const b0 = v128.load(pb);
     const b1 = v128.load(pb, 16);
-    let s = f32x4.splat(load<f32>(a0 + oa));
+    let s = v128.load32_splat(pa);
     x00 = madd(s, b0, x00); x01 = madd(s, b1, x01);
-    s = f32x4.splat(load<f32>(a1 + oa));
+    s = v128.load32_splat(pa, 4);
     x10 = madd(s, b0, x10); x11 = madd(s, b1, x11);
-    s = f32x4.splat(load<f32>(a2 + oa));
+    s = v128.load32_splat(pa, 8);
     x20 = madd(s, b0, x20); x21 = madd(s, b1, x21);
-    s = f32x4.splat(load<f32>(a3 + oa));
+    s = v128.load32_splat(pa, 12);
     x30 = madd(s, b0, x30); x31 = madd(s, b1, x31);
-    oa += sa;
-    pb += sb;
+    pa += 16;
+    pb += 32;
   }
-  v128.store(c0, x00); v128.store(c0, x01, 16);
-  v128.store(c1, x10); v128.store(c1, x11, 16);
-  v128.store(c2, x20); v128.store(c2, x21, 16);
-  v128.store(c3, x30); v128.store(c3, x31, 16);
-}
-
-// @ts-ignore: decorator
-@inline
-function kernel1x32(c: usize, a: usize, sak: i32, b: usize, ldb: i32, k: i32, acc: bool): void {
-  const sa = (<usize>sak) << 2;
-  const sb = (<usize>ldb) << 2;
-  let x0 = f32x4.splat(0), x1 = f32x4.splat(0), x2 = f32x4.splat(0), x3 = f32x4.splat(0);
-  let x4 = f32x4.splat(0), x5 = f32x4.splat(0), x6 = f32x4.splat(0), x7 = f32x4.splat(0);
-  if (acc) {
-    x0 = v128.load(c); x1 = v128.load(c, 16); x2 = v128.load(c, 32); x3 = v128.load(c, 48);
-    x4 = v128.load(c, 64); x5 = v128.load(c, 80); x6 = v128.load(c, 96); x7 = v128.load(c, 112);
+  const rc = (<usize>ldc) << 2;
+  if (rows == MR && cols == NR) {
+    const c0 = c, c1 = c + rc, c2 = c + 2 * rc, c3 = c + 3 * rc;
+    if (!first) {
+      x00 = f32x4.add(v128.load(c0), x00); x01 = f32x4.add(v128.load(c0, 16), x01);
+      x10 = f32x4.add(v128.load(c1), x10); x11 = f32x4.add(v128.load(c1, 16), x11);
+      x20 = f32x4.add(v128.load(c2), x20); x21 = f32x4.add(v128.load(c2, 16), x21);
+      x30 = f32x4.add(v128.load(c3), x30); x31 = f32x4.add(v128.load(c3, 16), x31);
+    }
+    v128.store(c0, x00); v128.store(c0, x01, 16);
+    v128.store(c1, x10); v128.store(c1, x11, 16);
+    v128.store(c2, x20); v128.store(c2, x21, 16);
+    v128.store(c3, x30); v128.store(c3, x31, 16);
+    return;
   }
-  let pa = a;
-  let pb = b;
-  for (let p = 0; p < k; p++) {
-    const s = f32x4.splat(load<f32>(pa));
-    x0 = madd(s, v128.load(pb), x0);
-    x1 = madd(s, v128.load(pb, 16), x1);
-    x2 = madd(s, v128.load(pb, 32), x2);
-    x3 = madd(s, v128.load(pb, 48), x3);
-    x4 = madd(s, v128.load(pb, 64), x4);
-    x5 = madd(s, v128.load(pb, 80), x5);
-    x6 = madd(s, v128.load(pb, 96), x6);
-    x7 = madd(s, v128.load(pb, 112), x7);
-    pa += sa;
-    pb += sb;
+  v128.store(tile, x00); v128.store(tile, x01, 16);
+  v128.store(tile, x10, 32); v128.store(tile, x11, 48);
+  v128.store(tile, x20, 64); v128.store(tile, x21, 80);
+  v128.store(tile, x30, 96); v128.store(tile, x31, 112);
+  for (let i = 0; i < rows; i++) {
+    for (let j = 0; j < cols; j++) {
+      const pc = c + <usize>i * rc + ((<usize>j) << 2);
+      const v = load<f32>(tile + ((<usize>(i * NR + j)) << 2));
+      store<f32>(pc, first ? v : load<f32>(pc) + v);
+    }
   }
-  v128.store(c, x0); v128.store(c, x1, 16); v128.store(c, x2, 32); v128.store(c, x3, 48);
-  v128.store(c, x4, 64); v128.store(c, x5, 80); v128.store(c, x6, 96); v128.store(c, x7, 112);
-}
-
-// @ts-ignore: decorator
-@inline
-function kernel1x8(c: usize, a: usize, sak: i32, b: usize, ldb: i32, k: i32, acc: bool): void {
-  const sa = (<usize>sak) << 2;
-  const sb = (<usize>ldb) << 2;
-  let x0 = acc ? v128.load(c) : f32x4.splat(0);
-  let x1 = acc ? v128.load(c, 16) : f32x4.splat(0);
-  let pa = a;
-  let pb = b;
-  for (let p = 0; p < k; p++) {
-    const s = f32x4.splat(load<f32>(pa));
-    x0 = madd(s, v128.load(pb), x0);
-    x1 = madd(s, v128.load(pb, 16), x1);
-    pa += sa;
-    pb += sb;
-  }
-  v128.store(c, x0);
-  v128.store(c, x1, 16);
-}
-
-// @ts-ignore: decorator
-@inline
-function kernel1x4(c: usize, a: usize, sak: i32, b: usize, ldb: i32, k: i32, acc: bool): void {
-  const sa = (<usize>sak) << 2;
-  const sb = (<usize>ldb) << 2;
-  let x0 = acc ? v128.load(c) : f32x4.splat(0);
-  let pa = a;
-  let pb = b;
-  for (let p = 0; p < k; p++) {
-    x0 = madd(f32x4.splat(load<f32>(pa)), v128.load(pb), x0);
-    pa += sa;
-    pb += sb;
-  }
-  v128.store(c, x0);
 }
 
 /**
  * c (1, N) = [c +] a (1, K) . B (K, N): four rows of B per pass, streamed along N, so c (in L1) is read
  * and written once per four multiply-adds. (Eight rows 4 KiB apart overflow an 8-way L1 set.)
  */
-function gemv(c: usize, a: usize, sak: i32, b: usize, ldb: i32, n: i32, k: i32, acc: bool): void {
+export function gemv(c: usize, a: usize, sak: i32, b: usize, ldb: i32, n: i32, k: i32, acc: bool): void {
   const nb = (<usize>n) << 2;
   if (!acc) memory.fill(c, 0, nb);
   const sa = (<usize>sak) << 2;
@@ -226,5 +253,67 @@ function gemv(c: usize, a: usize, sak: i32, b: usize, ldb: i32, n: i32, k: i32, 
     for (; o < nb; o += 4) store<f32>(c + o, load<f32>(c + o) + s0 * load<f32>(pb + o));
     pa += sa;
     pb += rb;
+  }
+}
+
+/**
+ * c (1, N) = [c +] a (1, K) . B with B in panel layout: four panels (32 columns) at a time, each a
+ * contiguous stream, 8 accumulators; the columns past N in the last panel are padding and not stored.
+ */
+function gemvPanels(c: usize, a: usize, sak: i32, bp: usize, n: i32, k: i32, acc: bool): void {
+  const sa = (<usize>sak) << 2;
+  const ps = (<usize>k) << 5;
+  const full = n & ~7;
+  let j = 0;
+  for (; j + 32 <= full; j += 32) {
+    const p0 = bp + ((<usize>j * k) << 2);
+    const p1 = p0 + ps, p2 = p0 + 2 * ps, p3 = p0 + 3 * ps;
+    let x0 = f32x4.splat(0), x1 = f32x4.splat(0), x2 = f32x4.splat(0), x3 = f32x4.splat(0);
+    let x4 = f32x4.splat(0), x5 = f32x4.splat(0), x6 = f32x4.splat(0), x7 = f32x4.splat(0);
+    let pa = a;
+    let o: usize = 0;
+    for (let p = 0; p < k; p++) {
+      const s = v128.load32_splat(pa);
+      x0 = madd(s, v128.load(p0 + o), x0);
+      x1 = madd(s, v128.load(p0 + o, 16), x1);
+      x2 = madd(s, v128.load(p1 + o), x2);
+      x3 = madd(s, v128.load(p1 + o, 16), x3);
+      x4 = madd(s, v128.load(p2 + o), x4);
+      x5 = madd(s, v128.load(p2 + o, 16), x5);
+      x6 = madd(s, v128.load(p3 + o), x6);
+      x7 = madd(s, v128.load(p3 + o, 16), x7);
+      pa += sa;
+      o += 32;
+    }
+    const cj = c + ((<usize>j) << 2);
+    if (acc) {
+      x0 = f32x4.add(v128.load(cj), x0); x1 = f32x4.add(v128.load(cj, 16), x1);
+      x2 = f32x4.add(v128.load(cj, 32), x2); x3 = f32x4.add(v128.load(cj, 48), x3);
+      x4 = f32x4.add(v128.load(cj, 64), x4); x5 = f32x4.add(v128.load(cj, 80), x5);
+      x6 = f32x4.add(v128.load(cj, 96), x6); x7 = f32x4.add(v128.load(cj, 112), x7);
+    }
+    v128.store(cj, x0); v128.store(cj, x1, 16); v128.store(cj, x2, 32); v128.store(cj, x3, 48);
+    v128.store(cj, x4, 64); v128.store(cj, x5, 80); v128.store(cj, x6, 96); v128.store(cj, x7, 112);
+  }
+  for (; j < n; j += 8) {
+    const p0 = bp + ((<usize>j * k) << 2);
+    let x0 = f32x4.splat(0), x1 = f32x4.splat(0);
+    let pa = a;
+    let o: usize = 0;
+    for (let p = 0; p < k; p++) {
+      const s = v128.load32_splat(pa);
+      x0 = madd(s, v128.load(p0 + o), x0);
+      x1 = madd(s, v128.load(p0 + o, 16), x1);
+      pa += sa;
+      o += 32;
+    }
+    v128.store(tile, x0);
+    v128.store(tile, x1, 16);
+    const cols = min(8, n - j);
+    for (let jj = 0; jj < cols; jj++) {
+      const pc = c + ((<usize>(j + jj)) << 2);
+      const v = load<f32>(tile + ((<usize>jj) << 2));
+      store<f32>(pc, acc ? load<f32>(pc) + v : v);
+    }
   }
 }

@@ -14,6 +14,11 @@ export interface NnKernels {
   heapBase(): number;
   gemm(c: number, ldc: number, a: number, sam: number, sak: number, b: number, ldb: number,
     m: number, n: number, k: number, accumulate: number): void;
+  /** As gemm with B (K, N) pre-packed by packPanelsT (panelElements(K, N) elements). */
+  gemmPrepacked(c: number, ldc: number, a: number, sam: number, sak: number, bp: number,
+    m: number, n: number, k: number, accumulate: number): void;
+  /** Packs W^T for W (rows, cols) into the panel layout gemmPrepacked reads. */
+  packPanelsT(dst: number, w: number, rows: number, cols: number): void;
   transpose(dst: number, src: number, rows: number, cols: number): void;
   gatherRows(dst: number, table: number, idx: number, n: number, width: number): void;
   scatterAddRows(table: number, src: number, idx: number, n: number, width: number): void;
@@ -36,6 +41,11 @@ export interface NnKernels {
   sgdStep(p: number, g: number, n: number, alpha: number): void;
   adamStep(p: number, g: number, m: number, v: number, n: number, gscale: number, lr: number, beta1: number,
     beta2: number, eps: number, t: number): void;
+}
+
+/** Elements of the panel layout of a (k, n) matrix: n rounded up to the 8-column panel width, times k. */
+export function panelElements(k: number, n: number): number {
+  return Math.ceil(n / 8) * 8 * k;
 }
 
 const compiled = new Map<KernelBuild, Promise<WebAssembly.Module>>();

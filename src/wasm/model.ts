@@ -16,7 +16,7 @@ import type {
 } from '../model/types.js';
 import { validateConfig, validatePair, validateState, validateStateDict, validateTokens, validateTrainOptions } from '../model/validate.js';
 import { Arena } from './arena.js';
-import { instantiateKernels, preferredBuild, type KernelBuild, type NnKernels } from './kernels.js';
+import { instantiateKernels, panelElements, preferredBuild, type KernelBuild, type NnKernels } from './kernels.js';
 import { RecurrentStack, gatesOf, type LayerWeights } from './stack.js';
 
 interface Carried {
@@ -24,6 +24,12 @@ interface Carried {
   h: Float32Array;
   c?: Float32Array;
 }
+
+/**
+ * The carried state: none (zeros), given by the user (JS arrays), or the final state of the last run,
+ * left in place in the arena at h(l, T) / c(l, T) so that stepping costs no copy out and back.
+ */
+type CarriedState = null | Carried | 'arena';
 
 export class WasmModel implements RecurrentModel {
   readonly backend = 'wasm' as const;
@@ -36,13 +42,15 @@ export class WasmModel implements RecurrentModel {
   private readonly M: number;
   private readonly Vm: number;
   private readonly wlinT: number;
+  /** linear.weight^T (H, V) row-major, for batch-1 generation (see LayerWeights.wihR). */
+  private readonly wlinR: number;
   private readonly stack: RecurrentStack;
   private tok = 0;
   private tgt = 0;
   private logits = 0;
   private shape: [number, number] = [0, 0];
   private transposesStale = true;
-  private carried: Carried | null = null;
+  private carried: CarriedState = null;
   private step = 0;
   private adamUsed = false;
   private lossSum = 0;
@@ -76,13 +84,15 @@ export class WasmModel implements RecurrentModel {
       const q = `rnn.weight_hh_l${l}`;
       const bi = `rnn.bias_ih_l${l}`;
       const bh = `rnn.bias_hh_l${l}`;
+      const [nihT, nhhT, nihR, nhhR] = RecurrentStack.transposedSizes(true, l, inSize, gatesOf(config.cell), H);
       weights.push({
         inSize, wih: at(this.P, p), whh: at(this.P, q), bih: at(this.P, bi), bhh: at(this.P, bh),
-        wihT: arena.alloc(GH * inSize), whhT: arena.alloc(GH * H),
+        wihT: arena.alloc(nihT), whhT: arena.alloc(nhhT), wihR: nihR ? arena.alloc(nihR) : 0, whhR: arena.alloc(nhhR),
         gwih: at(this.Gr, p), gwhh: at(this.Gr, q), gbih: at(this.Gr, bi), gbhh: at(this.Gr, bh),
       });
     }
-    this.wlinT = arena.alloc(H * V);
+    this.wlinT = arena.alloc(panelElements(H, V));
+    this.wlinR = arena.alloc(H * V);
     this.stack = new RecurrentStack(k, arena, {
       cell: config.cell, relu: config.nonlinearity === 'relu', layers: L, hidden: H, tokens: true, inSize: V,
       dropout: config.dropout, seed: config.seed,
@@ -114,8 +124,9 @@ export class WasmModel implements RecurrentModel {
 
   async getState(): Promise<RecurrentState | null> {
     this.live();
-    if (this.carried === null) return null;
-    return { h: this.carried.h.slice(), ...(this.carried.c ? { c: this.carried.c.slice() } : {}) };
+    const carried = this.carried === 'arena' ? this.finalState() : this.carried;
+    if (carried === null) return null;
+    return { h: carried.h.slice(), ...(carried.c ? { c: carried.c.slice() } : {}) };
   }
 
   setState(state: RecurrentState | null, batchSize?: number): void {
@@ -132,7 +143,8 @@ export class WasmModel implements RecurrentModel {
     const [B, T] = validateTokens(x, this.config.vocabSize, 'X');
     const start = this.startState(state, B);
     this.runForward(x, B, T, start, false);
-    return { logits: this.arena.f32(this.logits, T * B * this.config.vocabSize).slice(), state: this.finalState() };
+    const { h, c } = this.finalState();
+    return { logits: this.arena.f32(this.logits, T * B * this.config.vocabSize).slice(), state: c ? { h, c } : { h } };
   }
 
   async lossAndGrads(x: TokenTensor, y: TokenTensor, state?: RecurrentState | null): Promise<LossAndGradsResult> {
@@ -143,7 +155,8 @@ export class WasmModel implements RecurrentModel {
     const logits = this.arena.f32(this.logits, T * B * this.config.vocabSize).slice();
     const loss = this.runBackward(y, B, T) / (B * T);
     const gradNorm = Math.sqrt(this.k.sumSquares(this.Gr, this.nParams));
-    return { logits, state: this.finalState(), loss, grads: this.readDict(this.Gr), gradNorm };
+    const { h, c } = this.finalState();
+    return { logits, state: c ? { h, c } : { h }, loss, grads: this.readDict(this.Gr), gradNorm };
   }
 
   trainStep(x: TokenTensor, y: TokenTensor, options: TrainStepOptions): void {
@@ -170,7 +183,6 @@ export class WasmModel implements RecurrentModel {
     }
     this.step++;
     this.transposesStale = true;
-    this.carried = this.finalState();
     this.lossSum += lossSum;
     this.lossTokens += B * T;
   }
@@ -227,13 +239,17 @@ export class WasmModel implements RecurrentModel {
     return { batch, h: state.h.slice(), ...(state.c ? { c: state.c.slice() } : {}) };
   }
 
-  /** The state to start from: given, zeros (null), or the carried one (zeros if it was for another batch size). */
-  private startState(state: RecurrentState | null | undefined, batch: number): Carried | null {
+  /**
+   * The state to start from: given, zeros (null), or the carried one (zeros if it was for another batch
+   * size). 'arena': the final state of the last run, still in place for the current shape.
+   */
+  private startState(state: RecurrentState | null | undefined, batch: number): CarriedState {
     if (state === null) return null;
     if (state !== undefined) {
       validateState(state, this.config, batch);
       return { batch, h: state.h, c: state.c };
     }
+    if (this.carried === 'arena') return this.shape[0] === batch ? 'arena' : null;
     return this.carried !== null && this.carried.batch === batch ? this.carried : null;
   }
 
@@ -249,8 +265,11 @@ export class WasmModel implements RecurrentModel {
     this.shape = [B, T];
   }
 
-  private runForward(x: TokenTensor, B: number, T: number, start: Carried | null, training: boolean): void {
+  private runForward(x: TokenTensor, B: number, T: number, start: CarriedState, training: boolean): void {
     const { layers: L, hidden: H, vocabSize: V } = this.config;
+    // A new shape re-lays out the arena, so a state left there is copied out first.
+    if (start === 'arena' && this.shape[1] !== T) start = this.finalState();
+    const T0 = this.shape[1];
     this.ensureShape(B, T);
     const a = this.arena;
     const s = this.stack;
@@ -260,6 +279,9 @@ export class WasmModel implements RecurrentModel {
       if (start === null) {
         a.zero(s.h(l, 0), BH);
         if (this.config.cell === 'lstm') a.zero(s.c(l, 0), BH);
+      } else if (start === 'arena') {
+        a.copy(s.h(l, 0), s.h(l, T0), BH);
+        if (this.config.cell === 'lstm') a.copy(s.c(l, 0), s.c(l, T0), BH);
       } else {
         a.f32(s.h(l, 0), BH).set(start.h.subarray(l * BH, (l + 1) * BH));
         if (this.config.cell === 'lstm') a.f32(s.c(l, 0), BH).set(start.c!.subarray(l * BH, (l + 1) * BH));
@@ -267,13 +289,15 @@ export class WasmModel implements RecurrentModel {
     }
     if (this.transposesStale) {
       s.refreshTransposes();
-      this.k.transpose(this.wlinT, this.P + this.offsets.get('linear.weight')! * 4, V, H);
+      this.k.packPanelsT(this.wlinT, this.P + this.offsets.get('linear.weight')! * 4, V, H);
+      this.k.transpose(this.wlinR, this.P + this.offsets.get('linear.weight')! * 4, V, H);
       this.transposesStale = false;
     }
     s.forward(this.tok, training, this.step);
-    this.k.gemm(this.logits, V, s.output(), H, 1, this.wlinT, V, B * T, V, H, 0);
+    if (B * T < 4) this.k.gemm(this.logits, V, s.output(), H, 1, this.wlinR, V, B * T, V, H, 0);
+    else this.k.gemmPrepacked(this.logits, V, s.output(), H, 1, this.wlinT, B * T, V, H, 0);
     this.k.addRowBias(this.logits, this.P + this.offsets.get('linear.bias')! * 4, B * T, V);
-    this.carried = this.finalState();
+    this.carried = 'arena';
   }
 
   /** Loss sum over the batch and every gradient into G; the forward must have just run on this shape. */

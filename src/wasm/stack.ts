@@ -14,7 +14,7 @@
  *                         unless GRU); dA, dB (T*B, max(H, I)) ping-pong layer-output gradients
  */
 import type { Arena } from './arena.js';
-import type { NnKernels } from './kernels.js';
+import { panelElements, type NnKernels } from './kernels.js';
 import type { CellType } from '../model/types.js';
 
 /** Byte offsets of one layer's parameters (PyTorch layout), their gradients and transposed copies. */
@@ -24,8 +24,15 @@ export interface LayerWeights {
   whh: number; // (GH, H)
   bih: number; // (GH)
   bhh: number; // (GH)
-  wihT: number; // (in, GH), refreshed from wih
-  whhT: number; // (H, GH), refreshed from whh
+  /** W_ih^T (in, GH) refreshed from wih: row-major for a token input (rows are gathered), else panels. */
+  wihT: number;
+  whhT: number; // W_hh^T (H, GH) in panel layout, refreshed from whh
+  /**
+   * Row-major W^T copies for products with fewer than 4 rows (batch-1 generation), which stream whole
+   * rows of B faster than panels; wihR is 0 for a token input (wihT is row-major already).
+   */
+  wihR: number;
+  whhR: number;
   gwih: number;
   gwhh: number;
   gbih: number;
@@ -118,13 +125,25 @@ export class RecurrentStack {
     this.dc0 = a.alloc(L * batch * H);
   }
 
+  /** Elements of each layer's wihT, whhT, wihR and whhR buffers. */
+  static transposedSizes(tokens: boolean, l: number, inSize: number, G: number, H: number): [number, number, number, number] {
+    const gather = tokens && l === 0;
+    return [gather ? inSize * G * H : panelElements(inSize, G * H), panelElements(H, G * H), gather ? 0 : inSize * G * H, H * G * H];
+  }
+
   /** Recomputes W^T from W for every layer (after the parameters changed). */
   refreshTransposes(): void {
     const GH = this.G * this.spec.hidden;
-    for (const w of this.weights) {
-      this.k.transpose(w.wihT, w.wih, GH, w.inSize);
-      this.k.transpose(w.whhT, w.whh, GH, this.spec.hidden);
-    }
+    this.weights.forEach((w, l) => {
+      if (l === 0 && this.spec.tokens) {
+        this.k.transpose(w.wihT, w.wih, GH, w.inSize);
+      } else {
+        this.k.packPanelsT(w.wihT, w.wih, GH, w.inSize);
+        this.k.transpose(w.wihR, w.wih, GH, w.inSize);
+      }
+      this.k.packPanelsT(w.whhT, w.whh, GH, this.spec.hidden);
+      this.k.transpose(w.whhR, w.whh, GH, this.spec.hidden);
+    });
   }
 
   /** Pointer to h_t (B, H) of layer l, t in [0, T]; t = 0 is the initial state. */
@@ -160,11 +179,13 @@ export class RecurrentStack {
       const buf = this.buf[l];
       const x = this.layerInput(l, input);
       if (l === 0 && this.spec.tokens) k.gatherRows(this.xp, w.wihT, x, TB, GH);
-      else k.gemm(this.xp, GH, x, w.inSize, 1, w.wihT, GH, TB, GH, w.inSize, 0);
+      else if (TB < 4) k.gemm(this.xp, GH, x, w.inSize, 1, w.wihR, GH, TB, GH, w.inSize, 0);
+      else k.gemmPrepacked(this.xp, GH, x, w.inSize, 1, w.wihT, TB, GH, w.inSize, 0);
       for (let t = 0; t < T; t++) {
         const hPrev = this.h(l, t);
         const xp = this.xp + t * B * GH * 4;
-        k.gemm(this.hp, GH, hPrev, H, 1, w.whhT, GH, B, GH, H, 0);
+        if (B < 4) k.gemm(this.hp, GH, hPrev, H, 1, w.whhR, GH, B, GH, H, 0);
+        else k.gemmPrepacked(this.hp, GH, hPrev, H, 1, w.whhT, B, GH, H, 0);
         if (cell === 'lstm') {
           k.lstmForward(buf.act + t * B * this.S * 4, this.h(l, t + 1), this.c(l, t + 1), xp, this.hp, w.bih, w.bhh,
             this.c(l, t), B, H);
