@@ -1,0 +1,59 @@
+// The GEMM kernels against a float64 reference on shapes that cross every blocking edge: fewer than 4
+// rows (gemv), M past MC = 128, N past NC = 512 and not a multiple of 8, K past KC = 256; row-major and
+// transposed A, accumulate on and off, B plain and pre-packed.
+import { describe, it } from 'vitest';
+import { Arena } from '../../src/wasm/arena.js';
+import { instantiateKernels, panelElements } from '../../src/wasm/kernels.js';
+import { mix32 } from '../../src/model/params.js';
+import { expectClose } from '../helpers/fixtures.js';
+import { buildsUnderTest } from './builds.js';
+
+const shapes: Array<[number, number, number]> = [[1, 33, 7], [3, 1030, 300], [5, 9, 3], [130, 520, 270], [37, 1024, 513], [4, 8, 1]];
+
+describe.each(buildsUnderTest())('gemm, %s build', (build) => {
+  it('matches a float64 reference', async () => {
+    const k = await instantiateKernels(build);
+    const arena = new Arena(k);
+    const cap = 530_000; // >= the largest M*K, K*N and M*N below
+    const A = arena.alloc(cap);
+    const B = arena.alloc(cap);
+    const W = arena.alloc(cap);
+    const P = arena.alloc(panelElements(1100, 1100));
+    const C = arena.alloc(cap);
+    arena.commit();
+    const rnd = (i: number) => (mix32(i) / 2 ** 32) - 0.5;
+    arena.f32(A, cap).forEach((_, i, a) => { a[i] = rnd(i); });
+    arena.f32(B, cap).forEach((_, i, a) => { a[i] = rnd(i + cap); });
+    for (const [M, N, K] of shapes) {
+      for (const transA of [false, true]) {
+        for (const acc of [0, 1]) {
+          for (const prepacked of [false, true]) {
+            const a = arena.f32(A, M * K);
+            const b = arena.f32(B, K * N);
+            const c0 = Float32Array.from({ length: M * N }, (_, i) => rnd(i + 7 * cap));
+            arena.f32(C, M * N).set(c0);
+            const [sam, sak] = transA ? [1, M] : [K, 1];
+            if (prepacked) {
+              // W (N, K) = B^T, packed as W^T = B.
+              const w = arena.f32(W, N * K);
+              for (let p = 0; p < K; p++) for (let j = 0; j < N; j++) w[j * K + p] = b[p * N + j];
+              k.packPanelsT(P, W, N, K);
+              k.gemmPrepacked(C, N, A, sam, sak, P, M, N, K, acc);
+            } else {
+              k.gemm(C, N, A, sam, sak, B, N, M, N, K, acc);
+            }
+            const ref = new Float64Array(M * N);
+            for (let i = 0; i < M; i++) {
+              for (let j = 0; j < N; j++) {
+                let s = acc ? c0[i * N + j] : 0;
+                for (let p = 0; p < K; p++) s += a[i * sam + p * sak] * b[p * N + j];
+                ref[i * N + j] = s;
+              }
+            }
+            expectClose(arena.f32(C, M * N), ref, `gemm ${M}x${N}x${K} ${transA ? 'TN' : 'NN'} acc ${acc}${prepacked ? ' prepacked' : ''}`);
+          }
+        }
+      }
+    }
+  });
+});
