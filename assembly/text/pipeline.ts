@@ -1,42 +1,23 @@
-// The shared first half of every text entry point: host bytes -> preprocessed text -> token ranges.
+// The first half of every text entry point: host bytes -> preprocessed text (-> token ranges for the host).
 import { preprocessCapacity, preprocessInto } from './preprocess';
-import { TokenSink, tokenizeInto } from './tokenize';
-import { setOut, shrink } from './mem';
+import { RangeSink, tokenizeWith } from './tokenize';
+import { setOut, shrink, words } from './mem';
 
-export class Tokens {
-  constructor(
-    public text: usize, // preprocessed UTF-8; the ranges point into it
-    public textLen: usize,
-    public sink: TokenSink,
-    public count: i32,
-  ) {}
-
-  dispose(): void {
-    heap.free(this.text);
-    heap.free(this.sink.start);
-    heap.free(this.sink.len);
-    if (this.sink.u16Start != 0) {
-      heap.free(this.sink.u16Start);
-      heap.free(this.sink.u16Len);
-    }
-  }
+/** The preprocessed text of the host's bytes: a heap block the caller frees. */
+export class Preprocessed {
+  constructor(public text: usize, public len: usize) {}
 }
 
-export function tokenizeBytes(src: usize, n: usize, mode: i32, level: i32, newlines: bool, withU16: bool): Tokens {
+export function preprocessBytes(src: usize, n: usize, mode: i32): Preprocessed {
   const text = heap.alloc(preprocessCapacity(n));
-  const m = preprocessInto(src, n, mode, text);
-  const room = (m + 1) << 2;
-  const sink = new TokenSink(heap.alloc(room), heap.alloc(room), withU16 ? heap.alloc(room) : 0, withU16 ? heap.alloc(room) : 0);
-  const count = tokenizeInto(text, m, level, newlines, sink);
-  return new Tokens(text, m, sink, count);
+  return new Preprocessed(text, preprocessInto(src, n, mode, text));
 }
 
 /** Output 0: the preprocessed text. Returns its byte length. */
 export function text_preprocess(src: usize, n: usize, mode: i32): i32 {
-  const text = heap.alloc(preprocessCapacity(n));
-  const m = preprocessInto(src, n, mode, text);
-  setOut(0, shrink(text, m), <i32>m);
-  return <i32>m;
+  const t = preprocessBytes(src, n, mode);
+  setOut(0, shrink(t.text, t.len), <i32>t.len);
+  return <i32>t.len;
 }
 
 /**
@@ -44,11 +25,14 @@ export function text_preprocess(src: usize, n: usize, mode: i32): i32 {
  * host decodes the text once and slices. Returns the token count.
  */
 export function text_tokenize(src: usize, n: usize, mode: i32, level: i32, newlines: bool): i32 {
-  const t = tokenizeBytes(src, n, mode, level, newlines, true);
-  setOut(0, t.text, <i32>t.textLen);
-  setOut(1, t.sink.u16Start, t.count);
-  setOut(2, t.sink.u16Len, t.count);
-  heap.free(t.sink.start);
-  heap.free(t.sink.len);
-  return t.count;
+  const t = preprocessBytes(src, n, mode);
+  const room = words(<i32>t.len);
+  const sink = new RangeSink(heap.alloc(room), heap.alloc(room), heap.alloc(room), heap.alloc(room));
+  const count = tokenizeWith<RangeSink>(t.text, t.len, level, newlines, sink);
+  setOut(0, t.text, <i32>t.len);
+  setOut(1, sink.u16Start, count);
+  setOut(2, sink.u16Len, count);
+  heap.free(sink.start);
+  heap.free(sink.len);
+  return count;
 }

@@ -19,28 +19,30 @@ export function preprocessCapacity(n: usize): usize {
 export function preprocessInto(src: usize, n: usize, mode: i32, dst: usize): usize {
   if (mode != MODE_D2L) return sanitize(src, n, dst);
   let o = dst;
-  let inWord = false; // the line has a letter, so a later run of non-letters becomes a space
-  let gap = false; // a run of non-letters follows the last letter
+  // Branch-free over letters and non-letters (they alternate at every word, which would mispredict):
+  // 1 when the line has a letter, so a later run of non-letters becomes a space
+  let inWord: u32 = 0;
+  let gap: u32 = 0; // 1 when a run of non-letters follows the last letter
   let lineOpen = false; // some of the last line has been read
   for (let i: usize = 0; i < n; i++) {
     const b = <u32>load<u8>(src + i);
-    const lower = b | 0x20;
-    if (lower - 0x61 < 26) {
-      if (gap) store<u8>(o++, 0x20);
-      store<u8>(o++, <u8>lower);
-      inWord = true;
-      gap = false;
-      lineOpen = true;
-    } else if (b == 10 || b == 13) {
+    if (b == 10 || b == 13) {
       if (b == 13 && i + 1 < n && load<u8>(src + i + 1) == 10) i++;
       store<u8>(o++, 10);
-      inWord = false;
-      gap = false;
+      inWord = 0;
+      gap = 0;
       lineOpen = false;
-    } else {
-      gap = inWord;
-      lineOpen = true;
+      continue;
     }
+    const lower = b | 0x20;
+    const letter = <u32>(lower - 0x61 < 26);
+    store<u8>(o, 0x20);
+    o += <usize>(letter & gap);
+    store<u8>(o, <u8>lower);
+    o += <usize>letter;
+    gap = (gap | inWord) & (letter ^ 1);
+    inWord |= letter;
+    lineOpen = true;
   }
   // Lines are joined, so a terminator at the very end adds nothing (Python's readlines gives no empty line).
   if (o > dst && !lineOpen) o--;

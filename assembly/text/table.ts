@@ -56,9 +56,8 @@ export class TokenTable {
     return load<i32>(this.entries + <usize>e * ENTRY, 8);
   }
 
-  addCount(e: i32): void {
-    const p = this.entries + <usize>e * ENTRY + 8;
-    store<i32>(p, load<i32>(p) + 1);
+  setCount(e: i32, count: i32): void {
+    store<i32>(this.entries + <usize>e * ENTRY, count, 8);
   }
 
   /** Points entry e at a copy of its bytes elsewhere (same bytes, so the hash stays valid). */
@@ -67,8 +66,13 @@ export class TokenTable {
   }
 
   /** Entry index of the bytes at p, or -1. */
-  find(p: usize, len: usize): i32 {
+  // @ts-ignore: decorator
+  @inline find(p: usize, len: usize): i32 {
     if (len == 1) return <i32>load<u32>(this.single + (<usize>load<u8>(p) << 2)) - 1;
+    return this.findLong(p, len);
+  }
+
+  private findLong(p: usize, len: usize): i32 {
     const h = hashBytes(p, len);
     let s = h & this.mask;
     while (true) {
@@ -82,14 +86,19 @@ export class TokenTable {
   }
 
   /** Entry index of the bytes at p, adding an entry (count 0) if they are new. */
-  findOrAdd(p: usize, len: usize): i32 {
+  // @ts-ignore: decorator
+  @inline findOrAdd(p: usize, len: usize): i32 {
     if (len == 1) {
-      const at = this.single + (<usize>load<u8>(p) << 2);
-      let e = <i32>load<u32>(at) - 1;
-      if (e < 0) {
-        e = this.append(p, len, 0);
-        store<u32>(at, <u32>(e + 1));
-      }
+      const e = <i32>load<u32>(this.single + (<usize>load<u8>(p) << 2)) - 1;
+      if (e >= 0) return e;
+    }
+    return this.findOrAddSlow(p, len);
+  }
+
+  private findOrAddSlow(p: usize, len: usize): i32 {
+    if (len == 1) {
+      const e = this.append(p, len, 0);
+      store<u32>(this.single + (<usize>load<u8>(p) << 2), <u32>(e + 1));
       return e;
     }
     const h = hashBytes(p, len);
