@@ -189,7 +189,8 @@ export class WasmModel implements RecurrentModel {
 
   async readLoss(): Promise<{ loss: number; tokens: number }> {
     this.live();
-    const r = { loss: this.lossTokens > 0 ? this.lossSum / this.lossTokens : NaN, tokens: this.lossTokens };
+    // As the WebGPU model: no steps since the last read gives loss 0 over 0 tokens.
+    const r = { loss: this.lossTokens > 0 ? this.lossSum / this.lossTokens : 0, tokens: this.lossTokens };
     this.lossSum = 0;
     this.lossTokens = 0;
     return r;

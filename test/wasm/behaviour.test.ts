@@ -146,6 +146,17 @@ describe('state and memory', () => {
     m.trainStep(tokens(0, 64, 30, 6), tokens(1, 64, 30, 6), { lr: 1, clip: 1 });
     expect(bytes()).toBeGreaterThan(first);
     expect((await m.readLoss()).tokens).toBe(51 * 24 + 64 * 30);
+    expect(await m.readLoss()).toStrictEqual({ loss: 0, tokens: 0 });
+  });
+
+  it('refuses a step whose loss is not finite (E_NOT_FINITE) and leaves the parameters as they were', async () => {
+    const m = await createWasmModel(lstm);
+    const dict = await m.stateDict();
+    dict['linear.bias'].data[0] = NaN;
+    m.loadStateDict(dict);
+    expect(await codeOf(() => m.trainStep(tokens(0, 2, 3, 6), tokens(1, 2, 3, 6), { lr: 1 }))).toBe('E_NOT_FINITE');
+    expect(Array.from((await m.stateDict())['rnn.weight_hh_l0'].data)).toStrictEqual(Array.from(dict['rnn.weight_hh_l0'].data));
+    expect((await m.optimizerState()).step).toBe(0);
   });
 
   it('a carried state for another batch size restarts from zeros', async () => {
