@@ -1,0 +1,156 @@
+/**
+ * `deeprnn train|generate|eval`. Exit codes: 0 success, 2 bad arguments, 1 any other error, 130 when
+ * training was interrupted (after its checkpoint was saved). Errors are one line unless --verbose.
+ */
+import { DeepRnnError } from '../errors.js';
+import { decodeCheckpoint } from '../checkpoint/index.js';
+import { LanguageModel } from '../lm/language-model.js';
+import { buildCorpus, loadText, loadTimeMachine, splitCorpus } from '../text/index.js';
+import type { EpochEvent } from '../train/train.js';
+import { curveCsv, curveSvg } from '../train/curve.js';
+import { parseArgs, UsageError, type EvalArgs, type GenerateArgs, type TrainArgs } from './args.js';
+import { Progress } from './progress.js';
+
+export interface Io {
+  stdout: { write(s: string): unknown; isTTY?: boolean };
+  stderr: { write(s: string): unknown };
+}
+
+export async function main(argv: readonly string[], io: Io = process): Promise<number> {
+  let verbose = argv.includes('--verbose');
+  try {
+    const args = parseArgs(argv);
+    if (args.command === 'help') {
+      io.stdout.write(args.text.endsWith('\n') ? args.text : `${args.text}\n`);
+      return 0;
+    }
+    verbose = args.verbose;
+    if (args.command === 'train') return await train(args, io);
+    if (args.command === 'generate') return await generate(args, io);
+    return await evaluate(args, io);
+  } catch (error) {
+    const code = error instanceof UsageError ? 2 : 1;
+    const message = error instanceof Error ? error.message : String(error);
+    const tag = error instanceof DeepRnnError && !(error instanceof UsageError) ? ` [${error.code}]` : '';
+    io.stderr.write(`deeprnn: ${message.split('\n')[0]}${tag}\n`);
+    if (verbose && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
+    return code;
+  }
+}
+
+async function readDocuments(paths: string[]): Promise<string[]> {
+  if (paths.length === 0) return [await loadTimeMachine()];
+  return Promise.all(paths.map((p) => loadText(p)));
+}
+
+async function train(args: TrainArgs, io: Io): Promise<number> {
+  const documents = await readDocuments(args.data);
+  let lm: LanguageModel;
+  let resume;
+  if (args.resume) {
+    const { loadCheckpoint } = await import('../checkpoint/index.js');
+    const ckpt = await loadCheckpoint(args.resume);
+    if (!ckpt.training) throw new DeepRnnError('E_BAD_CHECKPOINT', `${args.resume} holds no training state to resume from`);
+    resume = ckpt.training;
+    lm = await LanguageModel.fromCheckpoint(ckpt, { backend: args.backend });
+  } else {
+    const corpus = await buildCorpus(documents, { preprocess: 'd2l', tokenize: 'char', maxTokens: args.maxTokens || undefined });
+    lm = await LanguageModel.create(corpus.vocab, {
+      cell: args.cell, nonlinearity: args.cell === 'rnn' ? args.nonlinearity : undefined, layers: args.layers,
+      hidden: args.hidden, dropout: args.dropout, seed: args.seed, backend: args.backend,
+    });
+  }
+  try {
+    const corpus = await buildCorpus(documents, { vocab: lm.vocab, maxTokens: args.maxTokens || undefined });
+    const split = splitCorpus(corpus.tokens, { validation: args.valFrac });
+    const controller = new AbortController();
+    const onSigint = () => controller.abort();
+    process.once('SIGINT', onSigint);
+    const progress = new Progress(io.stdout, args.json);
+    const history: EpochEvent[] = [];
+    let result;
+    try {
+      result = await lm.train(split.train, {
+        epochs: args.epochs, batchSize: args.batchSize, numSteps: args.numSteps, lr: args.lr, clip: args.clip,
+        optimizer: args.optimizer, partition: args.partition, seed: args.seed,
+        validation: split.validation.length >= 2 ? split.validation : undefined,
+        signal: controller.signal, resume,
+        onEpoch: (e) => {
+          history.push(e);
+          progress.epoch(e, lm.backend);
+        },
+      });
+    } finally {
+      process.removeListener('SIGINT', onSigint);
+      progress.done();
+    }
+    await lm.save(args.out, result.training);
+    const stem = args.out.replace(/\.safetensors$/i, '');
+    const { writeFile } = await import('node:fs/promises');
+    const records = result.training.history;
+    await writeFile(`${stem}.perplexity.csv`, curveCsv(records));
+    await writeFile(`${stem}.perplexity.svg`, curveSvg(records, { title: `${lm.config.cell.toUpperCase()} ${lm.config.layers}x${lm.config.hidden} on ${lm.backend}` }));
+    if (result.aborted) {
+      io.stderr.write(`deeprnn: interrupted; checkpoint saved to ${args.out} (resume with --resume ${args.out})\n`);
+      return 130;
+    }
+    const last = history[history.length - 1];
+    const samples: Record<string, string> = {};
+    for (const prefix of ['time traveller', 'traveller']) samples[prefix] = await lm.predict(prefix, 50);
+    const speed = history.reduce((a, e) => a + e.tokensPerSecond, 0) / Math.max(history.length, 1);
+    if (args.json) {
+      io.stdout.write(`${JSON.stringify({ perplexity: last?.trainPerplexity ?? null, valPerplexity: last?.valPerplexity ?? null, tokensPerSecond: speed, backend: lm.backend, epochs: history.length, checkpoint: args.out, samples })}\n`);
+    } else {
+      io.stdout.write(`perplexity ${last ? last.trainPerplexity.toFixed(1) : 'n/a'}, ${speed.toFixed(1)} tokens/sec on ${lm.backend}\n`);
+      if (last?.valPerplexity !== undefined) io.stdout.write(`validation perplexity ${last.valPerplexity.toFixed(3)}\n`);
+      for (const prefix of Object.keys(samples)) io.stdout.write(`${samples[prefix]}\n`);
+      io.stdout.write(`checkpoint: ${args.out}\n`);
+    }
+    return 0;
+  } finally {
+    lm.dispose();
+  }
+}
+
+async function loadModel(path: string, backend: GenerateArgs['backend']): Promise<LanguageModel> {
+  const { readFile } = await import('node:fs/promises');
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch (error) {
+    throw new DeepRnnError('E_IO', `could not read ${path}: ${(error as Error).message}`, { cause: error });
+  }
+  return LanguageModel.fromCheckpoint(decodeCheckpoint(bytes), { backend });
+}
+
+async function generate(args: GenerateArgs, io: Io): Promise<number> {
+  const lm = await loadModel(args.model, args.backend);
+  try {
+    const options = {
+      length: args.length, seed: args.seed, greedy: args.temperature === 0,
+      temperature: args.temperature === 0 ? 1 : args.temperature, topK: args.topK === 0 ? undefined : args.topK, topP: args.topP,
+    };
+    if (args.json) {
+      const text = await lm.generate(args.prefix, options);
+      io.stdout.write(`${JSON.stringify({ prefix: args.prefix, text, backend: lm.backend })}\n`);
+      return 0;
+    }
+    io.stdout.write(args.prefix);
+    for await (const t of lm.stream(args.prefix, options)) io.stdout.write(t.text);
+    io.stdout.write('\n');
+    return 0;
+  } finally {
+    lm.dispose();
+  }
+}
+
+async function evaluate(args: EvalArgs, io: Io): Promise<number> {
+  const lm = await loadModel(args.model, args.backend);
+  try {
+    const perplexity = await lm.evaluate(await loadText(args.data));
+    io.stdout.write(args.json ? `${JSON.stringify({ perplexity, backend: lm.backend })}\n` : `perplexity ${perplexity.toPrecision(8)}\n`);
+    return 0;
+  } finally {
+    lm.dispose();
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * Generation: warm the state up on the prefix (one forward over it), then one token at a time with the
+ * state carried, so each new token costs one step, never a re-feed of a window.
+ */
+import { DeepRnnError, check } from '../errors.js';
+import type { RecurrentModel } from '../model/types.js';
+import { Sampler, type SampleOptions, type Vocab } from '../text/index.js';
+
+export interface GenerateOptions extends SampleOptions {
+  length: number;
+  seed?: number;
+  signal?: AbortSignal;
+}
+
+export interface GeneratedToken {
+  id: number;
+  /** The token's text as it joins the output ('' separators for char models, ' ' + word for word models). */
+  text: string;
+  logProb: number;
+}
+
+export async function* generateTokens(model: RecurrentModel, vocab: Vocab, ids: Int32Array, prefix: string, options: GenerateOptions): AsyncGenerator<GeneratedToken> {
+  check(typeof options === 'object' && options !== null, 'generate options must be an object');
+  check(Number.isInteger(options.length) && options.length >= 0, `length must be a non-negative integer, got ${String(options.length)}`);
+  check(typeof prefix === 'string', 'prefix must be a string');
+  const { length, signal, ...sampleOptions } = options;
+  const sampler = new Sampler(sampleOptions);
+  if (ids.length === 0) throw new DeepRnnError('E_EMPTY_CORPUS', `the prefix ${JSON.stringify(prefix)} has no tokens after preprocessing`);
+  const V = model.config.vocabSize;
+  const joiner = vocab.options.tokenize === 'word' ? ' ' : '';
+  let { logits } = await model.forward({ shape: [1, ids.length], data: ids }, null);
+  let last = logits.subarray((ids.length - 1) * V);
+  const step = new Int32Array(1);
+  for (let i = 0; i < length; i++) {
+    if (signal?.aborted) return;
+    const { tokens, logProbs } = sampler.sample(last, V);
+    const id = tokens[0];
+    yield { id, text: joiner + vocab.token(id), logProb: logProbs[0] };
+    if (i + 1 === length) break;
+    step[0] = id;
+    ({ logits } = await model.forward({ shape: [1, 1], data: step }));
+    last = logits;
+  }
+}

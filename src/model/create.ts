@@ -1,0 +1,34 @@
+import { DeepRnnError } from '../errors.js';
+import type { BackendChoice, ModelConfig, RecurrentModel } from './types.js';
+import { validateConfig } from './validate.js';
+
+export interface CreateModelOptions extends ModelConfig {
+  /** 'auto' (default): WebGPU on a hardware adapter, WASM when there is none or it is a software fallback. */
+  backend?: BackendChoice;
+}
+
+/** Creates a recurrent model on the chosen backend; `model.backend` tells which one was picked. */
+export async function createModel(options: CreateModelOptions): Promise<RecurrentModel> {
+  const backend = options.backend ?? 'auto';
+  if (backend !== 'auto' && backend !== 'wasm' && backend !== 'webgpu') {
+    throw new DeepRnnError('E_BAD_OPTION', `backend must be 'wasm', 'webgpu' or 'auto', got ${String(backend)}`);
+  }
+  const { backend: _ignored, ...config } = options;
+  validateConfig(config);
+  if (backend === 'webgpu' || (backend === 'auto' && (await hardwareWebGpu()))) {
+    const { createWebGpuModel } = await import('../webgpu/index.js');
+    return createWebGpuModel(config);
+  }
+  const { createWasmModel } = await import('../wasm/index.js');
+  return createWasmModel(config);
+}
+
+async function hardwareWebGpu(): Promise<boolean> {
+  try {
+    const { probeWebGpu } = await import('../webgpu/index.js');
+    const probe = await probeWebGpu();
+    return probe.available && !probe.fallback;
+  } catch {
+    return false;
+  }
+}

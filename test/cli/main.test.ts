@@ -1,0 +1,93 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import { loadCheckpoint } from '../../src/checkpoint/index.js';
+import { main } from '../../src/cli/main.js';
+import { dataDir } from '../helpers/fixtures.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'deeprnn-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const text = join(dir, 'tiny.txt');
+writeFileSync(text, readFileSync(`${dataDir}timemachine.txt`, 'utf8').slice(0, 20_000));
+const model = join(dir, 'tiny.safetensors');
+
+async function run(...argv: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(argv, { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) } });
+  return { code, stdout, stderr };
+}
+
+const small = ['--layers', '1', '--hidden', '16', '--batch-size', '4', '--num-steps', '8', '--backend', 'wasm', '--max-tokens', '3000'];
+
+describe('deeprnn CLI', () => {
+  test('train writes a checkpoint, a curve and the d2l summary lines', async () => {
+    const r = await run('train', '--data', text, '--epochs', '2', '--out', model, ...small);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^epoch 1\/2 perplexity \d+\.\d+ \d+ tokens\/s on wasm/m);
+    expect(r.stdout).toMatch(/^perplexity \d+\.\d, \d+\.\d tokens\/sec on wasm$/m);
+    expect(r.stdout).toMatch(/^time traveller.{50}$/m);
+    expect(r.stdout).toMatch(/^traveller.{50}$/m);
+    const ckpt = await loadCheckpoint(model);
+    expect(ckpt.config).toMatchObject({ cell: 'lstm', layers: 1, hidden: 16, vocabSize: 28 });
+    expect(ckpt.training?.epoch).toBe(2);
+    expect(readFileSync(join(dir, 'tiny.perplexity.csv'), 'utf8').trim().split('\n')).toHaveLength(3);
+    expect(readFileSync(join(dir, 'tiny.perplexity.svg'), 'utf8')).toMatch(/^<svg[\s\S]*<\/svg>\s*$/);
+  });
+
+  test('--json prints one JSON object', async () => {
+    const out = join(dir, 'json.safetensors');
+    const r = await run('train', '--data', text, '--epochs', '1', '--out', out, '--val-frac', '0.2', '--json', ...small);
+    expect(r.code).toBe(0);
+    const parsed = JSON.parse(r.stdout);
+    expect(parsed).toMatchObject({ backend: 'wasm', epochs: 1, checkpoint: out });
+    expect(parsed.valPerplexity).toBeGreaterThan(1);
+  });
+
+  test('generate streams the prefix and its continuation; same seed, same text', async () => {
+    const a = await run('generate', '--model', model, '--prefix', 'the time', '--length', '30', '--temperature', '0.8', '--seed', '5', '--backend', 'wasm');
+    expect(a.code).toBe(0);
+    expect(a.stdout).toMatch(/^the time.{30}\n$/);
+    const b = await run('generate', '--model', model, '--prefix', 'the time', '--length', '30', '--temperature', '0.8', '--seed', '5', '--backend', 'wasm', '--json');
+    expect(JSON.parse(b.stdout).text).toBe(a.stdout.slice('the time'.length, -1));
+  });
+
+  test('eval prints the perplexity with at least 6 significant digits', async () => {
+    const r = await run('eval', '--model', model, '--data', text, '--backend', 'wasm');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^perplexity \d+\.\d{5,}\n$/);
+    const j = await run('eval', '--model', model, '--data', text, '--backend', 'wasm', '--json');
+    expect(JSON.parse(j.stdout).perplexity).toBeCloseTo(Number(r.stdout.split(' ')[1]), 5);
+  });
+
+  test('Ctrl-C saves a checkpoint that --resume continues', async () => {
+    const out = join(dir, 'interrupted.safetensors');
+    setTimeout(() => process.emit('SIGINT'), 400);
+    const r = await run('train', '--data', text, '--epochs', '100000', '--out', out, ...small);
+    expect(r.code).toBe(130);
+    expect(r.stderr).toContain('interrupted; checkpoint saved');
+    const ckpt = await loadCheckpoint(out);
+    const done = ckpt.training!.epoch;
+    const resumed = await run('train', '--data', text, '--epochs', String(done + 1), '--out', out, '--resume', out, '--backend', 'wasm', '--max-tokens', '3000', '--batch-size', '4', '--num-steps', '8');
+    expect(resumed.stderr).toBe('');
+    expect(resumed.code).toBe(0);
+    expect((await loadCheckpoint(out)).training!.epoch).toBe(done + 1);
+  });
+
+  test('bad flags exit 2 with one line; other errors exit 1', async () => {
+    for (const argv of [['train', '--epochs', 'x'], ['train', '--bogus'], ['frobnicate'], [], ['generate', '--prefix', 'a']]) {
+      const r = await run(...argv);
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.stderr.trim().split('\n'), argv.join(' ')).toHaveLength(1);
+    }
+    const missing = await run('eval', '--model', join(dir, 'nope.safetensors'), '--data', text);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^deeprnn: .*nope\.safetensors.*\[E_IO\]\n$/);
+    expect(existsSync(join(dir, 'nope.safetensors'))).toBe(false);
+    const help = await run('train', '--help');
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('--num-steps');
+  });
+});
