@@ -1,6 +1,8 @@
 // clip_scale: second stage of grad_norm, then d2l's grad_clipping factor:
 //   norm = sqrt(sum(partial)),  scale = norm > theta ? theta / norm : 1     (theta < 0: no clipping)
 // Written to scalars[2] (norm) and scalars[3] (scale); sgd_step and adam_step read the scale on the GPU.
+// A non-finite loss or norm sets scalars[4] (the update is skipped, as the WASM backend refuses the step)
+// and counts in scalars[5], which readLoss reports as E_NOT_FINITE.
 struct Dims { parts: u32 }
 struct Step { lr: f32, clip: f32, beta1: f32, beta2: f32, eps: f32, step_size: f32, bc2_sqrt: f32, counter: u32, accumulate: u32 }
 
@@ -9,9 +11,13 @@ override WG: u32 = 256;
 @group(0) @binding(0) var<uniform> d: Dims;
 @group(0) @binding(1) var<uniform> st: Step;
 @group(0) @binding(2) var<storage, read> partial: array<f32>;        // (parts) from grad_norm
-@group(0) @binding(3) var<storage, read_write> scalars: array<f32>;  // [mean loss, loss sum, grad norm, clip scale]
+@group(0) @binding(3) var<storage, read_write> scalars: array<f32>; // [mean loss, loss sum, grad norm, clip scale, skip step, skipped steps, 0, 0]
 
 var<workgroup> part: array<f32, WG>;
+
+// Non-finite test on the bits: drivers may assume floats are finite, so x != x can be folded away.
+fn finite(x: f32) -> bool { return (bitcast<u32>(x) & 0x7f800000u) != 0x7f800000u; }
+
 
 @compute @workgroup_size(WG)
 fn clip_scale(@builtin(local_invocation_index) lid: u32) {
@@ -27,5 +33,8 @@ fn clip_scale(@builtin(local_invocation_index) lid: u32) {
     let norm = sqrt(part[0]);
     scalars[2] = norm;
     scalars[3] = select(1.0, st.clip / norm, st.clip >= 0.0 && norm > st.clip);
+    let skip = !finite(norm) || !finite(scalars[0]);
+    scalars[4] = select(0.0, 1.0, skip);
+    if (skip && st.accumulate != 0u) { scalars[5] += 1.0; }
   }
 }

@@ -14,7 +14,7 @@ export interface HeadBuffers {
   dlogits: GPUBuffer; // (T*B, V)
   rowLoss: GPUBuffer; // (T*B)
   targets: GPUBuffer; // (B, T) int32
-  scalars: GPUBuffer; // [mean loss, accumulated loss sum, grad norm, clip scale]
+  scalars: GPUBuffer; // [mean loss, loss sum, grad norm, clip scale, skip step, skipped steps, 0, 0]
   partials: GPUBuffer; // (grad norm workgroups)
 }
 

@@ -129,7 +129,7 @@ export class WebGpuModel implements RecurrentModel {
     const P = this.layout.total;
     this.params = this.pool.storage('params', P);
     this.grads = this.pool.storage('grads', P);
-    this.scalars = this.pool.storage('scalars', 4);
+    this.scalars = this.pool.storage('scalars', 8);
     this.partials = this.pool.storage('partials', normGroups(P));
     this.stepUniform = this.pool.create({ label: 'step', size: 64, usage: Usage.UNIFORM | Usage.COPY_DST });
     this.readback = new Readback(this.pool, () => this.lost);
@@ -251,15 +251,17 @@ export class WebGpuModel implements RecurrentModel {
     this.usable();
     const tokens = this.lossTokens;
     const encoder = this.device.createCommandEncoder({ label: 'readLoss' });
-    const done = this.readback.stage(encoder, [{ buffer: this.scalars, offset: 0, size: 16 }]);
+    const done = this.readback.stage(encoder, [{ buffer: this.scalars, offset: 0, size: 32 }]);
     this.device.queue.submit([encoder.finish()]);
-    this.device.queue.writeBuffer(this.scalars, 4, new Float32Array(1));
+    upload(this.device, this.scalars, 4, new Float32Array(1));
+    upload(this.device, this.scalars, 20, new Float32Array(1));
     this.lossTokens = 0;
     const [scalars] = await this.finish(done);
-    if (tokens === 0) return { loss: 0, tokens: 0 };
-    const loss = scalars[1] / tokens;
-    if (!Number.isFinite(loss)) throw new DeepRnnError('E_NOT_FINITE', `training loss is ${loss} (diverged: lower the learning rate or clip gradients)`);
-    return { loss, tokens };
+    if (scalars[5] > 0) {
+      throw new DeepRnnError('E_NOT_FINITE', `${scalars[5]} training step(s) since the last readLoss produced a non-finite loss or gradient norm; their updates were skipped (lower the learning rate or clip gradients)`);
+    }
+    // As the WASM backend: no steps, no mean.
+    return { loss: tokens > 0 ? scalars[1] / tokens : NaN, tokens };
   }
 
   async optimizerState(): Promise<OptimizerState> {

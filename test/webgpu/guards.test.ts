@@ -33,6 +33,30 @@ describeGpu(device)('guards (WebGPU)', () => {
     });
   }
 
+  it('a non-finite loss skips the update and readLoss reports E_NOT_FINITE', async () => {
+    const model = await createWebGpuModel({ cell: 'gru', layers: 1, hidden: 4, vocabSize: 5 }, { device: device! });
+    try {
+      const dict = await model.stateDict();
+      dict['linear.weight'].data.fill(3e38); // logits overflow to infinity
+      model.loadStateDict(dict);
+      const x = tokens(2, 3, 5, 1);
+      model.trainStep(x, x, { lr: 1, clip: 1 });
+      model.trainStep(x, x, { lr: 1, clip: 1, optimizer: 'adam' });
+      await expect(model.readLoss()).rejects.toMatchObject({ code: 'E_NOT_FINITE' });
+      const after = await model.stateDict();
+      for (const [k, v] of Object.entries(dict)) expect(after[k].data, k).toEqual(v.data);
+      // The counters were reset: a finite model trains on.
+      dict['linear.weight'].data.fill(0.1);
+      model.loadStateDict(dict);
+      model.trainStep(x, x, { lr: 1, clip: 1 });
+      const r = await model.readLoss();
+      expect(r.tokens).toBe(6);
+      expect(Number.isFinite(r.loss)).toBe(true);
+    } finally {
+      model.dispose();
+    }
+  });
+
   it('1,000 training steps create no buffers; dispose destroys every buffer the model created', async () => {
     const created = new Set<GPUBuffer>();
     const destroyed = new Set<GPUBuffer>();
