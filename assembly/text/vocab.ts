@@ -7,7 +7,6 @@ import { OK, E_BAD_VOCAB, E_EMPTY_CORPUS, E_TOKEN_RANGE } from './status';
 import { setOut, setScalar, words } from './mem';
 import { tokenizeWith } from './tokenize';
 import { TokenTable } from './table';
-import { sortU64 } from './sort';
 import { preprocessBytes } from './pipeline';
 
 const UNK = memory.data<u8>([0x3c, 0x75, 0x6e, 0x6b, 0x3e]); // "<unk>"
@@ -126,6 +125,45 @@ class EncodeSink {
 }
 
 /**
+ * Entry indices by count descending, ties by entry index (first occurrence): Python's stable sort of a
+ * Counter. An LSD radix sort on 11-bit digits of the complemented count, stable, so ties keep entry order.
+ */
+function byCountDescending(table: TokenTable): usize {
+  const n = table.size;
+  let order = heap.alloc(words(n));
+  let spare = heap.alloc(words(n));
+  const buckets = heap.alloc(2048 << 2);
+  for (let e: i32 = 0; e < n; e++) store<i32>(order + (<usize>e << 2), e);
+  for (let shift: u32 = 0; shift < 33; shift += 11) {
+    memory.fill(buckets, 0, 2048 << 2);
+    for (let k: i32 = 0; k < n; k++) {
+      const b = buckets + (<usize>((~<u32>table.count(load<i32>(order + (<usize>k << 2))) >>> shift) & 2047) << 2);
+      store<i32>(b, load<i32>(b) + 1);
+    }
+    let sum: i32 = 0;
+    for (let d = 0; d < 2048; d++) {
+      const b = buckets + (<usize>d << 2);
+      const c = load<i32>(b);
+      store<i32>(b, sum);
+      sum += c;
+    }
+    for (let k: i32 = 0; k < n; k++) {
+      const e = load<i32>(order + (<usize>k << 2));
+      const b = buckets + (<usize>((~<u32>table.count(e) >>> shift) & 2047) << 2);
+      const at = load<i32>(b);
+      store<i32>(b, at + 1);
+      store<i32>(spare + (<usize>at << 2), e);
+    }
+    const t = order;
+    order = spare;
+    spare = t;
+  }
+  heap.free(spare);
+  heap.free(buckets);
+  return order;
+}
+
+/**
  * Builds a vocabulary from tokens (`ids` holds each token's entry in `counts`), makes it the
  * current one, and outputs 0 blob, 1 byte offsets (size + 1), 2 UTF-16 offsets (size + 1), 3 each
  * token's count, 4 the tokens encoded (the first maxTokens when maxTokens > 0; the vocabulary still
@@ -139,11 +177,7 @@ function build(counts: TokenTable, ids: usize, nTok: i32, minFreq: i32, resBlob:
   }
   countEntries(counts, ids, nTok);
   const distinct = counts.size;
-  const keys = heap.alloc(<usize>distinct << 3);
-  for (let e: i32 = 0; e < distinct; e++) {
-    store<u64>(keys + (<usize>e << 3), (<u64>(0xffffffff - <u32>counts.count(e)) << 32) | <u64>e);
-  }
-  sortU64(keys, distinct);
+  const order = byCountDescending(counts);
 
   const table = new TokenTable(distinct + nRes + 1);
   table.findOrAdd(UNK, 5);
@@ -153,39 +187,42 @@ function build(counts: TokenTable, ids: usize, nTok: i32, minFreq: i32, resBlob:
     if (to <= from || table.findOrAdd(resBlob + from, to - from) != table.size - 1) {
       setScalar(0, r);
       heap.free(ids);
-      heap.free(keys);
+      heap.free(order);
       counts.dispose();
       table.dispose();
       return E_BAD_VOCAB;
     }
   }
-  for (let k: i32 = 0; k < distinct; k++) {
-    const e = <i32>(load<u64>(keys + (<usize>k << 3)) & 0xffffffff);
+  // Entry -> vocabulary index as the entries go in (a counted token equal to <unk> or a reserved one gets
+  // that index; one cut by minFreq can only be one of those, or <unk>).
+  const remap = heap.alloc(words(distinct));
+  let k: i32 = 0;
+  for (; k < distinct; k++) {
+    const e = load<i32>(order + (<usize>k << 2));
     if (counts.count(e) < minFreq) break;
-    table.findOrAdd(counts.ptr(e), counts.len(e));
+    store<i32>(remap + (<usize>e << 2), table.findOrAdd(counts.ptr(e), counts.len(e)));
   }
-  heap.free(keys);
+  for (; k < distinct; k++) {
+    const e = load<i32>(order + (<usize>k << 2));
+    store<i32>(remap + (<usize>e << 2), table.find(counts.ptr(e), counts.len(e)));
+  }
+  heap.free(order);
 
-  // Entry -> vocabulary index (0 for tokens cut by minFreq), then the tokens through it.
-  const remap = heap.alloc(<usize>distinct << 2);
+  const size = table.size;
+  const tokenCounts = heap.alloc(words(size));
+  memory.fill(tokenCounts, 0, <usize>size << 2);
   for (let e: i32 = 0; e < distinct; e++) {
-    const id = table.find(counts.ptr(e), counts.len(e));
-    store<i32>(remap + (<usize>e << 2), id < 0 ? 0 : id);
+    const id = load<i32>(remap + (<usize>e << 2));
+    if (id >= 0) store<i32>(tokenCounts + (<usize>id << 2), counts.count(e));
+    else store<i32>(remap + (<usize>e << 2), 0);
   }
+  counts.dispose();
   const kept = maxTokens > 0 && maxTokens < nTok ? maxTokens : nTok;
   for (let t: i32 = 0; t < kept; t++) {
     const at = ids + (<usize>t << 2);
     store<i32>(at, load<i32>(remap + (<usize>load<i32>(at) << 2)));
   }
   heap.free(remap);
-
-  const size = table.size;
-  const tokenCounts = heap.alloc(<usize>size << 2);
-  for (let i: i32 = 0; i < size; i++) {
-    const e = counts.find(table.ptr(i), table.len(i));
-    store<i32>(tokenCounts + (<usize>i << 2), e < 0 ? 0 : counts.count(e));
-  }
-  counts.dispose();
 
   const v = freeze(table);
   setCurrent(v);
