@@ -1,11 +1,7 @@
 // Bundles the tsc output (build/js) into dist/. The WASM bytes and WGSL sources are already inlined as
 // modules by scripts/embed.mjs, so the bundles need no plugins and no extra files at run time.
-import { existsSync } from 'node:fs';
-
-const entries = ['index', 'cli'].filter((name) => existsSync(`build/js/${name}.js`));
-
-export default entries.map((name) => ({
-  input: `build/js/${name}.js`,
-  output: { file: `dist/node/${name}.js`, format: 'es', inlineDynamicImports: true },
+export default {
+  input: { index: 'build/js/index.js', cli: 'build/js/cli.js' },
+  output: { dir: 'dist/node', format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },
   external: (id) => id === 'webgpu' || id.startsWith('node:'),
-}));
+};

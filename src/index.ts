@@ -1,4 +1,27 @@
+/** deeprnn: deep RNN/GRU/LSTM language models on WebGPU and WebAssembly, in Node and browsers. */
 export { DeepRnnError } from './errors.js';
 export type { ErrorCode } from './errors.js';
+
+// Models: the backend-neutral contract, and the two backends behind it.
 export type * from './model/types.js';
+export { createModel } from './model/create.js';
+export type { CreateModelOptions } from './model/create.js';
 export { parameterShapes, initParameters } from './model/params.js';
+export { createWasmModel } from './wasm/index.js';
+export { createWebGpuModel, probeWebGpu } from './webgpu/index.js';
+
+// What most users touch.
+export { LanguageModel } from './lm/language-model.js';
+export type { LanguageModelOptions, TrainOptions, LanguageModelTrainResult } from './lm/language-model.js';
+export type { GenerateOptions, GeneratedToken } from './lm/generate.js';
+export { trainLoop } from './train/train.js';
+export type { BatchSource, EpochEvent, TrainCursor, TrainLoopOptions, TrainResult } from './train/train.js';
+export { curveCsv, curveSvg } from './train/curve.js';
+export type { EpochRecord } from './train/curve.js';
+
+// Text: preprocessing, vocabularies, corpora, minibatches, sampling, data.
+export * from './text/index.js';
+
+// Checkpoints (safetensors).
+export { encodeCheckpoint, decodeCheckpoint, saveCheckpoint, loadCheckpoint, checkpointToBlob, checkpointFromBlob } from './checkpoint/index.js';
+export type { Checkpoint, TrainingState, TextOptions } from './checkpoint/index.js';
