@@ -11,7 +11,8 @@ import { setFlagsFromString } from 'node:v8';
 import { performance } from 'node:perf_hooks';
 import { createWasmModel } from '../src/wasm/index.js';
 import { Arena } from '../src/wasm/arena.js';
-import { instantiateKernels, type KernelBuild } from '../src/wasm/kernels.js';
+import { loadavg } from 'node:os';
+import { instantiateKernels, panelElements, type KernelBuild } from '../src/wasm/kernels.js';
 import { gateCount, mix32 } from '../src/model/params.js';
 import type { CellType, TokenTensor } from '../src/model/types.js';
 
@@ -23,10 +24,19 @@ if (build === 'nn-relaxed') setFlagsFromString('--experimental-wasm-relaxed-simd
 const tokens = (seed: number, B: number, T: number, V: number): TokenTensor =>
   ({ shape: [B, T], data: Int32Array.from({ length: B * T }, (_, i) => mix32(seed * 7919 + i) % V) });
 
-/** Seconds per call of f, over at least `minSeconds` after `warm` calls. */
-function time(f: () => void, warm: number, minSeconds: number): number {
+const cpuSeconds = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
+
+/**
+ * Seconds per call of f, over at least `minSeconds` after `warm` calls: wall clock, and this process's
+ * CPU time (on a shared machine the gap between the two is time other processes took the core).
+ */
+function time(f: () => void, warm: number, minSeconds: number): { wall: number; cpu: number } {
   for (let i = 0; i < warm; i++) f();
   let n = 0;
+  const c0 = cpuSeconds();
   const t0 = performance.now();
   let t = t0;
   while (t - t0 < minSeconds * 1000) {
@@ -34,28 +44,36 @@ function time(f: () => void, warm: number, minSeconds: number): number {
     n++;
     t = performance.now();
   }
-  return (t - t0) / 1000 / n;
+  return { wall: (t - t0) / 1000 / n, cpu: (cpuSeconds() - c0) / n };
 }
 
 async function gemmBench(): Promise<void> {
   const k = await instantiateKernels(build);
   const a = new Arena(k);
-  const shapes: Array<[string, number, number, number, 'nn' | 'tn']> = [
-    ['input projection X.W_ih^T (TB 1120, 4H 1024, H 256)', 1120, 1024, 256, 'nn'],
-    ['recurrent step h.W_hh^T (B 32, 4H 1024, H 256)', 32, 1024, 256, 'nn'],
+  // [what, M, N, K, how]: 'packed' = gemmPrepacked on W^T in panels (forward products of the model),
+  // 'nn' = gemm on a row-major B (backward dG.W), 'tn' = gemm on a transposed A (weight gradients).
+  const shapes: Array<[string, number, number, number, 'packed' | 'nn' | 'tn']> = [
+    ['input projection X.W_ih^T (TB 1120, 4H 1024, H 256)', 1120, 1024, 256, 'packed'],
+    ['recurrent step h.W_hh^T (B 32, 4H 1024, H 256)', 32, 1024, 256, 'packed'],
     ['backward step dG.W_hh (B 32, H 256, 4H 1024)', 32, 256, 1024, 'nn'],
     ['weight grad dG^T.H (4H 1024, H 256, TB 1120)', 1024, 256, 1120, 'tn'],
     ['generation h.W^T (1, 4H 1024, H 256)', 1, 1024, 256, 'nn'],
   ];
   const A = a.alloc(1120 * 1024);
   const B = a.alloc(1120 * 1024);
+  const P = a.alloc(panelElements(1024, 1024));
   const C = a.alloc(1120 * 1024);
   a.commit();
   a.f32(A, 1120 * 1024).forEach((_, i, arr) => { arr[i] = (i % 17) / 17; });
   a.f32(B, 1120 * 1024).forEach((_, i, arr) => { arr[i] = (i % 13) / 13; });
-  for (const [what, M, N, K, kind] of shapes) {
-    const sec = time(() => (kind === 'nn' ? k.gemm(C, N, A, K, 1, B, N, M, N, K, 0) : k.gemm(C, N, A, 1, M, B, N, M, N, K, 0)), 3, quick ? 0.2 : 0.7);
-    console.log(`gemm  ${what}: ${(2 * M * N * K / sec / 1e9).toFixed(1)} GFLOP/s (${(sec * 1e6).toFixed(0)} us)`);
+  for (const [what, M, N, K, how] of shapes) {
+    if (how === 'packed') k.packPanelsT(P, B, N, K);
+    const run = how === 'packed' ? () => k.gemmPrepacked(C, N, A, K, 1, P, M, N, K, 0)
+      : how === 'nn' ? () => k.gemm(C, N, A, K, 1, B, N, M, N, K, 0)
+        : () => k.gemm(C, N, A, 1, M, B, N, M, N, K, 0);
+    const t = time(run, 3, quick ? 0.2 : 0.7);
+    const fl = 2 * M * N * K / 1e9;
+    console.log(`gemm  ${what}: ${(fl / t.wall).toFixed(1)} GFLOP/s (${(t.wall * 1e6).toFixed(0)} us; CPU time ${(fl / t.cpu).toFixed(1)})`);
   }
 }
 
@@ -88,8 +106,9 @@ async function trainBench(cell: CellType, L: number, H: number): Promise<void> {
     const [x, y] = batches[i++ % batches.length];
     m.trainStep(x, y, { optimizer: 'sgd', lr: 2, clip: 1 });
   }, 2, quick ? 1 : 4);
-  const gflops = trainFlops(cell, L, H, V, B, T) / sec / 1e9;
-  console.log(`train ${cell} L${L} H${H} B${B} T${T}: ${(B * T / sec).toFixed(0)} tokens/s, ${(sec * 1000).toFixed(1)} ms/step, ${gflops.toFixed(1)} GFLOP/s`);
+  const f = trainFlops(cell, L, H, V, B, T) / 1e9;
+  console.log(`train ${cell} L${L} H${H} B${B} T${T}: ${(B * T / sec.wall).toFixed(0)} tokens/s, ${(sec.wall * 1000).toFixed(1)} ms/step, ` +
+    `${(f / sec.wall).toFixed(1)} GFLOP/s (CPU time: ${(B * T / sec.cpu).toFixed(0)} tokens/s, ${(f / sec.cpu).toFixed(1)} GFLOP/s)`);
   m.dispose();
 }
 
@@ -99,6 +118,7 @@ async function generateBench(cell: CellType, L: number, H: number): Promise<void
   const x: TokenTensor = { shape: [1, 1], data: new Int32Array(1) };
   await m.forward(x, null);
   const n = quick ? 500 : 3000;
+  const c0 = cpuSeconds();
   const t0 = performance.now();
   for (let s = 0; s < n; s++) {
     const { logits } = await m.forward(x);
@@ -107,11 +127,13 @@ async function generateBench(cell: CellType, L: number, H: number): Promise<void
     x.data[0] = best;
   }
   const sec = (performance.now() - t0) / 1000 / n;
-  console.log(`generate ${cell} L${L} H${H} batch 1 greedy: ${(1 / sec).toFixed(0)} chars/s (${(sec * 1e6).toFixed(1)} us/char, ${(forwardFlops(cell, L, H, V) / sec / 1e9).toFixed(1)} GFLOP/s)`);
+  const cpu = (cpuSeconds() - c0) / n;
+  console.log(`generate ${cell} L${L} H${H} batch 1 greedy: ${(1 / sec).toFixed(0)} chars/s (${(sec * 1e6).toFixed(1)} us/char, ` +
+    `${(forwardFlops(cell, L, H, V) / sec / 1e9).toFixed(1)} GFLOP/s; CPU time: ${(1 / cpu).toFixed(0)} chars/s)`);
   m.dispose();
 }
 
-console.log(`build ${build}, node ${process.version}`);
+console.log(`build ${build}, node ${process.version}, load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
 await gemmBench();
 await trainBench('lstm', 2, 256);
 await generateBench('lstm', 2, 256);

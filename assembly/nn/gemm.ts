@@ -62,6 +62,25 @@ export function packPanelsT(dst: usize, w: usize, rows: i32, cols: i32): void {
 }
 
 
+/** dst = panels of B (k, n) row-major itself (B used as is, not transposed): dst[q][p][jj] = B[p][8q + jj]. */
+export function packPanels(dst: usize, b: usize, k: i32, n: i32): void {
+  const rb = (<usize>n) << 2;
+  let d = dst;
+  for (let q = 0; q < n; q += NR) {
+    const valid = min(NR, n - q);
+    for (let p = 0; p < k; p++) {
+      const src = b + <usize>p * rb + ((<usize>q) << 2);
+      if (valid == NR) {
+        v128.store(d, v128.load(src));
+        v128.store(d, v128.load(src, 16), 16);
+      } else {
+        for (let jj = 0; jj < NR; jj++) store<f32>(d + ((<usize>jj) << 2), jj < valid ? load<f32>(src + ((<usize>jj) << 2)) : 0);
+      }
+      d += 32;
+    }
+  }
+}
+
 // @ts-ignore: decorator
 @inline
 function blocked(c: usize, ldc: i32, a: usize, sam: i32, sak: i32, b: usize, ldb: i32,

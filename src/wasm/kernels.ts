@@ -17,6 +17,8 @@ export interface NnKernels {
   /** As gemm with B (K, N) pre-packed by packPanelsT (panelElements(K, N) elements). */
   gemmPrepacked(c: number, ldc: number, a: number, sam: number, sak: number, bp: number,
     m: number, n: number, k: number, accumulate: number): void;
+  /** Packs B (k, n) itself into the panel layout gemmPrepacked reads. */
+  packPanels(dst: number, b: number, k: number, n: number): void;
   /** Packs W^T for W (rows, cols) into the panel layout gemmPrepacked reads. */
   packPanelsT(dst: number, w: number, rows: number, cols: number): void;
   transpose(dst: number, src: number, rows: number, cols: number): void;

@@ -84,10 +84,10 @@ export class WasmModel implements RecurrentModel {
       const q = `rnn.weight_hh_l${l}`;
       const bi = `rnn.bias_ih_l${l}`;
       const bh = `rnn.bias_hh_l${l}`;
-      const [nihT, nhhT, nihR, nhhR] = RecurrentStack.transposedSizes(true, l, inSize, gatesOf(config.cell), H);
+      const copies = RecurrentStack.allocCopies(arena, true, l, inSize, gatesOf(config.cell), H);
       weights.push({
         inSize, wih: at(this.P, p), whh: at(this.P, q), bih: at(this.P, bi), bhh: at(this.P, bh),
-        wihT: arena.alloc(nihT), whhT: arena.alloc(nhhT), wihR: nihR ? arena.alloc(nihR) : 0, whhR: arena.alloc(nhhR),
+        ...copies,
         gwih: at(this.Gr, p), gwhh: at(this.Gr, q), gbih: at(this.Gr, bi), gbhh: at(this.Gr, bh),
       });
     }

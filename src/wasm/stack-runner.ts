@@ -50,10 +50,10 @@ export class WasmStack {
     const names: Array<[string, number, number]> = [];
     for (let l = 0; l < L; l++) {
       const inSize = l === 0 ? cfg.inputSize : H;
-      const [nihT, nhhT, nihR, nhhR] = RecurrentStack.transposedSizes(false, l, inSize, gatesOf(cfg.cell), H);
+      const copies = RecurrentStack.allocCopies(arena, false, l, inSize, gatesOf(cfg.cell), H);
       const w: LayerWeights = {
         inSize, wih: arena.alloc(GH * inSize), whh: arena.alloc(GH * H), bih: arena.alloc(GH), bhh: arena.alloc(GH),
-        wihT: arena.alloc(nihT), whhT: arena.alloc(nhhT), wihR: nihR ? arena.alloc(nihR) : 0, whhR: arena.alloc(nhhR),
+        ...copies,
         gwih: arena.alloc(GH * inSize), gwhh: arena.alloc(GH * H), gbih: arena.alloc(GH), gbhh: arena.alloc(GH),
       };
       names.push([`weight_ih_l${l}`, w.wih, GH * inSize], [`weight_hh_l${l}`, w.whh, GH * H],

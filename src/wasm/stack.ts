@@ -33,6 +33,9 @@ export interface LayerWeights {
    */
   wihR: number;
   whhR: number;
+  /** W_ih (GH, in) and W_hh (GH, H) themselves in panel layout, the B of the backward products dG.W. */
+  wihP: number;
+  whhP: number;
   gwih: number;
   gwhh: number;
   gbih: number;
@@ -125,13 +128,21 @@ export class RecurrentStack {
     this.dc0 = a.alloc(L * batch * H);
   }
 
-  /** Elements of each layer's wihT, whhT, wihR and whhR buffers. */
-  static transposedSizes(tokens: boolean, l: number, inSize: number, G: number, H: number): [number, number, number, number] {
+  /** Elements of each layer's wihT, whhT, wihR, whhR, wihP and whhP buffers (0: not needed). */
+  static copySizes(tokens: boolean, l: number, inSize: number, G: number, H: number): number[] {
     const gather = tokens && l === 0;
-    return [gather ? inSize * G * H : panelElements(inSize, G * H), panelElements(H, G * H), gather ? 0 : inSize * G * H, H * G * H];
+    return [gather ? inSize * G * H : panelElements(inSize, G * H), panelElements(H, G * H), gather ? 0 : inSize * G * H, H * G * H,
+      gather ? 0 : panelElements(G * H, inSize), panelElements(G * H, H)];
   }
 
-  /** Recomputes W^T from W for every layer (after the parameters changed). */
+  /** Allocates one layer's parameter copies (see copySizes) in `arena`. */
+  static allocCopies(arena: Arena, tokens: boolean, l: number, inSize: number, G: number, H: number):
+    Pick<LayerWeights, 'wihT' | 'whhT' | 'wihR' | 'whhR' | 'wihP' | 'whhP'> {
+    const [wihT, whhT, wihR, whhR, wihP, whhP] = RecurrentStack.copySizes(tokens, l, inSize, G, H).map((n) => (n ? arena.alloc(n) : 0));
+    return { wihT, whhT, wihR, whhR, wihP, whhP };
+  }
+
+  /** Recomputes every copy of W (W^T in panels and row-major, W in panels) after the parameters changed. */
   refreshTransposes(): void {
     const GH = this.G * this.spec.hidden;
     this.weights.forEach((w, l) => {
@@ -140,9 +151,11 @@ export class RecurrentStack {
       } else {
         this.k.packPanelsT(w.wihT, w.wih, GH, w.inSize);
         this.k.transpose(w.wihR, w.wih, GH, w.inSize);
+        this.k.packPanels(w.wihP, w.wih, GH, w.inSize);
       }
       this.k.packPanelsT(w.whhT, w.whh, GH, this.spec.hidden);
       this.k.transpose(w.whhR, w.whh, GH, this.spec.hidden);
+      this.k.packPanels(w.whhP, w.whh, GH, this.spec.hidden);
     });
   }
 
@@ -243,13 +256,13 @@ export class RecurrentStack {
         const needPrev = t > 0 || opts.stateGrad === true;
         if (cell === 'lstm') {
           k.lstmBackward(dgx, this.dc, dOutT, dhRec, buf.act + t * B * this.S * 4, this.c(l, t), B, H);
-          if (needPrev) k.gemm(dhNew, H, dgh, GH, 1, w.whh, H, B, H, GH, 0);
+          if (needPrev) k.gemmPrepacked(dhNew, H, dgh, GH, 1, w.whhP, B, H, GH, 0);
         } else if (cell === 'gru') {
           k.gruBackward(dgx, dgh, dhNew, dOutT, dhRec, buf.act + t * B * this.S * 4, this.h(l, t), B, H);
-          if (needPrev) k.gemm(dhNew, H, dgh, GH, 1, w.whh, H, B, H, GH, 1);
+          if (needPrev) k.gemmPrepacked(dhNew, H, dgh, GH, 1, w.whhP, B, H, GH, 1);
         } else {
           k.rnnBackward(dgx, dOutT, dhRec, this.h(l, t + 1), B, H, relu);
-          if (needPrev) k.gemm(dhNew, H, dgh, GH, 1, w.whh, H, B, H, GH, 0);
+          if (needPrev) k.gemmPrepacked(dhNew, H, dgh, GH, 1, w.whhP, B, H, GH, 0);
         }
         const swap = dhRec;
         dhRec = dhNew;
@@ -273,7 +286,7 @@ export class RecurrentStack {
       }
       if (l > 0 || (opts.inputGrad === true && !this.spec.tokens)) {
         const dX = dOut === this.dA ? this.dB : this.dA;
-        k.gemm(dX, w.inSize, this.dgx, GH, 1, w.wih, w.inSize, TB, w.inSize, GH, 0);
+        k.gemmPrepacked(dX, w.inSize, this.dgx, GH, 1, w.wihP, TB, w.inSize, GH, 0);
         if (l > 0 && this.dropped && this.buf[l - 1].mask !== 0) k.mulInto(dX, dX, this.buf[l - 1].mask, TB * H);
         dOut = dX;
       }
