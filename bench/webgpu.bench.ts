@@ -4,7 +4,12 @@
  * back to back with no readback (as training runs); the clock stops when readLoss() has the loss.
  *
  *   XDG_RUNTIME_DIR=/tmp/xdg npx vite-node bench/webgpu.bench.ts [--cells lstm,gru,rnn] [--steps 10]
+ *
+ * On a shared machine wall-clock figures swing with other processes' load, so it also reports the CPU
+ * time of lavapipe's worker threads per step (Linux: /proc/self/task, all threads but the main one, which
+ * only encodes and busy-polls): that figure does not depend on contention.
  */
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { mix32 } from '../src/model/params.js';
 import type { CellType, TokenTensor } from '../src/model/types.js';
@@ -19,6 +24,24 @@ const [V, H, L, B, T] = [28, 256, 2, 32, 35];
 const tokens = (seed: number): TokenTensor =>
   ({ shape: [B, T], data: Int32Array.from({ length: B * T }, (_, i) => mix32(seed * 7919 + i) % V) });
 
+const TICK_MS = 10; // USER_HZ = 100 on Linux
+
+/** CPU milliseconds of every thread of this process except the main one, or NaN off Linux. */
+function workerCpuMs(): number {
+  if (!existsSync('/proc/self/task')) return NaN;
+  let ticks = 0;
+  for (const tid of readdirSync('/proc/self/task')) {
+    if (Number(tid) === process.pid) continue;
+    try {
+      const fields = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime
+    } catch {
+      // the thread exited
+    }
+  }
+  return ticks * TICK_MS;
+}
+
 const { device, adapter } = await requestDevice();
 console.log(`adapter: ${adapter.description}${adapter.fallback ? ' (fallback)' : ''}`);
 try {
@@ -30,14 +53,17 @@ try {
     train(1);
     await model.readLoss();
     const t0 = performance.now();
+    const c0 = workerCpuMs();
     for (let i = 0; i < steps; i++) train(i);
     const { loss } = await model.readLoss();
     const sec = (performance.now() - t0) / 1000;
+    const cpuMs = (workerCpuMs() - c0) / steps;
     const f0 = performance.now();
     await model.forward(batches[0][0]);
     const fwd = performance.now() - f0;
     console.log(`${cell}: ${(steps * B * T / sec).toFixed(0)} tokens/s, ${(sec / steps * 1000).toFixed(1)} ms/step, ` +
-      `${model.dispatchesPerStep(B, T)} dispatches/step, forward+readback ${fwd.toFixed(1)} ms, loss ${loss.toFixed(3)}`);
+      `${model.dispatchesPerStep(B, T)} dispatches/step, lavapipe CPU ${cpuMs.toFixed(0)} ms/step (${(B * T / cpuMs * 1000).toFixed(0)} tokens per CPU-second), ` +
+      `forward+readback ${fwd.toFixed(1)} ms, loss ${loss.toFixed(3)}`);
     model.dispose();
   }
 } finally {
