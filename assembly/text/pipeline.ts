@@ -26,7 +26,7 @@ export function text_preprocess(src: usize, n: usize, mode: i32): i32 {
  */
 export function text_tokenize(src: usize, n: usize, mode: i32, level: i32, newlines: bool): i32 {
   const t = preprocessBytes(src, n, mode);
-  const room = words(<i32>t.len);
+  const room = words(<i32>n); // each input byte gives at most one code point, so at most one token
   const sink = new RangeSink(heap.alloc(room), heap.alloc(room), heap.alloc(room), heap.alloc(room));
   const count = tokenizeWith<RangeSink>(t.text, t.len, level, newlines, sink);
   setOut(0, t.text, <i32>t.len);

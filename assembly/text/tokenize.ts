@@ -39,7 +39,7 @@ export class RangeSink {
  * Tokens of text[0, m) into sink.token(index, ptr, byteLength, u16Offset, u16Length): 'char' gives every
  * code point, 'word' every run of non-whitespace. Lines are tokenized one by one and their tokens
  * concatenated with no separator, as d2l does, so \n is not a token unless `newlines`, when each line
- * break is a "\n" token. Returns the token count (at most m).
+ * break is a "\n" token. Returns the token count (at most the code points in the text).
  */
 export function tokenizeWith<S>(text: usize, m: usize, level: i32, newlines: bool, sink: S): i32 {
   let count: i32 = 0;

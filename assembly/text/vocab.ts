@@ -238,7 +238,7 @@ function build(counts: TokenTable, ids: usize, nTok: i32, minFreq: i32, resBlob:
 export function vocab_build_text(src: usize, n: usize, mode: i32, level: i32, newlines: bool, minFreq: i32, resBlob: usize, resOffsets: usize, nRes: i32, maxTokens: i32): i32 {
   const t = preprocessBytes(src, n, mode);
   const counts = new TokenTable(1024);
-  const ids = heap.alloc(words(<i32>t.len));
+  const ids = heap.alloc(words(<i32>n)); // at most one token per input byte
   const nTok = tokenizeWith<EntrySink>(t.text, t.len, level, newlines, new EntrySink(counts, ids));
   const status = build(counts, ids, nTok, minFreq, resBlob, resOffsets, nRes, maxTokens);
   heap.free(t.text);
@@ -282,7 +282,7 @@ export function vocab_encode(src: usize, n: usize, mode: i32, level: i32, newlin
   const v = current;
   if (v == null) return E_BAD_VOCAB;
   const t = preprocessBytes(src, n, mode);
-  const ids = heap.alloc(words(<i32>t.len));
+  const ids = heap.alloc(words(<i32>n)); // at most one token per input byte
   const count = tokenizeWith<EncodeSink>(t.text, t.len, level, newlines, new EncodeSink(v.table, ids));
   heap.free(t.text);
   setOut(0, ids, count);

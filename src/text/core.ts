@@ -39,11 +39,26 @@ function wasmBytes(): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
+/** Largest UTF-8 input one call takes: the core needs about 8 bytes of WASM memory per input byte, of 4 GiB. */
+export const MAX_TEXT_BYTES = 128 * 1024 * 1024;
+
+/** An AssemblyScript string (UTF-16, byte length at ptr - 4) from the core's memory. */
+function readAsString(ptr: number): string {
+  if (core === undefined || ptr === 0) return '';
+  const bytes = new Uint32Array(core.memory.buffer, ptr - 4, 1)[0];
+  return String.fromCharCode(...new Uint16Array(core.memory.buffer, ptr, bytes >>> 1));
+}
+
 const imports = {
   env: {
-    // Only reachable through a bug in the core (an assertion or out-of-memory), never through user input.
-    abort(_msg: number, _file: number, line: number, column: number): never {
-      throw new Error(`deeprnn text core aborted at ${line}:${column}`);
+    // Reached only when the core runs out of memory or hits a bug, never through input it validates.
+    // The instance may be left inconsistent, so it is dropped and the next call starts a fresh one.
+    abort(msg: number, _file: number, line: number, column: number): never {
+      const text = readAsString(msg);
+      core = undefined;
+      loading = undefined;
+      if (/memory|allocation/i.test(text)) throw new DeepRnnError('E_TOO_LARGE', `the text core ran out of memory (${text})`);
+      throw new Error(`deeprnn text core aborted at ${line}:${column}: ${text}`);
     },
   },
 };
@@ -82,7 +97,13 @@ export class CoreCall {
 
   /** Copies `text` (a string as UTF-8, or bytes as they are) into the module; returns [ptr, byteLength]. */
   text(text: string | Uint8Array): [number, number] {
-    if (typeof text !== 'string') return [this.bytes(text), text.length];
+    if (typeof text === 'string' && text.length * 3 > MAX_TEXT_BYTES) text = encoder.encode(text);
+    if (typeof text !== 'string') {
+      if (text.length > MAX_TEXT_BYTES) {
+        throw new DeepRnnError('E_TOO_LARGE', `a text of ${text.length} bytes is over the ${MAX_TEXT_BYTES}-byte limit of one call; split it into documents`);
+      }
+      return [this.bytes(text), text.length];
+    }
     const capacity = text.length * 3;
     const ptr = this.alloc(capacity);
     const { written } = encoder.encodeInto(text, new Uint8Array(this.wasm.memory.buffer, ptr, capacity));
@@ -153,7 +174,7 @@ export function withCore<T>(body: (call: CoreCall) => T): T {
   try {
     return body(call);
   } finally {
-    call.dispose();
+    if (core === call.wasm) call.dispose(); // else abort() dropped the instance, and its memory with it
   }
 }
 

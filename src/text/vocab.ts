@@ -3,7 +3,7 @@
  * counted tokens by frequency descending, ties by first occurrence, down to minFreq.
  */
 import { DeepRnnError, check } from '../errors.js';
-import { checkStatus, decodeUtf8, withCore, type CoreCall } from './core.js';
+import { checkStatus, decodeUtf8, withCore, type CoreCall, type TextExports } from './core.js';
 import { checkText, describe, levelCode, modeCode, resolveTokenizeOptions, type ResolvedTokenizeOptions, type TextInput, type TokenizeOptions } from './options.js';
 
 export const UNK = '<unk>';
@@ -29,8 +29,8 @@ export interface VocabJson {
 
 const encoder = new TextEncoder();
 
-/** The Vocab whose table the core currently holds; encode/decode reload only when it changes. */
-let loaded: Vocab | undefined;
+/** The Vocab whose table the core (that instance) holds; encode/decode reload only when either changes. */
+let loaded: { vocab: Vocab; core: TextExports } | undefined;
 
 export class Vocab {
   /** Token of each index; tokens[0] is '<unk>'. */
@@ -196,17 +196,17 @@ export class Vocab {
 
   /** Makes this the vocabulary the core holds, if it is not already. */
   private load(call: CoreCall): void {
-    if (loaded === this) return;
+    if (loaded?.vocab === this && loaded.core === call.wasm) return;
     loaded = undefined;
     const [blob, offsets] = call.strings(this.tokens);
     const status = call.wasm.vocab_load(blob, offsets, this.tokens.length);
     checkStatus(call, status, (_, at) => `token ${at} (${JSON.stringify(this.tokens[at])}) is empty or repeated`);
-    loaded = this;
+    loaded = { vocab: this, core: call.wasm };
   }
 
   /** @internal The core now holds `vocab` (it was just built there). */
-  static markLoaded(vocab: Vocab): void {
-    loaded = vocab;
+  static markLoaded(vocab: Vocab, core: TextExports): void {
+    loaded = { vocab, core };
   }
 
   /** @internal */
@@ -234,7 +234,7 @@ function readBuilt(call: CoreCall, options: ResolvedTokenizeOptions, reserved: r
   const tokens = new Array<string>(u16.length - 1);
   for (let i = 0; i < tokens.length; i++) tokens[i] = text.slice(u16[i], u16[i + 1]);
   const vocab = Vocab.create(tokens, call.outI32(3), options, reserved);
-  Vocab.markLoaded(vocab);
+  Vocab.markLoaded(vocab, call.wasm);
   return { vocab, ids: call.outI32(4) };
 }
 

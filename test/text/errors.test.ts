@@ -1,6 +1,7 @@
 // Every bad input to the text API is a DeepRnnError with its code, never a crash or a silent result.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Vocab, buildCorpus, buildCorpusSync, loadTextCore, preprocess, tokenize, type VocabJson } from '../../src/text/index.js';
+import { MAX_TEXT_BYTES } from '../../src/text/core.js';
 import { expectCode, expectCodeAsync } from './helpers.js';
 
 beforeAll(() => loadTextCore());
@@ -50,6 +51,15 @@ describe('E_BAD_OPTION', () => {
     expectCode(() => Vocab.fromTokens(['a', ''] as never), 'E_BAD_OPTION');
     expectCode(() => Vocab.fromTokens(['a', 3] as never), 'E_BAD_OPTION');
     expectCode(() => Vocab.fromTokens('abc' as never), 'E_BAD_OPTION');
+  });
+});
+
+describe('E_TOO_LARGE', () => {
+  it('a text over the per-call limit, before any copy', () => {
+    const huge = new Uint8Array(MAX_TEXT_BYTES + 1);
+    expectCode(() => tokenize(huge), 'E_TOO_LARGE');
+    expectCode(() => Vocab.fromText(huge), 'E_TOO_LARGE');
+    expect(tokenize('still works')).toEqual([...'still works']);
   });
 });
 
