@@ -1,7 +1,7 @@
 // The GEMM kernels against a float64 reference on shapes that cross every blocking edge: fewer than 4
 // rows (gemv), M past MC = 128, N past NC = 512 and not a multiple of 8, K past KC = 256; row-major and
 // transposed A, accumulate on and off, B plain and pre-packed.
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Arena } from '../../src/wasm/arena.js';
 import { instantiateKernels, panelElements } from '../../src/wasm/kernels.js';
 import { mix32 } from '../../src/model/params.js';
@@ -19,6 +19,7 @@ describe.each(buildsUnderTest())('gemm, %s build', (build) => {
     const B = arena.alloc(cap);
     const W = arena.alloc(cap);
     const P = arena.alloc(panelElements(1100, 1100));
+    const P2 = arena.alloc(panelElements(1100, 1100));
     const C = arena.alloc(cap);
     arena.commit();
     const rnd = (i: number) => (mix32(i) / 2 ** 32) - 0.5;
@@ -26,30 +27,30 @@ describe.each(buildsUnderTest())('gemm, %s build', (build) => {
     arena.f32(B, cap).forEach((_, i, a) => { a[i] = rnd(i + cap); });
     for (const [M, N, K] of shapes) {
       for (const transA of [false, true]) {
+        const a = arena.f32(A, M * K);
+        const b = arena.f32(B, K * N);
+        const [sam, sak] = transA ? [1, M] : [K, 1];
+        const product = new Float64Array(M * N);
+        for (let i = 0; i < M; i++) {
+          for (let p = 0; p < K; p++) {
+            const aip = a[i * sam + p * sak];
+            for (let j = 0; j < N; j++) product[i * N + j] += aip * b[p * N + j];
+          }
+        }
+        // W (N, K) = B^T, packed as W^T = B for the prepacked variant.
+        const w = arena.f32(W, N * K);
+        for (let p = 0; p < K; p++) for (let j = 0; j < N; j++) w[j * K + p] = b[p * N + j];
+        k.packPanelsT(P, W, N, K);
+        // Packing B itself gives the same panels as packing the transpose of W = B^T.
+        k.packPanels(P2, B, K, N);
+        expect(arena.f32(P2, panelElements(K, N))).toStrictEqual(arena.f32(P, panelElements(K, N)));
+        const c0 = Float32Array.from({ length: M * N }, (_, i) => rnd(i + 7 * cap));
         for (const acc of [0, 1]) {
+          const ref = acc ? product.map((v, i) => v + c0[i]) : product;
           for (const prepacked of [false, true]) {
-            const a = arena.f32(A, M * K);
-            const b = arena.f32(B, K * N);
-            const c0 = Float32Array.from({ length: M * N }, (_, i) => rnd(i + 7 * cap));
             arena.f32(C, M * N).set(c0);
-            const [sam, sak] = transA ? [1, M] : [K, 1];
-            if (prepacked) {
-              // W (N, K) = B^T, packed as W^T = B.
-              const w = arena.f32(W, N * K);
-              for (let p = 0; p < K; p++) for (let j = 0; j < N; j++) w[j * K + p] = b[p * N + j];
-              k.packPanelsT(P, W, N, K);
-              k.gemmPrepacked(C, N, A, sam, sak, P, M, N, K, acc);
-            } else {
-              k.gemm(C, N, A, sam, sak, B, N, M, N, K, acc);
-            }
-            const ref = new Float64Array(M * N);
-            for (let i = 0; i < M; i++) {
-              for (let j = 0; j < N; j++) {
-                let s = acc ? c0[i * N + j] : 0;
-                for (let p = 0; p < K; p++) s += a[i * sam + p * sak] * b[p * N + j];
-                ref[i * N + j] = s;
-              }
-            }
+            if (prepacked) k.gemmPrepacked(C, N, A, sam, sak, P, M, N, K, acc);
+            else k.gemm(C, N, A, sam, sak, B, N, M, N, K, acc);
             expectClose(arena.f32(C, M * N), ref, `gemm ${M}x${N}x${K} ${transA ? 'TN' : 'NN'} acc ${acc}${prepacked ? ' prepacked' : ''}`);
           }
         }
