@@ -70,7 +70,7 @@ describe('fuzz', () => {
           if (ids.join() !== refEncode(ref, refV.tokens).join()) fail(i, 'encode');
           // Every token is in this vocabulary, so decoding gives the tokens back, joined.
           if (vocab.decode(ids) !== ref.join(o.tokenize === 'word' ? ' ' : '')) fail(i, 'decode(encode(x))');
-          if (Vocab.fromJSON(JSON.stringify(vocab)).decode(ids) !== vocab.decode(ids)) fail(i, 'JSON round trip');
+          if (i % 10 === 0 && Vocab.fromJSON(JSON.stringify(vocab)).decode(ids) !== vocab.decode(ids)) fail(i, 'JSON round trip');
           roundTrips++;
         }
         const unseen = refTokenize(text, fixed.options);
