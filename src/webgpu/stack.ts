@@ -144,9 +144,9 @@ export function recordStackForward(plan: Plan, k: StackKernels, buf: StackBuffer
   }
 }
 
-/** matmul's dispatch for an (M, N) result: one invocation per 4 columns, one workgroup row per 8 rows. */
+/** matmul's dispatch for an (M, N) result: one invocation per 8 columns, one workgroup row per 8 rows. */
 export function blocks(m: number, n: number): [number, number] {
-  return [Math.ceil(n / 4), Math.ceil(m / 8)];
+  return [Math.ceil(n / 8), Math.ceil(m / 8)];
 }
 
 /** The per-step cell kernels' dispatch: one invocation per hidden unit (backward: per 4 units), one workgroup row per 8 batch rows. */
