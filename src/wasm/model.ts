@@ -257,6 +257,10 @@ export class WasmModel implements RecurrentModel {
   private ensureShape(B: number, T: number): void {
     if (this.shape[0] === B && this.shape[1] === T) return;
     const a = this.arena;
+    // Until the new layout is committed no shape is valid (an E_TOO_LARGE midway must not leave stale
+    // pointers behind), and a state left in the old layout is gone.
+    this.shape = [0, 0];
+    if (this.carried === 'arena') this.carried = null;
     a.rewind();
     this.tok = a.alloc(B * T);
     this.tgt = a.alloc(B * T);

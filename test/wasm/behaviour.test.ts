@@ -32,6 +32,10 @@ describe('bad input', () => {
     }
   });
 
+  it('refuses a model that cannot fit in wasm32 memory with E_TOO_LARGE', async () => {
+    expect(await codeOf(() => createWasmModel({ cell: 'lstm', layers: 2, hidden: 20000, vocabSize: 10 }))).toBe('E_TOO_LARGE');
+  });
+
   it('rejects bad tokens, shapes, options, states and state dicts', async () => {
     const m = await createWasmModel(lstm);
     const x = tokens(1, 2, 3, 6);
