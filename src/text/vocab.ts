@@ -55,9 +55,9 @@ export class Vocab {
   }
 
   /**
-   * The vocabulary of a token list (or a list of lines of tokens, as d2l's Vocab takes). `tokenize`
-   * only says how decode() joins tokens: '' for 'char', ' ' for 'word'; by default 'char' when every
-   * token is one code point.
+   * The vocabulary of a token list (or a list of lines of tokens, as d2l's Vocab takes). The options say
+   * how encode(text) tokenizes and decode() joins ('' for 'char', ' ' for 'word'): preprocess defaults to
+   * 'none', and tokenize to 'char' when every token is one code point, else 'word'.
    */
   static fromTokens(tokens: readonly string[] | readonly (readonly string[])[], options?: VocabOptions): Vocab {
     check(Array.isArray(tokens), `tokens must be an array of strings, got ${describe(tokens)}`);
