@@ -50,6 +50,7 @@ export class WasmModel implements RecurrentModel {
   private logits = 0;
   private shape: [number, number] = [0, 0];
   private transposesStale = true;
+  private wlinRStale = true;
   private carried: CarriedState = null;
   private step = 0;
   private adamUsed = false;
@@ -295,8 +296,12 @@ export class WasmModel implements RecurrentModel {
     if (this.transposesStale) {
       s.refreshTransposes();
       this.k.packPanelsT(this.wlinT, this.P + this.offsets.get('linear.weight')! * 4, V, H);
-      this.k.transpose(this.wlinR, this.P + this.offsets.get('linear.weight')! * 4, V, H);
       this.transposesStale = false;
+      this.wlinRStale = true;
+    }
+    if (B * T < 4 && this.wlinRStale) {
+      this.k.transpose(this.wlinR, this.P + this.offsets.get('linear.weight')! * 4, V, H);
+      this.wlinRStale = false;
     }
     s.forward(this.tok, training, this.step);
     if (B * T < 4) this.k.gemm(this.logits, V, s.output(), H, 1, this.wlinR, V, B * T, V, H, 0);

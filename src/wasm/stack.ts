@@ -142,7 +142,10 @@ export class RecurrentStack {
     return { wihT, whhT, wihR, whhR, wihP, whhP };
   }
 
-  /** Recomputes every copy of W (W^T in panels and row-major, W in panels) after the parameters changed. */
+  /** Row-major W^T copies are refreshed only when a product with fewer than 4 rows needs them. */
+  private rowMajorStale = true;
+
+  /** Recomputes the panel copies of W (W^T for forward, W for backward) after the parameters changed. */
   refreshTransposes(): void {
     const GH = this.G * this.spec.hidden;
     this.weights.forEach((w, l) => {
@@ -150,13 +153,21 @@ export class RecurrentStack {
         this.k.transpose(w.wihT, w.wih, GH, w.inSize);
       } else {
         this.k.packPanelsT(w.wihT, w.wih, GH, w.inSize);
-        this.k.transpose(w.wihR, w.wih, GH, w.inSize);
         this.k.packPanels(w.wihP, w.wih, GH, w.inSize);
       }
       this.k.packPanelsT(w.whhT, w.whh, GH, this.spec.hidden);
-      this.k.transpose(w.whhR, w.whh, GH, this.spec.hidden);
       this.k.packPanels(w.whhP, w.whh, GH, this.spec.hidden);
     });
+    this.rowMajorStale = true;
+  }
+
+  private refreshRowMajor(): void {
+    const GH = this.G * this.spec.hidden;
+    this.weights.forEach((w, l) => {
+      if (!(l === 0 && this.spec.tokens)) this.k.transpose(w.wihR, w.wih, GH, w.inSize);
+      this.k.transpose(w.whhR, w.whh, GH, this.spec.hidden);
+    });
+    this.rowMajorStale = false;
   }
 
   /** Pointer to h_t (B, H) of layer l, t in [0, T]; t = 0 is the initial state. */
@@ -187,6 +198,7 @@ export class RecurrentStack {
     const GH = this.G * H;
     const relu = this.spec.relu ? 1 : 0;
     this.dropped = training && dropout > 0;
+    if (B < 4 && this.rowMajorStale) this.refreshRowMajor();
     for (let l = 0; l < L; l++) {
       const w = this.weights[l];
       const buf = this.buf[l];
