@@ -124,9 +124,16 @@ describe('determinism and numerical safety', () => {
 describe('state and memory', () => {
   it('carries state: one token at a time equals one long forward', async () => {
     for (const cell of ['rnn', 'gru', 'lstm'] as const) {
-      const m = await createWasmModel({ cell, layers: 2, hidden: 12, vocabSize: 7, seed: 9 });
+      const config: ModelConfig = { cell, layers: 2, hidden: 12, vocabSize: 7, seed: 9 };
+      const m = await createWasmModel(config);
+      // Generate after a batched step first and after an update, so stale weight copies would show.
+      await m.forward(tokens(4, 1, 1, 7), null);
+      m.trainStep(tokens(1, 5, 3, 7), tokens(2, 5, 3, 7), { lr: 0.5 });
       const seq = tokens(4, 1, 9, 7);
       const whole = await m.forward(seq, null);
+      const fresh = await createWasmModel(config);
+      fresh.loadStateDict(await m.stateDict());
+      expect(Array.from((await fresh.forward(seq, null)).logits)).toStrictEqual(Array.from(whole.logits));
       m.setState(null);
       const rows: number[] = [];
       for (let t = 0; t < 9; t++) {
