@@ -8,6 +8,7 @@ import type { Checkpoint, TrainingState } from '../checkpoint/index.js';
 import { DeepRnnError, check } from '../errors.js';
 import { createModel } from '../model/create.js';
 import type { BackendChoice, ModelConfig, OptimizerName, RecurrentModel, RecurrentState } from '../model/types.js';
+import type { KernelBuild } from '../wasm/kernels.js';
 import { SeqDataLoader, Vocab, loadTextCore, type Partition } from '../text/index.js';
 import { trainLoop, type EpochEvent, type TrainCursor, type TrainResult } from '../train/train.js';
 import { generateTokens, type GenerateOptions, type GeneratedToken } from './generate.js';
@@ -15,7 +16,11 @@ import { streamPerplexity } from './perplexity.js';
 
 export interface LanguageModelOptions extends Omit<ModelConfig, 'vocabSize'> {
   backend?: BackendChoice;
+  /** WASM kernel build (see createModel); 'nn' gives the same numbers in Node and every browser. */
+  wasmBuild?: KernelBuild;
 }
+
+type LoadOptions = Pick<LanguageModelOptions, 'backend' | 'wasmBuild'>;
 
 export interface TrainOptions {
   epochs: number;
@@ -58,14 +63,14 @@ export class LanguageModel {
   }
 
   /** A model from a checkpoint (deeprnn's own or one written from PyTorch with the same metadata). */
-  static async fromCheckpoint(ckpt: Checkpoint, options: { backend?: BackendChoice } = {}): Promise<LanguageModel> {
+  static async fromCheckpoint(ckpt: Checkpoint, options: LoadOptions = {}): Promise<LanguageModel> {
     await loadTextCore();
     const vocab = Vocab.fromJSON({
       format: 'deeprnn.vocab', version: 1, preprocess: ckpt.text.preprocess, tokenize: ckpt.text.tokenize,
       newlines: false, reserved: [], tokens: ckpt.vocab, counts: ckpt.vocab.map(() => 0),
     });
     const { vocabSize: _v, ...config } = ckpt.config as ModelConfig & { vocabSize: number };
-    const model = await createModel({ ...config, vocabSize: ckpt.vocab.length, backend: options.backend });
+    const model = await createModel({ ...config, vocabSize: ckpt.vocab.length, backend: options.backend, wasmBuild: options.wasmBuild });
     try {
       model.loadStateDict(ckpt.params);
       if (ckpt.training) model.loadOptimizerState(ckpt.training.optimizer);
@@ -79,7 +84,7 @@ export class LanguageModel {
   }
 
   /** Loads a `.safetensors` checkpoint from bytes, a Blob, or (in Node) a file path. */
-  static async load(source: Uint8Array | Blob | string, options: { backend?: BackendChoice } = {}): Promise<LanguageModel> {
+  static async load(source: Uint8Array | Blob | string, options: LoadOptions = {}): Promise<LanguageModel> {
     let bytes: Uint8Array;
     if (typeof source === 'string') {
       const { loadCheckpoint } = await import('../checkpoint/index.js');

@@ -1,10 +1,16 @@
 import { DeepRnnError } from '../errors.js';
+import type { KernelBuild } from '../wasm/kernels.js';
 import type { BackendChoice, ModelConfig, RecurrentModel } from './types.js';
 import { validateConfig } from './validate.js';
 
 export interface CreateModelOptions extends ModelConfig {
   /** 'auto' (default): WebGPU on a hardware adapter, WASM when there is none or it is a software fallback. */
   backend?: BackendChoice;
+  /**
+   * WASM kernel build; default the relaxed-SIMD one where the engine validates it. 'nn' (plain SIMD) gives
+   * bit-identical numbers in every engine (Node 20 has no relaxed SIMD, Chromium has).
+   */
+  wasmBuild?: KernelBuild;
 }
 
 /** Creates a recurrent model on the chosen backend; `model.backend` tells which one was picked. */
@@ -13,14 +19,17 @@ export async function createModel(options: CreateModelOptions): Promise<Recurren
   if (backend !== 'auto' && backend !== 'wasm' && backend !== 'webgpu') {
     throw new DeepRnnError('E_BAD_OPTION', `backend must be 'wasm', 'webgpu' or 'auto', got ${String(backend)}`);
   }
-  const { backend: _ignored, ...config } = options;
+  const { backend: _ignored, wasmBuild, ...config } = options;
+  if (wasmBuild !== undefined && wasmBuild !== 'nn' && wasmBuild !== 'nn-relaxed') {
+    throw new DeepRnnError('E_BAD_OPTION', `wasmBuild must be 'nn' or 'nn-relaxed', got ${String(wasmBuild)}`);
+  }
   validateConfig(config);
   if (backend === 'webgpu' || (backend === 'auto' && (await hardwareWebGpu()))) {
     const { createWebGpuModel } = await import('../webgpu/index.js');
     return createWebGpuModel(config);
   }
   const { createWasmModel } = await import('../wasm/index.js');
-  return createWasmModel(config);
+  return createWasmModel(config, { build: wasmBuild });
 }
 
 async function hardwareWebGpu(): Promise<boolean> {

@@ -1,0 +1,82 @@
+#!/usr/bin/env node
+// `npm run demo`: serves the demo page, its compiled scripts (build/demo), the browser bundle
+// (dist/browser) and The Time Machine on 127.0.0.1 only. A fixed table of routes, so no request can
+// reach any other file. The text comes from ../shared/data when this checkout has it, else from
+// deeprnn's own cache (downloaded there once and verified by sha1, as `npx deeprnn train` does).
+import { createServer } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const TYPES = { '.html': 'text/html; charset=utf-8', '.css': 'text/css; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.txt': 'text/plain; charset=utf-8' };
+
+/** A route: its content type and how to read its body. */
+const file = (path) => ({ type: TYPES[path.slice(path.lastIndexOf('.'))], read: () => readFile(join(root, path)), path });
+
+const routes = new Map([
+  ['/demo/', file('demo/index.html')],
+  ['/demo/index.html', file('demo/index.html')],
+  ['/demo/style.css', file('demo/style.css')],
+  ['/demo/main.js', file('build/demo/main.js')],
+  ['/demo/worker.js', file('build/demo/worker.js')],
+  ['/demo/protocol.js', file('build/demo/protocol.js')],
+  ['/dist/browser/index.js', file('dist/browser/index.js')],
+  ['/data/timemachine.txt', { type: TYPES['.txt'], read: timeMachine, path: 'timemachine.txt' }],
+]);
+
+async function timeMachine() {
+  try {
+    return await readFile(join(root, '../shared/data/timemachine.txt'));
+  } catch {
+    const { loadTimeMachine } = await import(pathToFileURL(join(root, 'dist/node/index.js')).href);
+    return Buffer.from(await loadTimeMachine());
+  }
+}
+
+async function respond(req, res) {
+  const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+  if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'GET only\n');
+  if (path === '/' || path === '/demo') {
+    res.writeHead(302, { location: '/demo/' });
+    return res.end();
+  }
+  const route = routes.get(path);
+  if (route === undefined) return send(res, 404, 'text/plain', 'not found\n');
+  let body;
+  try {
+    body = await route.read();
+  } catch (error) {
+    const hint = error.code === 'ENOENT' ? ' (run `npm run build` first)' : '';
+    return send(res, 500, 'text/plain', `could not read ${route.path}: ${error.message}${hint}\n`);
+  }
+  send(res, 200, route.type, req.method === 'HEAD' ? '' : body);
+}
+
+function send(res, status, type, body) {
+  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+  res.end(body);
+}
+
+/** Starts the server; port 0 picks a free one. Resolves to its base URL and a close() function. */
+export async function startDemoServer({ port = 8080, host = '127.0.0.1' } = {}) {
+  const server = createServer((req, res) => {
+    respond(req, res).catch((error) => send(res, 500, 'text/plain', `${error.message}\n`));
+  });
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, resolve);
+  });
+  const address = server.address();
+  return {
+    url: `http://${host}:${address.port}/demo/`,
+    close: () => new Promise((resolve) => server.close(resolve)),
+  };
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const arg = process.argv.indexOf('--port');
+  const port = Number(arg > 0 ? process.argv[arg + 1] : process.env.PORT ?? 8080);
+  const { url } = await startDemoServer({ port });
+  console.log(`deeprnn demo: ${url}  (Ctrl-C to stop)`);
+}

@@ -1,0 +1,74 @@
+/**
+ * The browser bundle as published: self-contained (no node:* or Dawn import left for a page or its
+ * bundler to resolve), small, loadable in Chromium without errors, and usable from a Web Worker with
+ * the same numbers as on the page's main thread.
+ */
+import { readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openSession, type Session } from './chromium.js';
+import { bookText, inPage, workerSource, type ScenarioInput, type ScenarioResult } from './scenario.js';
+
+const bundlePath = new URL('../../dist/browser/index.js', import.meta.url);
+const bundle = readFileSync(bundlePath, 'utf8');
+
+describe('dist/browser/index.js', () => {
+  it('imports nothing: no node:* module, no Dawn `webgpu` package, no chunk', () => {
+    expect(bundle).not.toMatch(/\bfrom\s*['"]/);
+    expect(bundle).not.toMatch(/\bimport\s*\(\s*['"]/);
+    expect(bundle).not.toMatch(/\bimport\s*['"]/);
+    // The one dynamic import left takes a variable and is reached only when `process.versions.node` exists.
+    expect(bundle.match(/\bimport\s*\(/g)).toHaveLength(1);
+  });
+
+  it('holds the WASM modules and the WGSL kernels, and is at most 150 KB gzipped', () => {
+    expect(bundle).toContain('nn-relaxed');
+    expect(bundle).toContain('@compute');
+    const gzipped = gzipSync(readFileSync(bundlePath), { level: 9 }).length;
+    console.log(`browser bundle: ${(bundle.length / 1024).toFixed(1)} KiB, ${(gzipped / 1024).toFixed(1)} KiB gzipped (JS + WASM + WGSL)`);
+    expect(gzipped).toBeLessThanOrEqual(150 * 1024);
+  });
+});
+
+describe('the bundle in Chromium', () => {
+  let s: Session;
+  beforeAll(async () => {
+    s = await openSession();
+    await s.page.goto(s.url);
+  });
+  afterAll(async () => s?.close());
+
+  it('loads without errors and exports the public API', async () => {
+    const names: string[] = await s.page.evaluate(`import('/dist/browser/index.js').then((m) => Object.keys(m))`);
+    for (const name of ['LanguageModel', 'buildCorpus', 'createModel', 'decodeCheckpoint', 'encodeCheckpoint', 'probeWebGpu', 'DeepRnnError']) {
+      expect(names).toContain(name);
+    }
+    expect(s.errors).toEqual([]);
+  });
+
+  it('Node-only helpers fail with a clear message, not a network request', async () => {
+    const error: { code: string; message: string } = await s.page.evaluate(
+      `import('/dist/browser/index.js').then((m) => m.loadCheckpoint('model.safetensors')).then(() => ({}), (e) => ({ code: e.code, message: e.message }))`,
+    );
+    expect(error.code).toBe('E_IO');
+    expect(error.message).toContain('node:fs/promises is only available in Node');
+  });
+
+  it('trains in a Web Worker with the same numbers as on the main thread', async () => {
+    const input: ScenarioInput = { text: bookText(2000), cell: 'gru', layers: 2, hidden: 16, backend: 'wasm', wasmBuild: 'nn', epochs: 2, lr: 1, seed: 3 };
+    const onPage = (await s.page.evaluate(inPage(input))) as ScenarioResult;
+    const inWorker = (await s.page.evaluate(
+      `new Promise((resolve) => {
+        const source = ${JSON.stringify(workerSource(new URL('/dist/browser/index.js', s.url).href))};
+        const worker = new Worker(URL.createObjectURL(new Blob([source], { type: 'text/javascript' })), { type: 'module' });
+        worker.onmessage = (e) => { worker.terminate(); resolve(e.data); };
+        worker.onerror = (e) => resolve({ error: e.message });
+        worker.postMessage(${JSON.stringify(input)});
+      })`,
+    )) as { ok?: ScenarioResult; error?: string };
+    expect(inWorker.error).toBeUndefined();
+    expect(inWorker.ok).toEqual(onPage);
+    expect(onPage.perplexities[1]).toBeLessThan(onPage.perplexities[0]);
+    expect(s.errors).toEqual([]);
+  });
+});
