@@ -10,7 +10,7 @@ import type {
   TokenTensor, TrainStepOptions,
 } from '../model/types.js';
 import { validateConfig, validatePair, validateState, validateStateDict, validateTokens, validateTrainOptions } from '../model/validate.js';
-import { requestDevice } from './device.js';
+import { STORAGE_BUFFERS_NEEDED, requestDevice } from './device.js';
 import { recordGradNorm, recordLogits, recordLossAndHeadBackward, recordUpdate, normGroups, type HeadBuffers } from './head.js';
 import { PipelineCache, type KernelName } from './kernels.js';
 import { paramLayout, type ParamLayout } from './layout.js';
@@ -115,6 +115,9 @@ export class WebGpuModel implements RecurrentModel {
   private stateBatch = 0;
   private hasState = false;
   private adam: { m: GPUBuffer; v: GPUBuffer } | null = null;
+  /** Whether the Adam moments hold state (as the WASM backend: absent until Adam runs or is loaded). */
+  private adamUsed = false;
+  private readonly onError = (e: Event): void => { this.gpuError ??= (e as GPUUncapturedErrorEvent).error.message; };
   private workspace: Workspace | null = null;
   private readonly readback: Readback;
   private step = 0;
@@ -134,12 +137,15 @@ export class WebGpuModel implements RecurrentModel {
     this.stepUniform = this.pool.create({ label: 'step', size: 64, usage: Usage.UNIFORM | Usage.COPY_DST });
     this.readback = new Readback(this.pool, () => this.lost);
     device.lost.then((info) => { if (!this.disposed) this.lost = `${info.reason}: ${info.message}`; });
-    device.addEventListener('uncapturederror', (e) => { this.gpuError ??= (e as GPUUncapturedErrorEvent).error.message; });
+    device.addEventListener('uncapturederror', this.onError);
     this.loadStateDict(initParameters(config));
   }
 
   static async create(config: ModelConfig, options: { device?: GPUDevice } = {}): Promise<WebGpuModel> {
     const resolved = validateConfig(config);
+    const given = options.device?.limits.maxStorageBuffersPerShaderStage;
+    check(given === undefined || given >= STORAGE_BUFFERS_NEEDED,
+      `the given GPUDevice allows ${given} storage buffers per shader stage; deeprnn needs ${STORAGE_BUFFERS_NEEDED} (request it in requiredLimits)`);
     const device = options.device ?? (await requestDevice()).device;
     try {
       const names: KernelName[] = [...stackKernelNames(resolved.cell), 'softmax_xent', 'loss_sum', 'grad_norm', 'clip_scale', 'sgd_step', 'adam_step'];
@@ -241,7 +247,13 @@ export class WebGpuModel implements RecurrentModel {
       stepSize: o.lr / (1 - o.beta1 ** t), bc2Sqrt: Math.sqrt(1 - o.beta2 ** t), counter: this.step, accumulate: true,
     });
     const encoder = this.device.createCommandEncoder({ label: 'trainStep' });
+    if (o.optimizer === 'adam' && this.adam && !this.adamUsed) {
+      // Moments left from before a loadOptimizerState without Adam: start from zeros, as torch.optim.Adam.
+      encoder.clearBuffer(this.adam.m);
+      encoder.clearBuffer(this.adam.v);
+    }
     ws.plan(o.optimizer).encode(encoder);
+    if (o.optimizer === 'adam') this.adamUsed = true;
     this.device.queue.submit([encoder.finish()]);
     this.step = t;
     this.lossTokens += B * T;
@@ -266,7 +278,7 @@ export class WebGpuModel implements RecurrentModel {
 
   async optimizerState(): Promise<OptimizerState> {
     this.usable();
-    if (!this.adam) return { step: this.step };
+    if (!this.adam || !this.adamUsed) return { step: this.step };
     const size = this.layout.total * 4;
     const [m, v] = await this.read([{ buffer: this.adam.m, offset: 0, size }, { buffer: this.adam.v, offset: 0, size }]);
     return { step: this.step, adam: { m: this.split(m), v: this.split(v) } };
@@ -284,9 +296,9 @@ export class WebGpuModel implements RecurrentModel {
         upload(this.device, adam.m, e.offset * 4, state.adam.m[e.name].data);
         upload(this.device, adam.v, e.offset * 4, state.adam.v[e.name].data);
       }
-    } else if (this.adam) {
-      this.device.queue.writeBuffer(this.adam.m, 0, new Float32Array(this.layout.total));
-      this.device.queue.writeBuffer(this.adam.v, 0, new Float32Array(this.layout.total));
+      this.adamUsed = true;
+    } else {
+      this.adamUsed = false;
     }
     this.step = state.step;
   }
@@ -297,6 +309,7 @@ export class WebGpuModel implements RecurrentModel {
     this.workspace?.destroy();
     this.workspace = null;
     this.pool.destroy();
+    this.device.removeEventListener('uncapturederror', this.onError);
     if (this.ownsDevice) this.device.destroy();
   }
 
