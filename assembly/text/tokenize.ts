@@ -4,6 +4,12 @@ import { codePointAt, seqLength } from './utf8';
 export const LEVEL_CHAR: i32 = 0;
 export const LEVEL_WORD: i32 = 1;
 
+/** isSpace for c < 0x80 with one compare and a shift: bits 9-13 (\t \n \v \f \r) and 28-32 (\x1c-\x1f, ' '). */
+// @ts-ignore: decorator
+@inline function isAsciiSpace(c: u32): bool {
+  return c <= 32 && ((<u64>0x1f0003e00 >> <u64>c) & 1) != 0;
+}
+
 /** Python's str.isspace() over code points, which str.split() (d2l's word tokenizer) splits on. */
 // @ts-ignore: decorator
 @inline function isSpace(c: u32): bool {
@@ -68,7 +74,7 @@ export function tokenizeWith<S>(text: usize, m: usize, level: i32, newlines: boo
   while (i < m) {
     const b = <u32>load<u8>(text + i);
     const len = seqLength(b);
-    const space = len == 1 ? isSpace(b) : isSpace(codePointAt(text + i, len));
+    const space = len == 1 ? isAsciiSpace(b) : isSpace(codePointAt(text + i, len));
     if (space) {
       if (inWord) sink.token(count++, wordStart, text + i - wordStart, wordU16, u16 - wordU16);
       inWord = false;
