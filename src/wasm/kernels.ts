@@ -2,6 +2,11 @@
  * Instantiates the CPU backend's kernels (build/nn*.wasm, inlined as base64 in src/generated/wasm.ts)
  * with raw bindings: one instance, and so one linear memory, per model. The relaxed-SIMD build (fused
  * multiply-add) is used where the engine accepts it, plain SIMD otherwise.
+ *
+ * Determinism: each build is bit-identical run to run (fixed loop orders, no threads). The two builds
+ * round differently (fused vs separate multiply-add), so Node 20 (plain SIMD unless
+ * --experimental-wasm-relaxed-simd) and Chromium (relaxed) agree to float32 rounding, not bit for bit;
+ * pass `{ build: 'nn' }` to createWasmModel where bit-identical results across engines matter.
  */
 import { DeepRnnError } from '../errors.js';
 import { wasmBase64 } from '../generated/wasm.js';
