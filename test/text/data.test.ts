@@ -62,6 +62,24 @@ describe('loadTimeMachine', () => {
   });
 });
 
+describe('cacheDirectory', () => {
+  it('is DEEPRNN_CACHE, else the platform cache directory + deeprnn', async () => {
+    process.env.DEEPRNN_CACHE = '/tmp/somewhere';
+    expect(await cacheDirectory()).toBe('/tmp/somewhere');
+    expect(await cacheDirectory('/explicit')).toBe('/explicit');
+    delete process.env.DEEPRNN_CACHE;
+    const savedXdg = process.env.XDG_CACHE_HOME;
+    process.env.XDG_CACHE_HOME = '/tmp/xdg';
+    try {
+      if (process.platform === 'linux') expect(await cacheDirectory()).toBe(join('/tmp/xdg', 'deeprnn'));
+      else expect(await cacheDirectory()).toMatch(/deeprnn/);
+    } finally {
+      if (savedXdg === undefined) delete process.env.XDG_CACHE_HOME;
+      else process.env.XDG_CACHE_HOME = savedXdg;
+    }
+  });
+});
+
 describe('loadText', () => {
   it('reads a path, a file URL and an http URL', async () => {
     const expected = original.toString('utf8');
