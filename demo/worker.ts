@@ -36,7 +36,9 @@ async function handle(message: ToWorker): Promise<void> {
     send({ type: 'trained', aborted: result.aborted });
   } else if (message.type === 'generate') {
     const model = need();
-    const options = { length: message.length, temperature: message.temperature, topK: message.topK, seed: message.seed, signal: running?.signal };
+    // Temperature 0 means greedy, as in `deeprnn generate`.
+    const greedy = message.temperature === 0;
+    const options = { length: message.length, greedy, temperature: greedy ? 1 : message.temperature, topK: message.topK, seed: message.seed, signal: running?.signal };
     let text = '';
     for await (const token of model.stream(message.prefix, options)) {
       text += token.text;
