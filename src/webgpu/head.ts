@@ -7,8 +7,6 @@ import type { Plan } from './plan.js';
 import { blocks, type StackBuffers, type StackKernels } from './stack.js';
 import type { Kernel } from './kernels.js';
 
-export interface HeadKernels extends StackKernels {}
-
 export interface HeadBuffers {
   logits: GPUBuffer; // (T*B, V)
   dlogits: GPUBuffer; // (T*B, V)

@@ -11,12 +11,13 @@ import type {
 } from '../model/types.js';
 import { validateConfig, validatePair, validateState, validateStateDict, validateTokens, validateTrainOptions } from '../model/validate.js';
 import { STORAGE_BUFFERS_NEEDED, requestDevice } from './device.js';
-import { recordGradNorm, recordLogits, recordLossAndHeadBackward, recordUpdate, normGroups, type HeadBuffers } from './head.js';
+import { normGroups } from './head.js';
 import { PipelineCache, type KernelName } from './kernels.js';
 import { paramLayout, type ParamLayout } from './layout.js';
-import { BufferPool, Plan, Usage, upload } from './plan.js';
+import { BufferPool, Usage, upload } from './plan.js';
 import { Readback } from './readback.js';
-import { StackBuffers, loadKernels, recordStackBackward, recordStackForward, stackKernelNames, type StackKernels } from './stack.js';
+import { loadKernels, stackKernelNames, type StackKernels } from './stack.js';
+import { Workspace, type PlanKind } from './workspace.js';
 
 const caches = new WeakMap<GPUDevice, PipelineCache>();
 
@@ -24,76 +25,6 @@ export function pipelineCache(device: GPUDevice): PipelineCache {
   let c = caches.get(device);
   if (!c) caches.set(device, (c = new PipelineCache(device)));
   return c;
-}
-
-type PlanKind = 'forward' | 'grads' | 'sgd' | 'adam';
-
-/** Buffers and plans for one (batch, steps) shape. */
-class Workspace {
-  readonly pool: BufferPool;
-  readonly stack: StackBuffers;
-  readonly tokens: GPUBuffer;
-  readonly head: HeadBuffers;
-  readonly plans = new Map<PlanKind, Plan>();
-
-  constructor(readonly model: WebGpuModel, readonly batch: number, readonly steps: number) {
-    const device = model.device;
-    const { cell, layers, hidden, vocabSize: V, dropout, seed, nonlinearity } = model.config;
-    this.pool = new BufferPool(device);
-    const N = batch * steps;
-    this.stack = new StackBuffers(this.pool, { cell, relu: nonlinearity === 'relu', layers, hidden, dropout, seed, offsets: model.layout.layers }, batch, steps);
-    this.tokens = this.pool.storage('tokens', N);
-    this.head = {
-      logits: this.pool.storage('logits', N * V),
-      dlogits: this.pool.storage('dlogits', N * V),
-      rowLoss: this.pool.storage('rowLoss', N),
-      targets: this.pool.storage('targets', N),
-      scalars: model.scalars,
-      partials: model.partials,
-    };
-  }
-
-  plan(kind: PlanKind): Plan {
-    let plan = this.plans.get(kind);
-    if (!plan) {
-      plan = this.record(kind);
-      this.plans.set(kind, plan);
-    }
-    return plan;
-  }
-
-  private record(kind: PlanKind): Plan {
-    const m = this.model;
-    const { layers: L, vocabSize: V } = m.config;
-    const plan = new Plan(m.device, this.pool, m.stepUniform, `${kind} B${this.batch} T${this.steps}`);
-    const k = m.kernels;
-    const s = this.stack;
-    const slot = this.batch * m.config.hidden * 4;
-    const input = { kind: 'onehot' as const, tokens: this.tokens, vocab: V };
-    const train = kind !== 'forward';
-    for (let l = 0; l < L; l++) {
-      plan.copy(m.stateH!, l * slot, s.hs[l], 0, slot);
-      if (m.stateC) plan.copy(m.stateC, l * slot, s.cs[l], 0, slot);
-    }
-    recordStackForward(plan, k, s, m.params, input, train);
-    recordLogits(plan, k, s, m.layout, m.params, this.head, V);
-    for (let l = 0; l < L; l++) {
-      plan.copy(s.hs[l], this.steps * slot, m.stateH!, l * slot, slot);
-      if (m.stateC) plan.copy(s.cs[l], this.steps * slot, m.stateC, l * slot, slot);
-    }
-    if (train) {
-      recordLossAndHeadBackward(plan, k, s, m.layout, m.params, m.grads, this.head, V);
-      recordStackBackward(plan, k, s, m.params, m.grads, input, true);
-      recordGradNorm(plan, k, m.grads, m.layout.total, this.head);
-      if (kind === 'sgd') recordUpdate(plan, k.sgd_step, m.layout.total, m.params, m.grads, this.head);
-      if (kind === 'adam') recordUpdate(plan, k.adam_step, m.layout.total, m.params, m.grads, this.head, m.adamBuffers());
-    }
-    return plan.finish();
-  }
-
-  destroy(): void {
-    this.pool.destroy();
-  }
 }
 
 /** Per-call values of the `Step` uniform shared by dropout, loss_sum, clip_scale, sgd_step, adam_step. */
