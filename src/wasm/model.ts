@@ -4,9 +4,10 @@
  *
  * Arena: fixed part (sized by the model) = parameters P in PyTorch state_dict order, gradients G and Adam
  * moments M, V in the same layout (so norm and optimizers are single loops over one flat array), and the
- * transposed weights the forward GEMMs read (W_ih^T, W_hh^T, linear.weight^T), refreshed after every
- * update. Batch-shape part (re-laid out only when (B, T) changes, grown only when it needs more room) =
- * tokens and targets (T*B, time-major), logits (T*B, V) and the stack's activations (stack.ts).
+ * weight copies the GEMMs read - W^T in 8-column panels for the forward products, W in panels for the
+ * backward ones, W^T row-major for batch-1 generation (stack.ts LayerWeights) - rebuilt from P after
+ * every update. Batch-shape part (re-laid out only when (B, T) changes, grown only when it needs more
+ * room) = tokens and targets (T*B, time-major), logits (T*B, V) and the stack's activations (stack.ts).
  */
 import { DeepRnnError, check } from '../errors.js';
 import { initParameters, parameterShapes } from '../model/params.js';
