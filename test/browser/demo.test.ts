@@ -119,6 +119,17 @@ describe('the demo page', () => {
     expect(s.errors).toEqual([]);
   }, 90_000);
 
+  it('refuses bad settings: the form blocks out-of-range fields, the library reports the rest with a code', async () => {
+    await fill(s.page, { ...small, hidden: 0, epochs: 1 });
+    await s.page.click('#train');
+    expect(await s.page.locator('#hidden').evaluate((e) => (e as HTMLInputElement).validity.valid)).toBe(false);
+    expect(await s.page.evaluate(() => document.body.dataset.busy)).toBe('');
+    await fill(s.page, { ...small, 'batch-size': 5000, epochs: 1 }); // more than the 3000 tokens hold
+    await s.page.click('#train');
+    expect(await idle(s.page)).toMatch(/^Error \[E_CORPUS_TOO_SMALL\]/);
+    expect(await s.page.locator('#train').isEnabled()).toBe(true);
+  });
+
   it('stops training when asked, keeping the finished epochs', async () => {
     await fill(s.page, { ...small, backend: 'wasm', epochs: 10_000 });
     await s.page.click('#train');
