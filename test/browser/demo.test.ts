@@ -108,7 +108,9 @@ describe('the demo page', () => {
     expect(ckpt.params['rnn.weight_hh_l1'].shape).toEqual([96, 32]);
   });
 
-  it('trains on WebGPU (SwiftShader), lowering perplexity', async () => {
+  it('trains on WebGPU (SwiftShader) on a text file the user picked, lowering perplexity', async () => {
+    await s.page.setInputFiles('#data-file', { name: 'mine.txt', mimeType: 'text/plain', buffer: Buffer.from(bookText(4000)) });
+    await s.page.waitForFunction(() => document.getElementById('data-status')!.textContent!.startsWith('mine.txt'));
     await fill(s.page, { ...small, backend: 'webgpu', epochs: 3 });
     await s.page.click('#train');
     expect(await idle(s.page, 80_000)).toBe('Training done.');
