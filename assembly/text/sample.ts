@@ -7,7 +7,7 @@
 import { OK, E_BAD_LOGITS } from './status';
 import { setOut, setScalar, words } from './mem';
 import { mix32 } from './rng';
-import { sortU64 } from './sort';
+import { heapify, popMin } from './sort';
 
 /** Maps f32 bits to u32 keys that sort ascending with the float value. */
 // @ts-ignore: decorator
@@ -62,7 +62,11 @@ export function sample(logits: usize, rows: i32, vocab: i32, greedy: bool, tempe
       for (let i: i32 = 0; i < vocab; i++) z += load<f64>(w + (<usize>i << 3));
     } else {
       memory.fill(kept, truncate ? 0 : 1, <usize>vocab);
-      if (truncate) keepTop(row, w, keys, kept, vocab, topK < vocab ? topK : vocab, topP);
+      if (truncate) {
+        let total: f64 = 0;
+        for (let i: i32 = 0; i < vocab; i++) total += load<f64>(w + (<usize>i << 3));
+        keepTop(row, w, keys, kept, vocab, topK < vocab ? topK : vocab, topP, total);
+      }
       for (let i: i32 = 0; i < vocab; i++) if (load<u8>(kept + i) != 0) z += load<f64>(w + (<usize>i << 3));
       const target = (<f64>(mix32(counter ^ key) >>> 8) / 16777216.0) * z;
       counter++;
@@ -86,24 +90,36 @@ export function sample(logits: usize, rows: i32, vocab: i32, greedy: bool, tempe
   return OK;
 }
 
-/** Marks the top-k, then the nucleus of those, in `kept`. */
-function keepTop(row: usize, w: usize, keys: usize, kept: usize, vocab: i32, k: i32, topP: f64): void {
+/**
+ * Marks the top-k, then the nucleus of those, in `kept`, popping tokens from a heap in order (logit
+ * descending, index ascending) only as far as needed. `total` is the mass of all V tokens.
+ */
+function keepTop(row: usize, w: usize, keys: usize, kept: usize, vocab: i32, k: i32, topP: f64, total: f64): void {
   for (let i: i32 = 0; i < vocab; i++) {
     // Ascending keys = logits descending, then index ascending.
     store<u64>(keys + (<usize>i << 3), (<u64>~orderedBits(load<f32>(row + (<usize>i << 2))) << 32) | <u64>i);
   }
-  sortU64(keys, vocab);
+  heapify(keys, vocab);
   if (topP >= 1.0) {
-    for (let j: i32 = 0; j < k; j++) store<u8>(kept + <usize>(load<u64>(keys + (<usize>j << 3)) & 0xffffffff), 1);
+    for (let j: i32 = 0; j < k; j++) store<u8>(kept + <usize>(popMin(keys, vocab - j) & 0xffffffff), 1);
     return;
   }
-  let mass: f64 = 0;
-  for (let j: i32 = 0; j < k; j++) mass += load<f64>(w + (<usize>(load<u64>(keys + (<usize>j << 3)) & 0xffffffff) << 3));
+  // The nucleus is taken within the top k, so its mass is that of the top k (all V when k = V). The k
+  // popped indices are kept, in order, at the heap's freed end: slot vocab - 1 - j holds the j-th.
+  let mass = total;
+  if (k < vocab) {
+    mass = 0;
+    for (let j: i32 = 0; j < k; j++) {
+      const i = <i32>(popMin(keys, vocab - j) & 0xffffffff);
+      store<u64>(keys + (<usize>(vocab - 1 - j) << 3), <u64>i);
+      mass += load<f64>(w + (<usize>i << 3));
+    }
+  }
   const threshold = topP * mass;
   let cum: f64 = 0;
   for (let j: i32 = 0; j < k; j++) {
     if (j > 0 && cum >= threshold) break;
-    const i = <usize>(load<u64>(keys + (<usize>j << 3)) & 0xffffffff);
+    const i = k < vocab ? <usize>load<u64>(keys + (<usize>(vocab - 1 - j) << 3)) : <usize>(popMin(keys, vocab - j) & 0xffffffff);
     store<u8>(kept + i, 1);
     cum += load<f64>(w + (i << 3));
   }

@@ -126,6 +126,28 @@ describe('sampling', () => {
     expect(sampleLogits(logits, V, { topP: 1, seed: 6 }).tokens).toEqual(sampleLogits(logits, V, { seed: 6 }).tokens);
   });
 
+  it('top-k with top-p takes the nucleus of the renormalized top k, also for a large vocabulary', () => {
+    for (const [V, rows, k] of [[12, 2000, 5], [30000, 4, 40]]) {
+      const logits = randomLogits(rows, V, 8, 6);
+      const out = sampleLogits(logits, V, { topK: k, topP: 0.6, seed: 13 });
+      const bad: number[] = [];
+      for (let r = 0; r < rows; r++) {
+        const row = logits.subarray(r * V, r * V + V);
+        const best = order(row).slice(0, k);
+        const p = softmax(best.map((i) => row[i]));
+        const nucleus: number[] = [];
+        let mass = 0;
+        for (let j = 0; j < k && mass < 0.6; j++) {
+          nucleus.push(best[j]);
+          mass += p[j];
+        }
+        const at = best.indexOf(out.tokens[r]);
+        if (!nucleus.includes(out.tokens[r]) || Math.abs(out.logProbs[r] - Math.log(p[at] / mass)) > 1e-5) bad.push(r);
+      }
+      expect(bad, `V ${V}: rows outside the nucleus of the top ${k}`).toEqual([]);
+    }
+  });
+
   it('the same seed gives the same sequence, and a saved state resumes it exactly', () => {
     const V = 9;
     const logits = randomLogits(40, V, 6);
