@@ -3,7 +3,9 @@
  * configuration (V 28, H 256, L 2, batch 32, steps 35, SGD lr 2, clip 1), per cell. Steps are submitted
  * back to back with no readback (as training runs); the clock stops when readLoss() has the loss.
  *
- *   XDG_RUNTIME_DIR=/tmp/xdg npx vite-node bench/webgpu.bench.ts [--cells lstm,gru,rnn] [--steps 10]
+ *   XDG_RUNTIME_DIR=/tmp/xdg npx vite-node bench/webgpu.bench.ts [--cells lstm,gru,rnn] [--steps 10] [--profile]
+ *
+ * --profile adds the GPU time of one training step per kernel (timestamp queries, one pass per dispatch).
  *
  * On a shared machine wall-clock figures swing with other processes' load, so it also reports the CPU
  * time of lavapipe's worker threads per step (Linux: /proc/self/task, all threads but the main one, which
@@ -19,6 +21,7 @@ const args = process.argv.slice(2);
 const opt = (name: string, def: string): string => (args.includes(name) ? args[args.indexOf(name) + 1] : def);
 const cells = opt('--cells', 'lstm,gru,rnn').split(',') as CellType[];
 const steps = Number(opt('--steps', '10'));
+const profile = args.includes('--profile');
 const [V, H, L, B, T] = [28, 256, 2, 32, 35];
 
 const tokens = (seed: number): TokenTensor =>
@@ -42,7 +45,7 @@ function workerCpuMs(): number {
   return ticks * TICK_MS;
 }
 
-const { device, adapter } = await requestDevice();
+const { device, adapter } = await requestDevice(profile ? ['timestamp-query'] : []);
 console.log(`adapter: ${adapter.description}${adapter.fallback ? ' (fallback)' : ''}`);
 try {
   for (const cell of cells) {
@@ -64,6 +67,11 @@ try {
     console.log(`${cell}: ${(steps * B * T / sec).toFixed(0)} tokens/s, ${(sec / steps * 1000).toFixed(1)} ms/step, ` +
       `${model.dispatchesPerStep(B, T)} dispatches/step, lavapipe CPU ${cpuMs.toFixed(0)} ms/step (${(B * T / cpuMs * 1000).toFixed(0)} tokens per CPU-second), ` +
       `forward+readback ${fwd.toFixed(1)} ms, loss ${loss.toFixed(3)}`);
+    if (profile) {
+      const byKernel = Object.entries(await model.profileTrainStep(batches[0][0], batches[0][1], 2, 1)).sort((a, b) => b[1] - a[1]);
+      const total = byKernel.reduce((s, [, ms]) => s + ms, 0);
+      console.log(`  GPU time per kernel (one step, ${total.toFixed(0)} ms): ` + byKernel.map(([k, ms]) => `${k} ${ms.toFixed(1)} ms (${(100 * ms / total).toFixed(0)}%)`).join(', '));
+    }
     model.dispose();
   }
 } finally {

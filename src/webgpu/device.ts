@@ -64,9 +64,11 @@ export async function probeWebGpu(): Promise<{ available: boolean; fallback: boo
 /** Storage buffers per stage the kernels need at most (lstm_backward, gru_backward). */
 export const STORAGE_BUFFERS_NEEDED = 7;
 
-/** A device with the adapter's storage limits rather than the defaults. */
-export async function requestDevice(): Promise<{ device: GPUDevice; adapter: AdapterDescription }> {
+/** A device with the adapter's storage limits rather than the defaults (and `features`, e.g. for profiling). */
+export async function requestDevice(features: GPUFeatureName[] = []): Promise<{ device: GPUDevice; adapter: AdapterDescription }> {
   const adapter = await requestAdapter();
+  const missing = features.filter((f) => !adapter.features.has(f));
+  if (missing.length > 0) throw new DeepRnnError('E_NO_ADAPTER', `the WebGPU adapter lacks ${missing.join(', ')}`);
   const l = adapter.limits;
   if (l.maxStorageBuffersPerShaderStage < STORAGE_BUFFERS_NEEDED) {
     throw new DeepRnnError('E_NO_ADAPTER', `the WebGPU adapter allows ${l.maxStorageBuffersPerShaderStage} storage buffers per shader stage; deeprnn needs ${STORAGE_BUFFERS_NEEDED}`);
@@ -75,6 +77,7 @@ export async function requestDevice(): Promise<{ device: GPUDevice; adapter: Ada
   try {
     device = await adapter.requestDevice({
       label: 'deeprnn',
+      requiredFeatures: features,
       requiredLimits: {
         maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
         maxBufferSize: l.maxBufferSize,

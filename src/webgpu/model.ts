@@ -255,6 +255,34 @@ export class WebGpuModel implements RecurrentModel {
     return this.ensureWorkspace(batch, steps).plan(kind).dispatchCount;
   }
 
+  /**
+   * Benchmarks only (needs a device with 'timestamp-query'): one SGD training step with every dispatch
+   * timed, as total GPU milliseconds per kernel name.
+   */
+  async profileTrainStep(x: TokenTensor, y: TokenTensor, lr: number, clip: number): Promise<Record<string, number>> {
+    this.usable();
+    const [B, T] = validatePair(x, y, this.config.vocabSize);
+    const ws = this.prepare(B, T, x, undefined, y);
+    this.writeStep({ lr, clip, beta1: 0, beta2: 0, eps: 1, stepSize: 0, bc2Sqrt: 1, counter: this.step, accumulate: false });
+    const plan = ws.plan('sgd');
+    const n = plan.dispatchCount;
+    const querySet = this.device.createQuerySet({ type: 'timestamp', count: 2 * n });
+    const resolved = this.pool.create({ label: 'timestamps', size: 16 * n, usage: 0x200 | Usage.COPY_SRC }); // QUERY_RESOLVE
+    const encoder = this.device.createCommandEncoder({ label: 'profile' });
+    const names = plan.encodeProfiled(encoder, querySet);
+    encoder.resolveQuerySet(querySet, 0, 2 * n, resolved, 0);
+    const done = this.readback.stage(encoder, [{ buffer: resolved, offset: 0, size: 16 * n }]);
+    this.device.queue.submit([encoder.finish()]);
+    const [raw] = await this.finish(done);
+    const ns = new BigUint64Array(raw.buffer);
+    const out: Record<string, number> = {};
+    names.forEach((name, i) => { out[name] = (out[name] ?? 0) + Number(ns[2 * i + 1] - ns[2 * i]) / 1e6; });
+    querySet.destroy();
+    this.pool.release(resolved);
+    this.step++;
+    return out;
+  }
+
   private usable(): void {
     if (this.disposed) throw new DeepRnnError('E_DISPOSED', 'this model was disposed');
     if (this.lost !== null) throw new DeepRnnError('E_DEVICE_LOST', `the GPU device was lost: ${this.lost}`);

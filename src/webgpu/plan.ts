@@ -132,6 +132,29 @@ export class Plan {
     return this;
   }
 
+  /**
+   * Profiling (benchmarks only): encodes every dispatch in its own pass with timestamps into `querySet`
+   * (2 per dispatch, at least 2*dispatchCount queries) and returns the kernel name of each dispatch.
+   */
+  encodeProfiled(encoder: GPUCommandEncoder, querySet: GPUQuerySet): string[] {
+    if (!this.uniform) throw new Error('plan not finished');
+    const names: string[] = [];
+    for (const op of this.ops) {
+      if (op.kind === 'dispatch') {
+        const i = names.length;
+        const pass = encoder.beginComputePass({ timestampWrites: { querySet, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 } });
+        pass.setPipeline(op.kernel.pipeline);
+        pass.setBindGroup(0, op.group!, [op.slot * DIMS_BYTES]);
+        pass.dispatchWorkgroups(op.groups[0], op.groups[1]);
+        pass.end();
+        names.push(op.kernel.name);
+      } else {
+        encoder.copyBufferToBuffer(op.src, op.srcOffset, op.dst, op.dstOffset, op.size);
+      }
+    }
+    return names;
+  }
+
   encode(encoder: GPUCommandEncoder): void {
     if (!this.uniform) throw new Error('plan not finished');
     let pass: GPUComputePassEncoder | null = null;
