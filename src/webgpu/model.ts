@@ -315,6 +315,7 @@ export class WebGpuModel implements RecurrentModel {
     this.ensureState(batch);
     if (this.workspace && this.workspace.steps === steps) return this.workspace;
     this.workspace?.destroy();
+    this.workspace = null;
     this.workspace = new Workspace(this, batch, steps);
     return this.workspace;
   }

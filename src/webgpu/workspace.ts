@@ -22,16 +22,21 @@ export class Workspace {
     const { cell, layers, hidden, vocabSize: V, dropout, seed, nonlinearity } = model.config;
     this.pool = new BufferPool(device);
     const N = batch * steps;
-    this.stack = new StackBuffers(this.pool, { cell, relu: nonlinearity === 'relu', layers, hidden, dropout, seed, offsets: model.layout.layers }, batch, steps);
-    this.tokens = this.pool.storage('tokens', N);
-    this.head = {
-      logits: this.pool.storage('logits', N * V),
-      dlogits: this.pool.storage('dlogits', N * V),
-      rowLoss: this.pool.storage('rowLoss', N),
-      targets: this.pool.storage('targets', N),
-      scalars: model.scalars,
-      partials: model.partials,
-    };
+    try {
+      this.stack = new StackBuffers(this.pool, { cell, relu: nonlinearity === 'relu', layers, hidden, dropout, seed, offsets: model.layout.layers }, batch, steps);
+      this.tokens = this.pool.storage('tokens', N);
+      this.head = {
+        logits: this.pool.storage('logits', N * V),
+        dlogits: this.pool.storage('dlogits', N * V),
+        rowLoss: this.pool.storage('rowLoss', N),
+        targets: this.pool.storage('targets', N),
+        scalars: model.scalars,
+        partials: model.partials,
+      };
+    } catch (e) {
+      this.pool.destroy(); // E_TOO_LARGE part way: free what was made
+      throw e;
+    }
   }
 
   plan(kind: PlanKind): Plan {

@@ -34,6 +34,17 @@ describeGpu(device)('errors (WebGPU)', () => {
     expect(await code(() => createWebGpuModel({ cell: 'lstm', layers: 1, hidden, vocabSize }, { device: device! }))).toBe('E_TOO_LARGE');
   });
 
+  it('a batch too large for the device is E_TOO_LARGE and leaves the model usable', async () => {
+    const model = await createWebGpuModel({ cell: 'gru', layers: 1, hidden: 64, vocabSize: 4 }, { device: device! });
+    const x = tok([[0, 1, 2]]);
+    const before = await model.forward(x, null);
+    const limit = device!.limits.maxStorageBufferBindingSize;
+    const steps = Math.ceil(limit / (4 * 3 * 64)) + 1; // xp is (T, B, 3H) floats
+    expect(await code(() => model.forward({ shape: [1, steps], data: new Int32Array(steps) }))).toBe('E_TOO_LARGE');
+    expect((await model.forward(x, null)).logits).toEqual(before.logits);
+    model.dispose();
+  });
+
   it('rejects bad tokens, shapes, options, state dicts and states; E_DISPOSED after dispose', async () => {
     const model: RecurrentModel = await createWebGpuModel({ cell: 'lstm', layers: 2, hidden: 3, vocabSize: 4 }, { device: device! });
     const x = tok([[0, 1, 2], [3, 2, 1]]);
