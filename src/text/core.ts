@@ -77,8 +77,9 @@ export async function loadTextCore(): Promise<void> {
 /** The instantiated core, compiling it synchronously where the platform allows. */
 export function textCore(): TextExports {
   if (core !== undefined) return core;
+  const bytes = wasmBytes();
   try {
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(wasmBytes()), imports);
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), imports);
     core = instance.exports as unknown as TextExports;
     return core;
   } catch (error) {
@@ -89,7 +90,7 @@ export function textCore(): TextExports {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
-/** A scope for one core call: inputs it allocates are freed, and outputs released, by run(). */
+/** A scope for one core call: dispose() frees the inputs it allocated and releases the outputs. */
 export class CoreCall {
   private readonly owned: number[] = [];
 
@@ -100,7 +101,7 @@ export class CoreCall {
     if (typeof text === 'string' && text.length * 3 > MAX_TEXT_BYTES) text = encoder.encode(text);
     if (typeof text !== 'string') {
       if (text.length > MAX_TEXT_BYTES) {
-        throw new DeepRnnError('E_TOO_LARGE', `a text of ${text.length} bytes is over the ${MAX_TEXT_BYTES}-byte limit of one call; split it into documents`);
+        throw new DeepRnnError('E_TOO_LARGE', `a text of ${text.length} bytes is over the ${MAX_TEXT_BYTES}-byte limit of the text core`);
       }
       return [this.bytes(text), text.length];
     }
@@ -173,8 +174,16 @@ export function withCore<T>(body: (call: CoreCall) => T): T {
   const call = new CoreCall(textCore());
   try {
     return body(call);
+  } catch (error) {
+    // The allocator traps (`unreachable`) when memory cannot grow; the instance is then unusable.
+    if (error instanceof WebAssembly.RuntimeError) {
+      if (core === call.wasm) core = undefined;
+      loading = undefined;
+      if (/unreachable/.test(error.message)) throw new DeepRnnError('E_TOO_LARGE', 'the text core ran out of memory', { cause: error });
+    }
+    throw error;
   } finally {
-    if (core === call.wasm) call.dispose(); // else abort() dropped the instance, and its memory with it
+    if (core === call.wasm) call.dispose(); // else the instance was dropped, and its memory with it
   }
 }
 
