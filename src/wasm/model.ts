@@ -10,7 +10,7 @@
  * room) = tokens and targets (T*B, time-major), logits (T*B, V) and the stack's activations (stack.ts).
  */
 import { DeepRnnError, check } from '../errors.js';
-import { initParameters, parameterShapes } from '../model/params.js';
+import { gateCount, initParameters, parameterShapes } from '../model/params.js';
 import type {
   ForwardResult, LossAndGradsResult, ModelConfig, OptimizerState, RecurrentModel, RecurrentState, ResolvedConfig,
   StateDict, TokenTensor, TrainStepOptions,
@@ -18,7 +18,7 @@ import type {
 import { validateConfig, validatePair, validateState, validateStateDict, validateTokens, validateTrainOptions } from '../model/validate.js';
 import { Arena } from './arena.js';
 import { instantiateKernels, panelElements, preferredBuild, type KernelBuild, type NnKernels } from './kernels.js';
-import { RecurrentStack, gatesOf, type LayerWeights } from './stack.js';
+import { RecurrentStack, type LayerWeights } from './stack.js';
 
 interface Carried {
   batch: number;
@@ -77,7 +77,7 @@ export class WasmModel implements RecurrentModel {
     this.M = arena.alloc(n);
     this.Vm = arena.alloc(n);
     const { layers: L, hidden: H, vocabSize: V } = config;
-    const GH = gatesOf(config.cell) * H;
+    const GH = gateCount(config.cell) * H;
     const at = (base: number, name: string) => base + this.offsets.get(name)! * 4;
     const weights: LayerWeights[] = [];
     for (let l = 0; l < L; l++) {
@@ -86,7 +86,7 @@ export class WasmModel implements RecurrentModel {
       const q = `rnn.weight_hh_l${l}`;
       const bi = `rnn.bias_ih_l${l}`;
       const bh = `rnn.bias_hh_l${l}`;
-      const copies = RecurrentStack.allocCopies(arena, true, l, inSize, gatesOf(config.cell), H);
+      const copies = RecurrentStack.allocCopies(arena, true, l, inSize, gateCount(config.cell), H);
       weights.push({
         inSize, wih: at(this.P, p), whh: at(this.P, q), bih: at(this.P, bi), bhh: at(this.P, bh),
         ...copies,

@@ -4,10 +4,11 @@
  * the output layer and the loss are involved. Not part of the public API.
  */
 import { check } from '../errors.js';
+import { gateCount } from '../model/params.js';
 import type { CellType, Nonlinearity } from '../model/types.js';
 import { Arena } from './arena.js';
 import { instantiateKernels, preferredBuild, type KernelBuild } from './kernels.js';
-import { RecurrentStack, gatesOf, type LayerWeights } from './stack.js';
+import { RecurrentStack, type LayerWeights } from './stack.js';
 
 export interface StackConfig {
   cell: CellType;
@@ -45,12 +46,12 @@ export class WasmStack {
     const k = await instantiateKernels(build);
     const arena = new Arena(k);
     const { layers: L, hidden: H } = cfg;
-    const GH = gatesOf(cfg.cell) * H;
+    const GH = gateCount(cfg.cell) * H;
     const weights: LayerWeights[] = [];
     const names: Array<[string, number, number]> = [];
     for (let l = 0; l < L; l++) {
       const inSize = l === 0 ? cfg.inputSize : H;
-      const copies = RecurrentStack.allocCopies(arena, false, l, inSize, gatesOf(cfg.cell), H);
+      const copies = RecurrentStack.allocCopies(arena, false, l, inSize, gateCount(cfg.cell), H);
       const w: LayerWeights = {
         inSize, wih: arena.alloc(GH * inSize), whh: arena.alloc(GH * H), bih: arena.alloc(GH), bhh: arena.alloc(GH),
         ...copies,

@@ -15,6 +15,7 @@
  */
 import type { Arena } from './arena.js';
 import { panelElements, type NnKernels } from './kernels.js';
+import { gateCount } from '../model/params.js';
 import type { CellType } from '../model/types.js';
 
 /** Byte offsets of one layer's parameters (PyTorch layout), their gradients and transposed copies. */
@@ -62,10 +63,6 @@ interface LayerBuffers {
   drop: number;
 }
 
-export function gatesOf(cell: CellType): number {
-  return cell === 'lstm' ? 4 : cell === 'gru' ? 3 : 1;
-}
-
 export class RecurrentStack {
   readonly G: number;
   private readonly S: number;
@@ -90,7 +87,7 @@ export class RecurrentStack {
 
   constructor(private readonly k: NnKernels, private readonly arena: Arena, readonly spec: StackSpec,
     readonly weights: LayerWeights[]) {
-    this.G = gatesOf(spec.cell);
+    this.G = gateCount(spec.cell);
     this.S = spec.cell === 'lstm' ? 5 * spec.hidden : spec.cell === 'gru' ? 4 * spec.hidden : 0;
   }
 
