@@ -15,6 +15,8 @@ const cases: Array<[string, ModelConfig]> = [
   ['rnn relu', { cell: 'rnn', nonlinearity: 'relu', layers: 1, hidden: 6, vocabSize: 5, seed: 12 }],
   ['gru', { cell: 'gru', layers: 2, hidden: 5, vocabSize: 7, dropout: 0.3, seed: 13 }],
   ['lstm', { cell: 'lstm', layers: 2, hidden: 5, vocabSize: 7, dropout: 0.3, seed: 14 }],
+  ['lstm H 1, 3 layers, vocab 2', { cell: 'lstm', layers: 3, hidden: 1, vocabSize: 2, seed: 15 }],
+  ['gru H 9, vocab 1', { cell: 'gru', layers: 1, hidden: 9, vocabSize: 1, seed: 16 }],
 ];
 
 describe('finite-difference gradients', () => {
