@@ -3,7 +3,7 @@
  * curveSvg, redrawn each epoch) and streams generated text. All model work happens in worker.ts.
  */
 import { curveSvg, type EpochRecord } from '../dist/browser/index.js';
-import type { FromWorker, KernelBuild, ToWorker } from './protocol.js';
+import type { FromWorker, KernelBuild, ModelInfo, ToWorker } from './protocol.js';
 
 const $ = <T extends HTMLElement>(id: string): T => {
   const el = document.getElementById(id);
@@ -20,7 +20,7 @@ let userText: { name: string; text: string } | undefined;
 let timeMachine: Promise<string> | undefined;
 let history: EpochRecord[] = [];
 let busy: 'training' | 'generating' | 'loading' | 'saving' | undefined;
-let hasModel = false;
+let model: ModelInfo | undefined;
 
 function status(text: string): void {
   $('status').textContent = text;
@@ -31,8 +31,10 @@ function setBusy(next: typeof busy): void {
   document.body.dataset.busy = next ?? '';
   $<HTMLButtonElement>('train').disabled = next !== undefined;
   $<HTMLButtonElement>('stop').disabled = next !== 'training' && next !== 'generating';
-  $<HTMLButtonElement>('generate').disabled = next !== undefined || !hasModel;
-  $<HTMLButtonElement>('save').disabled = next !== undefined || !hasModel;
+  $<HTMLButtonElement>('generate').disabled = next !== undefined || model === undefined;
+  $<HTMLButtonElement>('save').disabled = next !== undefined || model === undefined;
+  // A live region that changes every token would flood screen readers: they read it once it is done.
+  $('output').setAttribute('aria-busy', String(next === 'generating'));
   $<HTMLInputElement>('load-file').disabled = next !== undefined;
 }
 
@@ -104,7 +106,7 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
   const m = e.data;
   switch (m.type) {
     case 'model': {
-      hasModel = true;
+      model = m.info;
       const { backend, cell, layers, hidden, vocabSize, tokens } = m.info;
       $('backend-used').textContent = backend === 'webgpu' ? 'WebGPU' : 'WebAssembly';
       $('backend-used').dataset.backend = backend;
@@ -133,7 +135,7 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
       setBusy(undefined);
       break;
     case 'saved':
-      download(m.bytes, `deeprnn-${value('cell')}.safetensors`);
+      download(m.bytes, model ? `deeprnn-${model.cell}-${model.layers}x${model.hidden}.safetensors` : 'deeprnn.safetensors');
       status('Saved.');
       setBusy(undefined);
       break;
