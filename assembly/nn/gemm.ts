@@ -89,8 +89,10 @@ function blocked(c: usize, ldc: i32, a: usize, sam: i32, sak: i32, b: usize, ldb
     if (!accumulate) for (let i = 0; i < m; i++) memory.fill(c + ((<usize>i * ldc) << 2), 0, (<usize>n) << 2);
     return;
   }
-  for (let jc = 0; jc < n; jc += NC) {
-    const nc = min(NC, n - jc);
+  // Pre-packed B needs no packing buffer, so it takes all columns in one block and A is packed once.
+  const ncMax = prepacked ? n : NC;
+  for (let jc = 0; jc < n; jc += ncMax) {
+    const nc = min(ncMax, n - jc);
     for (let pc = 0; pc < k; pc += KC) {
       const kc = min(KC, k - pc);
       const first = pc == 0 && !accumulate;
