@@ -3,7 +3,7 @@
  * counted tokens by frequency descending, ties by first occurrence, down to minFreq.
  */
 import { DeepRnnError, check } from '../errors.js';
-import { checkStatus, decodeUtf8, withCore, type CoreCall, type TextExports } from './core.js';
+import { checkStatus, withCore, type CoreCall, type TextExports } from './core.js';
 import { checkText, describe, levelCode, modeCode, resolveTokenizeOptions, type ResolvedTokenizeOptions, type TextInput, type TokenizeOptions } from './options.js';
 
 export const UNK = '<unk>';
@@ -28,6 +28,8 @@ export interface VocabJson {
 }
 
 const encoder = new TextEncoder();
+/** A UTF-16 surrogate not in a pair: it has no UTF-8 form, so two such tokens would be one to the core. */
+const LONE_SURROGATE = /\p{Cs}/u;
 
 /** The Vocab whose table the core (that instance) holds; encode/decode reload only when either changes. */
 let loaded: { vocab: Vocab; core: TextExports } | undefined;
@@ -62,7 +64,9 @@ export class Vocab {
   static fromTokens(tokens: readonly string[] | readonly (readonly string[])[], options?: VocabOptions): Vocab {
     check(Array.isArray(tokens), `tokens must be an array of strings, got ${describe(tokens)}`);
     const flat = (tokens as readonly unknown[]).flat() as unknown[];
-    for (const t of flat) check(typeof t === 'string' && t.length > 0, `every token must be a non-empty string, got ${JSON.stringify(t)}`);
+    for (const t of flat) {
+      check(typeof t === 'string' && t.length > 0 && !LONE_SURROGATE.test(t), `every token must be a non-empty, well-formed string, got ${JSON.stringify(t)}`);
+    }
     const list = flat as string[];
     const level = options?.tokenize ?? (list.every((t) => [...t].length === 1) ? 'char' : 'word');
     const o = resolveTokenizeOptions({ preprocess: 'none', ...options, tokenize: level });
@@ -99,7 +103,7 @@ export class Vocab {
     } catch (error) {
       return bad((error as Error).message);
     }
-    const isTokenList = (a: unknown): a is string[] => Array.isArray(a) && a.every((t) => typeof t === 'string' && t.length > 0 && decodeUtf8(encoder.encode(t)) === t);
+    const isTokenList = (a: unknown): a is string[] => Array.isArray(a) && a.every((t) => typeof t === 'string' && t.length > 0 && !LONE_SURROGATE.test(t));
     if (!isTokenList(o.tokens)) return bad('tokens must be an array of non-empty, well-formed strings');
     if (!isTokenList(o.reserved)) return bad('reserved must be an array of non-empty, well-formed strings');
     const tokens = o.tokens;
@@ -221,7 +225,8 @@ function resolveVocabOptions(o: VocabOptions | undefined): { minFreq: number; re
   const reserved = o?.reserved ?? [];
   check(Array.isArray(reserved), `reserved must be an array of strings, got ${describe(reserved)}`);
   for (const t of reserved) {
-    check(typeof t === 'string' && t.length > 0 && t !== UNK, `reserved tokens must be non-empty strings other than '${UNK}', got ${JSON.stringify(t)}`);
+    check(typeof t === 'string' && t.length > 0 && t !== UNK && !LONE_SURROGATE.test(t),
+      `reserved tokens must be non-empty, well-formed strings other than '${UNK}', got ${JSON.stringify(t)}`);
   }
   check(new Set(reserved).size === reserved.length, `reserved tokens repeat: ${JSON.stringify(reserved)}`);
   return { minFreq, reserved };

@@ -50,6 +50,8 @@ describe('E_BAD_OPTION', () => {
     for (const maxTokens of [0, -1, 2.5]) await expectCodeAsync(() => buildCorpus('abc', { maxTokens }), 'E_BAD_OPTION');
     expectCode(() => Vocab.fromTokens(['a', ''] as never), 'E_BAD_OPTION');
     expectCode(() => Vocab.fromTokens(['a', 3] as never), 'E_BAD_OPTION');
+    expectCode(() => Vocab.fromTokens(['a', '\ud800']), 'E_BAD_OPTION');
+    expect(Vocab.fromTokens(['a', '😀']).tokens).toEqual(['<unk>', 'a', '😀']);
     expectCode(() => Vocab.fromTokens('abc' as never), 'E_BAD_OPTION');
   });
 });
