@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { build } from 'esbuild'; // vite's bundler, present with vitest: a page's bundler with no configuration
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
@@ -56,6 +57,15 @@ describe('npm pack', () => {
     expect(node.text.startsWith('the ')).toBe(true);
     expect(browser.ppl).toEqual(node.ppl);
     expect(browser.text).toBe(node.text);
+  });
+
+  it("bundles for a page with a bundler's defaults: the browser build, no warnings, no node: or Dawn import", async () => {
+    writeFileSync(join(project, 'page.js'), "import { LanguageModel } from 'deeprnn';\nconsole.log(LanguageModel);\n");
+    const r = await build({ absWorkingDir: project, entryPoints: ['page.js'], bundle: true, format: 'esm', platform: 'browser', write: false, logLevel: 'silent', metafile: true });
+    expect(r.errors).toEqual([]);
+    expect(r.warnings).toEqual([]);
+    expect(Object.keys(r.metafile.inputs).sort()).toEqual(['node_modules/deeprnn/dist/browser/index.js', 'page.js']);
+    expect(r.outputFiles[0].text).not.toMatch(/(\bimport\s*\(|\bfrom|\brequire\s*\()\s*['"](node:|webgpu['"])/);
   });
 
   it('runs the deeprnn bin', async () => {
