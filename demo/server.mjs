@@ -76,7 +76,18 @@ export async function startDemoServer({ port = 8080, host = '127.0.0.1' } = {}) 
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const arg = process.argv.indexOf('--port');
-  const port = Number(arg > 0 ? process.argv[arg + 1] : process.env.PORT ?? 8080);
-  const { url } = await startDemoServer({ port });
-  console.log(`deeprnn demo: ${url}  (Ctrl-C to stop)`);
+  const given = arg > 0 ? process.argv[arg + 1] : process.env.PORT ?? '8080';
+  const port = Number(given);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    console.error(`deeprnn demo: --port must be an integer in [0, 65535], got ${given}`);
+    process.exit(2);
+  }
+  try {
+    const { url } = await startDemoServer({ port });
+    console.log(`deeprnn demo: ${url}  (Ctrl-C to stop)`);
+  } catch (error) {
+    const hint = error.code === 'EADDRINUSE' ? ` (port ${port} is taken: pass --port N)` : '';
+    console.error(`deeprnn demo: cannot listen on 127.0.0.1:${port}: ${error.message}${hint}`);
+    process.exit(1);
+  }
 }
