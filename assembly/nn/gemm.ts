@@ -160,7 +160,24 @@ function packA(a: usize, sam: i32, sak: i32, mc: i32, kc: i32): void {
     } else if (rows == MR) {
       const r0 = base, r1 = base + ra, r2 = base + 2 * ra, r3 = base + 3 * ra;
       let o: usize = 0;
-      for (let p = 0; p < kc; p++) {
+      let p = 0;
+      if (sak == 1) {
+        // Row-major A: 4 x 4 blocks transposed in registers.
+        for (; p + 4 <= kc; p += 4) {
+          const v0 = v128.load(r0 + o), v1 = v128.load(r1 + o), v2 = v128.load(r2 + o), v3 = v128.load(r3 + o);
+          const t0 = v128.shuffle<f32>(v0, v1, 0, 4, 1, 5);
+          const t1 = v128.shuffle<f32>(v2, v3, 0, 4, 1, 5);
+          const t2 = v128.shuffle<f32>(v0, v1, 2, 6, 3, 7);
+          const t3 = v128.shuffle<f32>(v2, v3, 2, 6, 3, 7);
+          v128.store(dst, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
+          v128.store(dst, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), 16);
+          v128.store(dst, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), 32);
+          v128.store(dst, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), 48);
+          dst += 64;
+          o += 16;
+        }
+      }
+      for (; p < kc; p++) {
         store<f32>(dst, load<f32>(r0 + o));
         store<f32>(dst, load<f32>(r1 + o), 4);
         store<f32>(dst, load<f32>(r2 + o), 8);
