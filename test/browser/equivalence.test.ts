@@ -38,6 +38,17 @@ describe('Node and Chromium compute the same numbers', () => {
     expect(s.errors).toEqual([]);
   });
 
+  it('rejects an unknown WASM build with the same coded error in both', async () => {
+    const attempt = async (lib: any) => {
+      const corpus = await lib.buildCorpus('abc abc', { preprocess: 'd2l', tokenize: 'char' });
+      return lib.LanguageModel.create(corpus.vocab, { cell: 'gru', layers: 1, hidden: 4, backend: 'wasm', wasmBuild: 'fast' })
+        .then(() => 'created', (e: { code: string; message: string }) => `${e.code}: ${e.message}`);
+    };
+    const node = await attempt(nodeLib);
+    expect(node).toBe("E_BAD_OPTION: wasmBuild must be 'nn' or 'nn-relaxed', got fast");
+    expect(await s.page.evaluate(`import('/dist/browser/index.js').then((lib) => (${attempt.toString()})(lib))`)).toBe(node);
+  });
+
   it("WASM with the browser's default (relaxed SIMD) kernels stays within 1e-5", async () => {
     const browser = (await s.page.evaluate(inPage({ ...base, wasmBuild: undefined }))) as ScenarioResult;
     expectRelativelyClose(browser.perplexities, wasmNode.perplexities, 1e-5);
