@@ -12,7 +12,7 @@ const clean = (dir) => ({
   },
 });
 
-/** dist/<target>/index.d.ts, so `import ... from 'deeprnn/dist/browser/index.js'` is typed too. */
+/** dist/<target>/index.d.ts, so a relative or URL import of a build (as the demo's) is typed too. */
 const typesEntry = () => ({
   name: 'types-entry',
   generateBundle() {
