@@ -170,6 +170,15 @@ describe('state and memory', () => {
     expect((await m.optimizerState()).step).toBe(0);
   });
 
+  it('carries the state across a change of sequence length (the arena is laid out again)', async () => {
+    const m = await createWasmModel(lstm);
+    const first = await m.forward(tokens(1, 2, 5, 6), null);
+    const carried = await m.forward(tokens(2, 2, 3, 6));
+    const explicit = await m.forward(tokens(2, 2, 3, 6), first.state);
+    expect(Array.from(carried.logits)).toStrictEqual(Array.from(explicit.logits));
+    expect(Array.from(carried.state.c!)).toStrictEqual(Array.from(explicit.state.c!));
+  });
+
   it('a carried state for another batch size restarts from zeros', async () => {
     const m: RecurrentModel = await createWasmModel(lstm);
     m.trainStep(tokens(0, 4, 6, 6), tokens(1, 4, 6, 6), { lr: 1 });
