@@ -39,7 +39,7 @@ function setBusy(next: typeof busy): void {
 }
 
 function wasmBuild(): KernelBuild | undefined {
-  return $<HTMLInputElement>('portable').checked ? 'nn' : undefined;
+  return $<HTMLInputElement>('relaxed').checked ? 'nn-relaxed' : undefined;
 }
 
 async function trainingText(): Promise<string> {

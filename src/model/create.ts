@@ -7,8 +7,8 @@ export interface CreateModelOptions extends ModelConfig {
   /** 'auto' (default): WebGPU on a hardware adapter, WASM when there is none or it is a software fallback. */
   backend?: BackendChoice;
   /**
-   * WASM kernel build; default the relaxed-SIMD one where the engine validates it. 'nn' (plain SIMD) gives
-   * bit-identical numbers in every engine (Node 20 has no relaxed SIMD, Chromium has).
+   * WASM kernel build: 'nn' (default, plain SIMD) gives bit-identical numbers in every engine;
+   * 'nn-relaxed' uses relaxed-SIMD FMA where the engine validates it (Chromium yes, Node 20 no).
    */
   wasmBuild?: KernelBuild;
 }

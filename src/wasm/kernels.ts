@@ -1,12 +1,12 @@
 /**
  * Instantiates the CPU backend's kernels (build/nn*.wasm, inlined as base64 in src/generated/wasm.ts)
- * with raw bindings: one instance, and so one linear memory, per model. The relaxed-SIMD build (fused
- * multiply-add) is used where the engine accepts it, plain SIMD otherwise.
+ * with raw bindings: one instance, and so one linear memory, per model.
  *
  * Determinism: each build is bit-identical run to run (fixed loop orders, no threads). The two builds
- * round differently (fused vs separate multiply-add), so Node 20 (plain SIMD unless
- * --experimental-wasm-relaxed-simd) and Chromium (relaxed) agree to float32 rounding, not bit for bit;
- * pass `{ build: 'nn' }` to createWasmModel where bit-identical results across engines matter.
+ * round differently (fused vs separate multiply-add), so the default everywhere is the plain SIMD build
+ * 'nn', which every engine runs: the same seed gives the same bits in Node and in every browser. The
+ * relaxed-SIMD build ('nn-relaxed', FMA) is opt-in (`wasmBuild: 'nn-relaxed'`); on the machine measured
+ * it made no consistent speed difference (bench/RESULTS.md), so portability wins the default.
  */
 import { DeepRnnError } from '../errors.js';
 import { wasmBase64 } from '../generated/wasm.js';
@@ -69,11 +69,6 @@ function bytesOf(build: KernelBuild): Uint8Array<ArrayBuffer> {
 /** Whether this engine runs `build` (asked every time: a V8 flag set at run time changes the answer). */
 export function buildSupported(build: KernelBuild): boolean {
   return wasmBase64[build] !== undefined && WebAssembly.validate(bytesOf(build));
-}
-
-/** The best build this engine runs: relaxed SIMD where WebAssembly.validate accepts it. */
-export function preferredBuild(): KernelBuild {
-  return buildSupported('nn-relaxed') ? 'nn-relaxed' : 'nn';
 }
 
 export async function instantiateKernels(build: KernelBuild): Promise<NnKernels> {

@@ -17,7 +17,7 @@ import type {
 } from '../model/types.js';
 import { validateConfig, validatePair, validateState, validateStateDict, validateTokens, validateTrainOptions } from '../model/validate.js';
 import { Arena } from './arena.js';
-import { instantiateKernels, panelElements, preferredBuild, type KernelBuild, type NnKernels } from './kernels.js';
+import { instantiateKernels, panelElements, type KernelBuild, type NnKernels } from './kernels.js';
 import { RecurrentStack, type LayerWeights } from './stack.js';
 
 interface Carried {
@@ -104,7 +104,7 @@ export class WasmModel implements RecurrentModel {
     this.writeParams(initParameters(config));
   }
 
-  static async create(config: ModelConfig, build: KernelBuild = preferredBuild()): Promise<WasmModel> {
+  static async create(config: ModelConfig, build: KernelBuild = 'nn'): Promise<WasmModel> {
     const resolved = validateConfig(config);
     return new WasmModel(resolved, await instantiateKernels(build), build);
   }

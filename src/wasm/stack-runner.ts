@@ -7,7 +7,7 @@ import { check } from '../errors.js';
 import { gateCount } from '../model/params.js';
 import type { CellType, Nonlinearity } from '../model/types.js';
 import { Arena } from './arena.js';
-import { instantiateKernels, preferredBuild, type KernelBuild } from './kernels.js';
+import { instantiateKernels, type KernelBuild } from './kernels.js';
 import { RecurrentStack, type LayerWeights } from './stack.js';
 
 export interface StackConfig {
@@ -42,7 +42,7 @@ export class WasmStack {
     private readonly names: Array<[string, number, number]>, private readonly dhn: number, private readonly dcn: number,
     private readonly xPtr: number) {}
 
-  static async create(cfg: StackConfig, batch: number, steps: number, build: KernelBuild = preferredBuild()): Promise<WasmStack> {
+  static async create(cfg: StackConfig, batch: number, steps: number, build: KernelBuild = 'nn'): Promise<WasmStack> {
     const k = await instantiateKernels(build);
     const arena = new Arena(k);
     const { layers: L, hidden: H } = cfg;

@@ -151,7 +151,6 @@ describe('the demo page', () => {
     const generated = JSON.parse((await cli('generate', '--model', model, '--prefix', 'the time', '--length', '100', '--temperature', '0.7', '--top-k', '4', '--seed', '9', '--backend', 'wasm', '--json')).stdout);
 
     await fill(s.page, { backend: 'wasm' });
-    await s.page.check('#portable'); // the kernels Node 20 runs: bit-identical logits, so identical samples
     await s.page.setInputFiles('#load-file', model);
     expect(await idle(s.page)).toMatch(/^Loaded LSTM, 2 × 24/);
     await fill(s.page, { prefix: 'the time', length: 100, temperature: 0.7, 'top-k': 4, 'gen-seed': 9 });
