@@ -5,7 +5,7 @@
  * partitioning), on one backend. Prints a Markdown section (per-epoch training and validation perplexity,
  * tokens/s) and writes an SVG chart under bench/charts/.
  *
- *   npm run bench -- --suite exercise [--epochs 15] [--backend wasm] [--cells rnn,gru,lstm] [--quick]
+ *   npm run bench -- --suite exercise [--epochs 15] [--backend wasm] [--cells rnn,gru,lstm] [--lr 2] [--quick]
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -22,6 +22,7 @@ const quick = argv.includes('--quick');
 const epochs = Number(flag('epochs', quick ? '2' : '15'));
 const backend = flag('backend', 'wasm') as BackendName;
 const cells = flag('cells', 'rnn,gru,lstm').split(',') as CellType[];
+const lr = Number(flag('lr', '2'));
 const data = process.env.DEEPRNN_BENCH_DATA ?? '../shared/data/timemachine.txt';
 
 const load = () => loadavg().map((l) => l.toFixed(2)).join(', ');
@@ -36,7 +37,7 @@ for (const cell of cells) {
   const lm = await LanguageModel.create(corpus.vocab, { cell, layers: 2, hidden: 256, backend });
   const events: EpochEvent[] = [];
   await lm.train(train, {
-    epochs, batchSize: 32, numSteps: 35, lr: 2, clip: 1, validation,
+    epochs, batchSize: 32, numSteps: 35, lr, clip: 1, validation,
     onEpoch: (e) => {
       events.push(e);
       console.error(`${cell} epoch ${e.epoch}: train ${e.trainPerplexity.toFixed(2)}, validation ${e.valPerplexity?.toFixed(2)}, ${Math.round(e.tokensPerSecond)} tokens/s`);
@@ -53,7 +54,7 @@ const cpu = readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.*)$
 const stamp = new Date().toISOString().slice(0, 16).replace(/[T:]/g, '-');
 const lines: string[] = [];
 lines.push(`## d2l exercise: RNN vs GRU vs LSTM (2 × 256) on the whole Time Machine — ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`, '');
-lines.push(`Command: \`npm run bench -- ${argv.join(' ')}\`. ${epochs} epochs each on deeprnn-${backend}: ${train.length.toLocaleString('en-US')} training tokens, ${validation.length.toLocaleString('en-US')} validation tokens (the last 10%, contiguous), batch 32, 35 steps, SGD lr 2, clip 1, sequential partitioning; validation perplexity is one stream from a zero state after each epoch. ${((Date.now() - t0) / 60000).toFixed(1)} min in all. CPU: ${cpu}, ${cpus().length} cores, Node ${process.version}; load average before: ${loadBefore}; after: ${load()}.`, '');
+lines.push(`Command: \`npm run bench -- ${argv.join(' ')}\`. ${epochs} epochs each on deeprnn-${backend}: ${train.length.toLocaleString('en-US')} training tokens, ${validation.length.toLocaleString('en-US')} validation tokens (the last 10%, contiguous), batch 32, 35 steps, SGD lr ${lr}, clip 1, sequential partitioning; validation perplexity is one stream from a zero state after each epoch. ${((Date.now() - t0) / 60000).toFixed(1)} min in all. CPU: ${cpu}, ${cpus().length} cores, Node ${process.version}; load average before: ${loadBefore}; after: ${load()}.`, '');
 lines.push('| cell | final train ppl | final validation ppl | best validation ppl (epoch) | tokens/s (median epoch) | minutes | greedy "time traveller" |');
 lines.push('| --- | ---: | ---: | ---: | ---: | ---: | --- |');
 for (const [cell, r] of runs) {
@@ -72,7 +73,7 @@ const svg = `bench/charts/exercise-${stamp}.svg`;
 writeFileSync(svg, lineChart([...runs].flatMap(([cell, r]) => [
   { label: `${name(cell)} train`, colorKey: cell, points: r.events.map((e) => [e.epoch, e.trainPerplexity] as [number, number]) },
   { label: `${name(cell)} validation`, colorKey: cell, dashed: true, points: r.events.map((e) => [e.epoch, e.valPerplexity ?? NaN] as [number, number]) },
-]), { title: `Perplexity per epoch, 2 × 256, The Time Machine (deeprnn-${backend})`, xLabel: 'epoch', yLabel: 'perplexity' }));
+]), { title: `Perplexity per epoch, 2 × 256, lr ${lr}, The Time Machine (deeprnn-${backend})`, xLabel: 'epoch', yLabel: 'perplexity' }));
 lines.push('', `![perplexity per epoch](${svg.replace('bench/', '')})`, '');
 process.stdout.write(`${lines.join('\n')}\n`);
 process.exit(0);
