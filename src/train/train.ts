@@ -80,6 +80,7 @@ export async function trainLoop(model: RecurrentModel, source: BatchSource, opti
   const history: EpochEvent[] = [];
   const cursor: TrainCursor = options.start ? { ...options.start } : { epoch: 0, batch: 0, lr: options.lr, lossSum: 0, tokens: 0 };
   const t0 = now();
+  let lastYield = t0;
 
   while (cursor.epoch < options.epochs) {
     const epochStart = now();
@@ -87,6 +88,12 @@ export async function trainLoop(model: RecurrentModel, source: BatchSource, opti
     let index = 0;
     for (const { x, y } of source.epoch(cursor.epoch)) {
       if (index++ < cursor.batch) continue; // resuming inside an epoch
+      // The WASM backend computes synchronously: yield to the event loop every ~50 ms so that timers,
+      // signal handlers (Ctrl-C), a worker's Stop message and UI updates get to run mid-epoch.
+      if (now() - lastYield > YIELD_EVERY_MS) {
+        await yieldToEventLoop();
+        lastYield = now();
+      }
       if (options.signal?.aborted) {
         await drainLoss(model, cursor);
         return { aborted: true, cursor, history };
@@ -97,9 +104,8 @@ export async function trainLoop(model: RecurrentModel, source: BatchSource, opti
       tokensThisRun += x.data.length;
     }
     await drainLoss(model, cursor);
-    // The WASM backend computes synchronously: yield to the event loop once per epoch so that timers,
-    // signal handlers (Ctrl-C) and UI updates get to run.
     await yieldToEventLoop();
+    lastYield = now();
     check(cursor.tokens > 0, 'the corpus gives no batch: lower batch size or steps', 'E_CORPUS_TOO_SMALL');
     const meanLoss = cursor.lossSum / cursor.tokens;
     if (!Number.isFinite(meanLoss)) {
@@ -127,6 +133,7 @@ export async function trainLoop(model: RecurrentModel, source: BatchSource, opti
   return { aborted: false, cursor, history };
 }
 
+const YIELD_EVERY_MS = 50;
 const yieldToEventLoop = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
 async function drainLoss(model: RecurrentModel, cursor: TrainCursor): Promise<void> {

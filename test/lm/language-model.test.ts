@@ -74,6 +74,19 @@ describe('LanguageModel on WASM', () => {
     resumed.dispose();
   });
 
+  test('an abort from a timer takes effect inside an epoch, not at its end', async () => {
+    const { lm } = await smallModel();
+    const long = Int32Array.from({ length: 400_000 }, (_, i) => (i * 7919) % lm.vocab.size);
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 100);
+    const result = await lm.train(long, { ...trainOptions, epochs: 1, signal: controller.signal });
+    expect(result.aborted).toBe(true);
+    expect(result.training.epoch).toBe(0);
+    expect(result.training.batch).toBeGreaterThan(0);
+    expect(result.training.batch).toBeLessThan(4000); // the epoch has ~5,000 batches
+    lm.dispose();
+  });
+
   test('save -> load gives identical logits and generations', async () => {
     const { corpus, lm } = await smallModel();
     await lm.train(corpus.tokens, { ...trainOptions, epochs: 1 });
