@@ -3,11 +3,10 @@
  * training was interrupted (after its checkpoint was saved). Errors are one line unless --verbose.
  */
 import { DeepRnnError } from '../errors.js';
-import { decodeCheckpoint } from '../checkpoint/index.js';
 import { LanguageModel } from '../lm/language-model.js';
 import { buildCorpus, loadText, loadTimeMachine, splitCorpus } from '../text/index.js';
 import type { EpochEvent } from '../train/train.js';
-import { curveCsv, curveSvg } from '../train/curve.js';
+import { curveCsv, curvePaths, curveSvg } from '../train/curve.js';
 import { parseArgs, UsageError, type EvalArgs, type GenerateArgs, type TrainArgs } from './args.js';
 import { Progress } from './progress.js';
 
@@ -85,11 +84,11 @@ async function train(args: TrainArgs, io: Io): Promise<number> {
       progress.done();
     }
     await lm.save(args.out, result.training);
-    const stem = args.out.replace(/\.safetensors$/i, '');
+    const paths = curvePaths(args.out);
     const { writeFile } = await import('node:fs/promises');
     const records = result.training.history;
-    await writeFile(`${stem}.perplexity.csv`, curveCsv(records));
-    await writeFile(`${stem}.perplexity.svg`, curveSvg(records, { title: `${lm.config.cell.toUpperCase()} ${lm.config.layers}x${lm.config.hidden} on ${lm.backend}` }));
+    await writeFile(paths.csv, curveCsv(records));
+    await writeFile(paths.svg, curveSvg(records, { title: `${lm.config.cell.toUpperCase()} ${lm.config.layers}x${lm.config.hidden} on ${lm.backend}` }));
     if (result.aborted) {
       io.stderr.write(`deeprnn: interrupted; checkpoint saved to ${args.out} (resume with --resume ${args.out})\n`);
       return 130;
@@ -112,19 +111,8 @@ async function train(args: TrainArgs, io: Io): Promise<number> {
   }
 }
 
-async function loadModel(path: string, backend: GenerateArgs['backend']): Promise<LanguageModel> {
-  const { readFile } = await import('node:fs/promises');
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(path);
-  } catch (error) {
-    throw new DeepRnnError('E_IO', `could not read ${path}: ${(error as Error).message}`, { cause: error });
-  }
-  return LanguageModel.fromCheckpoint(decodeCheckpoint(bytes), { backend });
-}
-
 async function generate(args: GenerateArgs, io: Io): Promise<number> {
-  const lm = await loadModel(args.model, args.backend);
+  const lm = await LanguageModel.load(args.model, { backend: args.backend });
   try {
     const options = {
       length: args.length, seed: args.seed, greedy: args.temperature === 0,
@@ -145,7 +133,7 @@ async function generate(args: GenerateArgs, io: Io): Promise<number> {
 }
 
 async function evaluate(args: EvalArgs, io: Io): Promise<number> {
-  const lm = await loadModel(args.model, args.backend);
+  const lm = await LanguageModel.load(args.model, { backend: args.backend });
   try {
     const perplexity = await lm.evaluate(await loadText(args.data));
     io.stdout.write(args.json ? `${JSON.stringify({ perplexity, backend: lm.backend })}\n` : `perplexity ${perplexity.toPrecision(8)}\n`);

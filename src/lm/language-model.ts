@@ -149,7 +149,7 @@ export class LanguageModel {
       start = { epoch: r.epoch, batch: r.batch, lr: saved.lr ?? options.lr, lossSum: saved.lossSum ?? 0, tokens: saved.tokens ?? 0 };
       if (r.batch > 0 && r.state) this.model.setState(r.state, batchSize);
     }
-    const result = await trainLoop(this.model, { batchesPerEpoch: 0, epoch: (e) => loader.epoch(e) }, {
+    const result = await trainLoop(this.model, { epoch: (e) => loader.epoch(e) }, {
       epochs: options.epochs,
       lr: options.lr,
       clip: options.clip,
@@ -213,9 +213,8 @@ export class LanguageModel {
   async feed(text: string): Promise<Float32Array> {
     const ids = this.encodePiece(text);
     check(ids.length > 0, 'feed() needs text with at least one token', 'E_EMPTY_CORPUS');
-    const state = await this.model.getState();
-    const carried = state !== null && state.h.length === this.config.layers * this.config.hidden ? undefined : null;
-    const { logits } = await this.model.forward({ shape: [1, ids.length], data: ids }, carried);
+    // Both backends start from zeros when the carried state belongs to another batch size (e.g. training's).
+    const { logits } = await this.model.forward({ shape: [1, ids.length], data: ids });
     return logits.slice((ids.length - 1) * this.config.vocabSize);
   }
 

@@ -14,7 +14,7 @@ export interface EpochRecord {
 /** Where the curve goes next to a checkpoint: model.safetensors -> model.svg, model.csv. */
 export function curvePaths(checkpointPath: string): { svg: string; csv: string } {
   const base = checkpointPath.replace(/\.safetensors$/i, '');
-  return { svg: `${base}.svg`, csv: `${base}.csv` };
+  return { svg: `${base}.perplexity.svg`, csv: `${base}.perplexity.csv` };
 }
 
 /** Non-finite values (NaN, Infinity, a missing validation value) become empty cells. */

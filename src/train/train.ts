@@ -4,18 +4,11 @@
  * resets it every batch. The loss stays on the device and is read once per epoch.
  */
 import { DeepRnnError, check } from '../errors.js';
-import type { OptimizerName, RecurrentModel, TokenTensor } from '../model/types.js';
-
-export type Partition = 'sequential' | 'random';
-
-export interface Batch {
-  x: TokenTensor;
-  y: TokenTensor;
-}
+import type { OptimizerName, RecurrentModel } from '../model/types.js';
+import type { Batch, Partition } from '../text/index.js';
 
 /** Where batches come from: one call per epoch, reproducible from the epoch index alone (so resume works). */
 export interface BatchSource {
-  batchesPerEpoch: number;
   epoch(epochIndex: number): Iterable<Batch>;
 }
 

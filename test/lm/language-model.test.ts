@@ -145,6 +145,15 @@ describe('LanguageModel on WASM', () => {
     lm.dispose();
   });
 
+  test('feed() after training starts from zeros, not from the training batch state', async () => {
+    const { corpus, lm } = await smallModel();
+    await lm.train(corpus.tokens, { ...trainOptions, epochs: 1 });
+    const afterTraining = await lm.feed('time traveller');
+    lm.reset();
+    expect(await lm.feed('time traveller')).toEqual(afterTraining);
+    lm.dispose();
+  });
+
   test('stream() stops on an AbortSignal', async () => {
     const { lm } = await smallModel();
     const controller = new AbortController();

@@ -133,7 +133,7 @@ describe('ticks', () => {
 
 describe('curvePaths', () => {
   it('puts the curve next to the checkpoint', () => {
-    expect(curvePaths('out/model.safetensors')).toEqual({ svg: 'out/model.svg', csv: 'out/model.csv' });
-    expect(curvePaths('run.ckpt')).toEqual({ svg: 'run.ckpt.svg', csv: 'run.ckpt.csv' });
+    expect(curvePaths('out/model.safetensors')).toEqual({ svg: 'out/model.perplexity.svg', csv: 'out/model.perplexity.csv' });
+    expect(curvePaths('run.ckpt')).toEqual({ svg: 'run.ckpt.perplexity.svg', csv: 'run.ckpt.perplexity.csv' });
   });
 });
