@@ -2,7 +2,10 @@
 // modules by scripts/embed.mjs, so the bundles need no plugins for them and no extra files at run time.
 //   dist/node/     index.js + cli.js sharing chunks; `webgpu` (Dawn) and node:* stay imports.
 //   dist/browser/  one self-contained index.js: no chunks to fetch, nothing for a page's bundler to configure.
+//   */datasets/timemachine.js  the book (~95 KB of base64), an entry of its own in both: loadTimeMachine()
+//                  imports it lazily, so only programs that read the book load it.
 import { rmSync } from 'node:fs';
+import { resolve } from 'node:path';
 
 /** Empties an output folder first, so chunks of earlier builds (hashed names) never ship. */
 const clean = (dir) => ({
@@ -42,9 +45,11 @@ const nodeBuiltinsAbsent = () => ({
   },
 });
 
+const book = resolve('build/js/datasets/timemachine.js');
+
 export default [
   {
-    input: { index: 'build/js/index.js', cli: 'build/js/cli.js' },
+    input: { index: 'build/js/index.js', cli: 'build/js/cli.js', 'datasets/timemachine': book },
     output: { dir: 'dist/node', format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },
     external: (id) => id === 'webgpu' || id.startsWith('node:'),
     plugins: [clean('dist/node'), typesEntry()],
@@ -52,8 +57,13 @@ export default [
   {
     input: 'build/js/index.js',
     // Dawn's `webgpu` is imported through a variable in src/webgpu/device.ts and only in Node: rollup never
-    // sees it. Browsers use navigator.gpu.
-    output: { dir: 'dist/browser', format: 'es', entryFileNames: 'index.js', inlineDynamicImports: true },
+    // sees it. Browsers use navigator.gpu. The book stays a separate file, imported on demand.
+    output: { dir: 'dist/browser', format: 'es', entryFileNames: 'index.js', inlineDynamicImports: true, paths: { [book]: './datasets/timemachine.js' } },
+    external: (id) => id === book,
     plugins: [clean('dist/browser'), nodeBuiltinsAbsent(), typesEntry()],
+  },
+  {
+    input: book,
+    output: { file: 'dist/browser/datasets/timemachine.js', format: 'es' },
   },
 ];

@@ -8,6 +8,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
+import { timeMachineText } from '../test/helpers/data.js';
 import { LanguageModel, SeqDataLoader, buildCorpus, probeWebGpu, type Vocab } from '../src/index.js';
 import type { CellType } from '../src/model/types.js';
 
@@ -31,7 +32,8 @@ export interface WorkerResult {
   engine: string;
 }
 
-const DATA = process.env.DEEPRNN_BENCH_DATA ?? '../shared/data/timemachine.txt';
+/** A text to train on instead of the Time Machine the package ships. */
+const DATA = process.env.DEEPRNN_BENCH_DATA;
 const BATCH = 32;
 const STEPS = 35;
 const LR = 2;
@@ -163,7 +165,7 @@ async function runTfjs(o: Options, tokens: Int32Array, vocab: Vocab): Promise<Om
 
 async function main(): Promise<void> {
   const o = parse(process.argv.slice(2));
-  const corpus = await buildCorpus(await readFile(DATA, 'utf8'), { preprocess: 'd2l', tokenize: 'char', maxTokens: o.maxTokens });
+  const corpus = await buildCorpus(DATA ? await readFile(DATA, 'utf8') : timeMachineText(), { preprocess: 'd2l', tokenize: 'char', maxTokens: o.maxTokens });
   const r = o.system.startsWith('deeprnn') ? await runDeeprnn(o, corpus.tokens, corpus.vocab) : await runTfjs(o, corpus.tokens, corpus.vocab);
   const result: WorkerResult = { ...r, peakRssMiB: process.resourceUsage().maxRSS / 1024 };
   process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);

@@ -9,6 +9,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
+import { timeMachineText } from '../test/helpers/data.js';
 import { LanguageModel, buildCorpus, splitCorpus, type EpochEvent } from '../src/index.js';
 import type { BackendName, CellType } from '../src/model/types.js';
 import { lineChart } from './charts.js';
@@ -23,12 +24,12 @@ const epochs = Number(flag('epochs', quick ? '2' : '15'));
 const backend = flag('backend', 'wasm') as BackendName;
 const cells = flag('cells', 'rnn,gru,lstm').split(',') as CellType[];
 const lr = Number(flag('lr', '2'));
-const data = process.env.DEEPRNN_BENCH_DATA ?? '../shared/data/timemachine.txt';
+const data = process.env.DEEPRNN_BENCH_DATA;
 
 const load = () => loadavg().map((l) => l.toFixed(2)).join(', ');
 const loadBefore = load();
 const t0 = Date.now();
-const corpus = await buildCorpus(readFileSync(data, 'utf8'), { preprocess: 'd2l', tokenize: 'char', ...(quick ? { maxTokens: 20_000 } : {}) });
+const corpus = await buildCorpus(data ? readFileSync(data, 'utf8') : timeMachineText(), { preprocess: 'd2l', tokenize: 'char', ...(quick ? { maxTokens: 20_000 } : {}) });
 const { train, validation } = splitCorpus(corpus.tokens, { validation: 0.1 });
 
 const runs = new Map<CellType, { events: EpochEvent[]; minutes: number; sample: string }>();

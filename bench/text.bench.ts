@@ -1,14 +1,13 @@
 // Text pipeline throughput: preprocess + tokenize + build the vocabulary + encode tinyshakespeare, in the
 // WASM text core and in plain TypeScript (test/text/reference.ts, d2l written directly).
 // Run: npx vite-node bench/text.bench.ts   (after npm run build:wasm && npm run build:embed)
-import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { buildCorpusSync, loadTextCore } from '../src/text/index.js';
 import type { ResolvedTokenizeOptions } from '../src/text/options.js';
+import { shakespeareText } from '../test/helpers/data.js';
 import { refEncode, refTokenize, refVocab } from '../test/text/reference.js';
 
-const path = new URL('../../shared/data/tinyshakespeare.txt', import.meta.url);
-const bytes = new Uint8Array(readFileSync(path));
+const bytes = new TextEncoder().encode(shakespeareText()); // bench/data/tinyshakespeare.txt.gz
 const MB = bytes.length / 1e6;
 // WASM runs are cheap, so take many: on a shared machine the best of many is the cost of the code.
 const WASM_RUNS = 40;

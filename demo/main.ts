@@ -2,7 +2,7 @@
  * The page: reads the form, talks to the training worker, draws the perplexity curve (the library's own
  * curveSvg, redrawn each epoch) and streams generated text. All model work happens in worker.ts.
  */
-import { curveSvg, type EpochRecord } from '../dist/browser/index.js';
+import { curveSvg, loadTimeMachine, type EpochRecord } from '../dist/browser/index.js';
 import type { FromWorker, KernelBuild, ModelInfo, ToWorker } from './protocol.js';
 
 const $ = <T extends HTMLElement>(id: string): T => {
@@ -44,10 +44,8 @@ function wasmBuild(): KernelBuild | undefined {
 
 async function trainingText(): Promise<string> {
   if (userText) return userText.text;
-  timeMachine ??= fetch('../data/timemachine.txt').then((r) => {
-    if (!r.ok) throw new Error(`the server has no copy of The Time Machine (HTTP ${r.status}); drop a text file instead`);
-    return r.text();
-  });
+  // The book ships with deeprnn (dist/browser/datasets/timemachine.js, loaded on first use): no server copy.
+  timeMachine ??= loadTimeMachine();
   return timeMachine.catch((error: unknown) => {
     timeMachine = undefined;
     throw error;

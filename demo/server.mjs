@@ -1,15 +1,14 @@
 #!/usr/bin/env node
-// `npm run demo`: serves the demo page, its compiled scripts (build/demo), the browser bundle
-// (dist/browser) and The Time Machine on 127.0.0.1 only. A fixed table of routes, so no request can
-// reach any other file. The text comes from ../shared/data when this checkout has it, else from
-// deeprnn's own cache (downloaded there once and verified by sha1, as `npx deeprnn train` does).
+// `npm run demo`: serves the demo page, its compiled scripts (build/demo) and the browser bundle
+// (dist/browser, with the Time Machine that ships in it) on 127.0.0.1 only. A fixed table of routes, so
+// no request can reach any other file.
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const TYPES = { '.html': 'text/html; charset=utf-8', '.css': 'text/css; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.txt': 'text/plain; charset=utf-8' };
+const TYPES = { '.html': 'text/html; charset=utf-8', '.css': 'text/css; charset=utf-8', '.js': 'text/javascript; charset=utf-8' };
 
 /** A route: its content type and how to read its body. */
 const file = (path) => ({ type: TYPES[path.slice(path.lastIndexOf('.'))], read: () => readFile(join(root, path)), path });
@@ -22,17 +21,8 @@ const routes = new Map([
   ['/demo/worker.js', file('build/demo/worker.js')],
   ['/demo/protocol.js', file('build/demo/protocol.js')],
   ['/dist/browser/index.js', file('dist/browser/index.js')],
-  ['/data/timemachine.txt', { type: TYPES['.txt'], read: timeMachine, path: 'timemachine.txt' }],
+  ['/dist/browser/datasets/timemachine.js', file('dist/browser/datasets/timemachine.js')],
 ]);
-
-async function timeMachine() {
-  try {
-    return await readFile(join(root, '../shared/data/timemachine.txt'));
-  } catch {
-    const { loadTimeMachine } = await import(pathToFileURL(join(root, 'dist/node/index.js')).href);
-    return Buffer.from(await loadTimeMachine());
-  }
-}
 
 async function respond(req, res) {
   const path = new URL(req.url ?? '/', 'http://localhost').pathname;

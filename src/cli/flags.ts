@@ -36,8 +36,13 @@ const I32_MAX = 0x7fffffff;
 
 const backend: FlagSpec = {
   flag: 'backend', key: 'backend', type: { kind: 'choice', values: ['wasm', 'webgpu', 'auto'] }, default: 'auto',
-  help: 'compute backend; auto picks WebGPU when an adapter exists, else WASM', group: 'Runtime',
+  help: 'compute backend; auto picks WebGPU on a hardware adapter, else WASM', group: 'Runtime',
 };
+/**
+ * Generating and evaluating read every weight once per token: WASM is the fast path there, so they use
+ * it unless WebGPU is asked for, and never load Dawn (whose adapter probe writes warnings to stderr).
+ */
+const inferenceBackend: FlagSpec = { ...backend, default: 'wasm', help: 'compute backend (auto: WebGPU on a hardware adapter, else WASM)' };
 
 export const COMMON_FLAGS: FlagSpec[] = [
   { flag: 'json', key: 'json', type: { kind: 'bool' }, default: false, help: 'print one machine-readable JSON object instead of text', group: 'Output' },
@@ -60,7 +65,7 @@ export const COMMAND_FLAGS: Record<CommandName, FlagSpec[]> = {
     { flag: 'epochs', key: 'epochs', metavar: 'N', type: { kind: 'int', min: 1, max: I32_MAX }, default: 500, help: 'training epochs', group: 'Training' },
     { flag: 'seed', key: 'seed', metavar: 'N', type: { kind: 'int', min: 0, max: U32_MAX }, default: 0, help: 'seed for initialization, dropout and data order', group: 'Training' },
     { flag: 'data', key: 'data', metavar: 'FILE', type: { kind: 'string' }, repeatable: true, default: [], help: 'training text; repeat for several books (default: The Time Machine)', group: 'Data' },
-    { flag: 'max-tokens', key: 'maxTokens', metavar: 'N', type: { kind: 'int', min: 0 }, default: 10000, help: 'keep the first N tokens of the corpus (0 = all)', group: 'Data' },
+    { flag: 'max-tokens', key: 'maxTokens', metavar: 'N', type: { kind: 'int', min: 0 }, default: 10000, help: 'keep the first N tokens of the corpus (0 = all; default 10000 for The Time Machine, all of --data files)', group: 'Data' },
     { flag: 'partition', key: 'partition', type: { kind: 'choice', values: ['sequential', 'random'] }, default: 'sequential', help: 'sequential carries the state across batches; random resets it', group: 'Data' },
     { flag: 'val-frac', key: 'valFrac', metavar: 'F', type: { kind: 'number', min: 0, max: 1, maxOpen: true }, default: 0, help: 'fraction of the corpus (its end) held out for validation, in [0, 1)', group: 'Data' },
     { flag: 'out', key: 'out', metavar: 'FILE', type: { kind: 'string' }, default: 'model.safetensors', help: 'checkpoint to write; the curve goes next to it (.svg, .csv)', group: 'Files' },
@@ -75,12 +80,12 @@ export const COMMAND_FLAGS: Record<CommandName, FlagSpec[]> = {
     { flag: 'top-k', key: 'topK', metavar: 'K', type: { kind: 'int', min: 0, max: I32_MAX }, default: 0, help: 'sample among the K most likely tokens (0 = all)', group: 'Sampling' },
     { flag: 'top-p', key: 'topP', metavar: 'P', type: { kind: 'number', min: 0, max: 1, minOpen: true }, default: 1, help: 'nucleus sampling: the smallest set with probability >= P, in (0, 1]', group: 'Sampling' },
     { flag: 'seed', key: 'seed', metavar: 'N', type: { kind: 'int', min: 0, max: U32_MAX }, default: 0, help: 'sampling seed', group: 'Sampling' },
-    backend,
+    inferenceBackend,
   ],
   eval: [
     { flag: 'model', key: 'model', metavar: 'FILE', type: { kind: 'string' }, required: true, help: 'checkpoint to load', group: 'Evaluation' },
     { flag: 'data', key: 'data', metavar: 'FILE', type: { kind: 'string' }, required: true, help: 'text to evaluate, read as one stream from a zero state', group: 'Evaluation' },
-    backend,
+    inferenceBackend,
   ],
 };
 

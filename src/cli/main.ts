@@ -4,7 +4,7 @@
  */
 import { DeepRnnError } from '../errors.js';
 import { LanguageModel } from '../lm/language-model.js';
-import { buildCorpus, loadText, loadTimeMachine, splitCorpus } from '../text/index.js';
+import { TIME_MACHINE, buildCorpus, loadText, loadTimeMachine, splitCorpus, type Vocab } from '../text/index.js';
 import type { EpochEvent } from '../train/train.js';
 import { curveCsv, curvePaths, curveSvg } from '../train/curve.js';
 import { parseArgs, UsageError, type EvalArgs, type GenerateArgs, type TrainArgs } from './args.js';
@@ -37,13 +37,40 @@ export async function main(argv: readonly string[], io: Io = process): Promise<n
   }
 }
 
-async function readDocuments(paths: string[]): Promise<string[]> {
-  if (paths.length === 0) return [await loadTimeMachine()];
-  return Promise.all(paths.map((p) => loadText(p)));
+interface Source {
+  name: string;
+  text: string;
+}
+
+/** The --data files, or the Time Machine that ships with deeprnn when none is given. */
+async function readSources(paths: string[]): Promise<Source[]> {
+  if (paths.length === 0) return [{ name: `${TIME_MACHINE.title} (d2l's ${TIME_MACHINE.file}, shipped with deeprnn)`, text: await loadTimeMachine() }];
+  return Promise.all(paths.map(async (p) => ({ name: p, text: await loadText(p) })));
+}
+
+/**
+ * d2l's 10,000-token cut belongs to its Time Machine default; a user's own files are used whole unless
+ * --max-tokens is given. 0 keeps everything.
+ */
+function maxTokensFor(args: TrainArgs): number {
+  if (args.given.includes('max-tokens')) return args.maxTokens;
+  return args.data.length === 0 ? args.maxTokens : 0;
+}
+
+/** One line saying what the run trains on, so that no cut of the data goes unnoticed. */
+function describeData(sources: Source[], vocab: Vocab, used: number, maxTokens: number): string {
+  const counts = sources.map((s) => vocab.encode(s.text).length);
+  const total = counts.reduce((a, b) => a + b, 0);
+  const fmt = (n: number) => n.toLocaleString('en-US');
+  const each = sources.map((s, i) => `${s.name} ${fmt(counts[i])} tokens`).join(', ');
+  const cut = used < total ? `the first ${fmt(used)} of ${fmt(total)} tokens (--max-tokens ${maxTokens}; 0 keeps all)` : `${fmt(used)} tokens`;
+  return `data: ${each}; training on ${cut}\n`;
 }
 
 async function train(args: TrainArgs, io: Io): Promise<number> {
-  const documents = await readDocuments(args.data);
+  const sources = await readSources(args.data);
+  const documents = sources.map((s) => s.text);
+  const maxTokens = maxTokensFor(args) || undefined;
   let lm: LanguageModel;
   let resume;
   if (args.resume) {
@@ -53,14 +80,15 @@ async function train(args: TrainArgs, io: Io): Promise<number> {
     resume = ckpt.training;
     lm = await LanguageModel.fromCheckpoint(ckpt, { backend: args.backend });
   } else {
-    const corpus = await buildCorpus(documents, { preprocess: 'd2l', tokenize: 'char', maxTokens: args.maxTokens || undefined });
+    const corpus = await buildCorpus(documents, { preprocess: 'd2l', tokenize: 'char', maxTokens });
     lm = await LanguageModel.create(corpus.vocab, {
       cell: args.cell, nonlinearity: args.cell === 'rnn' ? args.nonlinearity : undefined, layers: args.layers,
       hidden: args.hidden, dropout: args.dropout, seed: args.seed, backend: args.backend,
     });
   }
   try {
-    const corpus = await buildCorpus(documents, { vocab: lm.vocab, maxTokens: args.maxTokens || undefined });
+    const corpus = await buildCorpus(documents, { vocab: lm.vocab, maxTokens });
+    if (!args.json) io.stdout.write(describeData(sources, lm.vocab, corpus.tokens.length, maxTokens ?? 0));
     const split = splitCorpus(corpus.tokens, { validation: args.valFrac });
     const controller = new AbortController();
     const onSigint = () => controller.abort();
@@ -98,7 +126,7 @@ async function train(args: TrainArgs, io: Io): Promise<number> {
     for (const prefix of ['time traveller', 'traveller']) samples[prefix] = await lm.predict(prefix, 50);
     const speed = history.reduce((a, e) => a + e.tokensPerSecond, 0) / Math.max(history.length, 1);
     if (args.json) {
-      io.stdout.write(`${JSON.stringify({ perplexity: last?.trainPerplexity ?? null, valPerplexity: last?.valPerplexity ?? null, tokensPerSecond: speed, backend: lm.backend, epochs: history.length, checkpoint: args.out, samples })}\n`);
+      io.stdout.write(`${JSON.stringify({ perplexity: last?.trainPerplexity ?? null, valPerplexity: last?.valPerplexity ?? null, tokensPerSecond: speed, backend: lm.backend, epochs: history.length, tokens: split.train.length, checkpoint: args.out, samples })}\n`);
     } else {
       io.stdout.write(`perplexity ${last ? last.trainPerplexity.toFixed(1) : 'n/a'}, ${speed.toFixed(1)} tokens/sec on ${lm.backend}\n`);
       if (last?.valPerplexity !== undefined) io.stdout.write(`validation perplexity ${last.valPerplexity.toFixed(3)}\n`);

@@ -23,7 +23,7 @@ export interface ModelConfig {
 
 export type ResolvedConfig = Required<ModelConfig>;
 
-/** A float tensor, row-major, as in PyTorch's state_dict (and ../shared/fixtures). */
+/** A float tensor, row-major, as in PyTorch's state_dict (and test/fixtures). */
 export interface Tensor {
   shape: number[];
   data: Float32Array;

@@ -1,6 +1,6 @@
 /**
  * Internal lower-level entry (used by test/wasm): the recurrent stack alone with a dense real-valued
- * input, as nn.RNN/GRU/LSTM, so the kernels can be checked against ../shared/fixtures/stack_*.json before
+ * input, as nn.RNN/GRU/LSTM, so the kernels can be checked against test/fixtures/stack_*.json before
  * the output layer and the loss are involved. Not part of the public API.
  */
 import { check } from '../errors.js';

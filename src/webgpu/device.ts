@@ -4,27 +4,37 @@
  */
 import { DeepRnnError } from '../errors.js';
 
-let nodeGpu: Promise<GPU | null> | null = null;
+/** Dawn for Node is an optional peer dependency: most users never install its native binaries. */
+export const NODE_WEBGPU_HINT = 'npm install webgpu';
 
-async function loadNodeGpu(): Promise<GPU | null> {
+let nodeGpu: Promise<GPU | string> | null = null;
+
+/** Dawn's GPU, or why it could not be loaded. */
+async function loadNodeGpu(): Promise<GPU | string> {
   // A variable specifier keeps bundlers from resolving (and shipping) the Node addon.
   const specifier = 'webgpu';
   try {
     const mod = await import(/* @vite-ignore */ specifier);
     return mod.create([]) as GPU;
-  } catch {
-    return null;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
+      return `WebGPU in Node needs Dawn's \`webgpu\` package, which is not installed: run \`${NODE_WEBGPU_HINT}\` (or use backend 'wasm')`;
+    }
+    return `the Node \`webgpu\` package could not be loaded (${e instanceof Error ? e.message : String(e)}); reinstall it with \`${NODE_WEBGPU_HINT}\``;
   }
 }
 
-/** The GPU entry point of this environment, or null when it has none. */
-export async function getGpu(): Promise<GPU | null> {
+/** The GPU entry point of this environment; E_NO_WEBGPU, saying why and how to fix it, when it has none. */
+export async function getGpu(): Promise<GPU> {
   const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
   if (nav?.gpu) return nav.gpu;
   const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
-  if (!isNode) return null;
+  if (!isNode) throw new DeepRnnError('E_NO_WEBGPU', 'WebGPU is not available here (no navigator.gpu)');
   nodeGpu ??= loadNodeGpu();
-  return nodeGpu;
+  const gpu = await nodeGpu;
+  if (typeof gpu === 'string') throw new DeepRnnError('E_NO_WEBGPU', gpu);
+  return gpu;
 }
 
 export interface AdapterDescription {
@@ -42,7 +52,6 @@ export function describeAdapter(adapter: GPUAdapter): AdapterDescription {
 
 export async function requestAdapter(): Promise<GPUAdapter> {
   const gpu = await getGpu();
-  if (!gpu) throw new DeepRnnError('E_NO_WEBGPU', 'WebGPU is not available here (no navigator.gpu, and the Node `webgpu` package could not be loaded)');
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) throw new DeepRnnError('E_NO_ADAPTER', 'WebGPU is available but no adapter was found (on Linux without a GPU, install Mesa lavapipe)');
   return adapter;

@@ -6,19 +6,25 @@
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openSession, type Session } from './chromium.js';
+import { describeChromium, openSession, type Session } from './chromium.js';
 import { bookText, inPage, workerSource, type ScenarioInput, type ScenarioResult } from './scenario.js';
 
 const bundlePath = new URL('../../dist/browser/index.js', import.meta.url);
 const bundle = readFileSync(bundlePath, 'utf8');
 
 describe('dist/browser/index.js', () => {
-  it('imports nothing: no node:* module, no Dawn `webgpu` package, no chunk', () => {
+  it('imports nothing but the book, on demand: no node:* module, no Dawn `webgpu` package, no chunk', () => {
     expect(bundle).not.toMatch(/\bfrom\s*['"]/);
-    expect(bundle).not.toMatch(/\bimport\s*\(\s*['"]/);
     expect(bundle).not.toMatch(/\bimport\s*['"]/);
-    // The one dynamic import left takes a variable and is reached only when `process.versions.node` exists.
-    expect(bundle.match(/\bimport\s*\(/g)).toHaveLength(1);
+    expect(bundle.match(/\bimport\s*\(\s*['"][^'"]*['"]/g)).toEqual(["import('./datasets/timemachine.js'"]);
+    // The other dynamic import takes a variable and is reached only when `process.versions.node` exists.
+    expect(bundle.match(/\bimport\s*\(/g)).toHaveLength(2);
+  });
+
+  it('leaves the Time Machine in its own file, which imports nothing', () => {
+    const book = readFileSync(new URL('../../dist/browser/datasets/timemachine.js', import.meta.url), 'utf8');
+    expect(book).not.toMatch(/\bimport\b/);
+    expect(bundle).not.toContain('timeMachineGzipBase64');
   });
 
   it('holds the WASM modules and the WGSL kernels, and is at most 150 KB gzipped', () => {
@@ -30,7 +36,7 @@ describe('dist/browser/index.js', () => {
   });
 });
 
-describe('the bundle in Chromium', () => {
+describeChromium()('the bundle in Chromium', () => {
   let s: Session;
   beforeAll(async () => {
     s = await openSession();

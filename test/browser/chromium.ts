@@ -3,13 +3,23 @@
  * SwiftShader, a fresh profile per launch, and the demo server on a free port. Every console error and
  * uncaught page error is collected, so a test can assert there were none.
  */
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { describe } from 'vitest';
 import { startDemoServer } from '../../demo/server.mjs';
+import { CHROMIUM_INSTALL, unavailable } from '../helpers/requires.js';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** `describe` for suites that drive Chromium: a skip with one line when it is not installed (a failure under CI). */
+export function describeChromium(): typeof describe | typeof describe.skip {
+  if (existsSync(CHROMIUM)) return describe;
+  unavailable({ missing: `no Chromium at ${CHROMIUM}`, install: CHROMIUM_INSTALL });
+  return describe.skip;
+}
 
 const ARGS = [
   '--enable-unsafe-webgpu', '--enable-features=Vulkan', '--no-sandbox', '--disable-background-networking',

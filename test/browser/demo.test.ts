@@ -11,9 +11,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { decodeCheckpoint } from '../../dist/node/index.js';
-import { openSession, type Session } from './chromium.js';
+import { describeChromium, openSession, type Session } from './chromium.js';
 import { bookText } from './scenario.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -38,7 +38,7 @@ const history = async (page: Page): Promise<number[]> => JSON.parse((await page.
 
 const small = { cell: 'gru', layers: 2, hidden: 32, 'batch-size': 8, 'num-steps': 16, lr: 1, 'max-tokens': 3000, seed: 2 };
 
-describe('the demo page', () => {
+describeChromium()('the demo page', () => {
   let s: Session;
   beforeAll(async () => {
     s = await openSession({ width: 390, height: 844 }); // a phone

@@ -4,8 +4,8 @@
  * perplexities (exp of the mean loss, so every loss bit counts) and the generated text are identical;
  * WebGPU (SwiftShader in Chromium, Dawn in Node) agrees within 1e-5 relative.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openSession, type Session } from './chromium.js';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeChromium, openSession, type Session } from './chromium.js';
 import { bookText, inPage, scenario, type ScenarioInput, type ScenarioResult } from './scenario.js';
 
 const base: ScenarioInput = { text: bookText(3000), cell: 'lstm', layers: 2, hidden: 24, backend: 'wasm', epochs: 3, lr: 2, seed: 11 };
@@ -17,7 +17,7 @@ function expectRelativelyClose(actual: number[], expected: number[], tolerance: 
   expect(worst).toBeLessThanOrEqual(tolerance);
 }
 
-describe('Node and Chromium compute the same numbers', () => {
+describeChromium()('Node and Chromium compute the same numbers', () => {
   let s: Session;
   let nodeLib: unknown;
   let wasmNode: ScenarioResult;

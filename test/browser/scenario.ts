@@ -3,8 +3,7 @@
  * Chromium page, in a Web Worker and in a Node worker_thread: it takes the library as an argument and
  * touches nothing else (its source is shipped to the browser with Function.prototype.toString).
  */
-import { readFileSync } from 'node:fs';
-import { dataDir } from '../helpers/fixtures.js';
+import { timeMachineText } from '../helpers/data.js';
 
 export interface ScenarioInput {
   text: string;
@@ -44,7 +43,7 @@ export async function scenario(lib: any, input: ScenarioInput): Promise<Scenario
 
 /** The first `chars` characters of The Time Machine, past Gutenberg's title lines. */
 export function bookText(chars: number): string {
-  return readFileSync(`${dataDir}timemachine.txt`, 'utf8').slice(0, chars);
+  return timeMachineText().slice(0, chars);
 }
 
 /** A JS expression that evaluates (in a page) to the scenario's result on the browser bundle. */

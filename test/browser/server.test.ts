@@ -2,7 +2,6 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemoServer } from '../../demo/server.mjs';
-import { bookText } from './scenario.js';
 
 let server: { url: string; close(): Promise<void> };
 beforeAll(async () => {
@@ -32,14 +31,16 @@ describe('demo/server.mjs', () => {
     expect(page.body).toContain('<script type="module" src="main.js">');
   });
 
-  it('serves the compiled scripts, the browser bundle and The Time Machine', async () => {
+  it('serves the compiled scripts, the browser bundle and the Time Machine chunk', async () => {
     expect(await get('/demo/worker.js')).toMatchObject({ status: 200, type: 'text/javascript; charset=utf-8' });
     expect((await get('/dist/browser/index.js')).body).toContain('class LanguageModel');
-    expect((await get('/data/timemachine.txt')).body.startsWith(bookText(40))).toBe(true);
+    const book = await get('/dist/browser/datasets/timemachine.js');
+    expect(book).toMatchObject({ status: 200, type: 'text/javascript; charset=utf-8' });
+    expect(book.body).toContain('export { timeMachineGzip }');
   });
 
   it('serves nothing else', async () => {
-    for (const path of ['/package.json', '/demo/../package.json', '/demo/%2e%2e/package.json', '/dist/node/index.js', '/demo/main.ts', '/data/tinyshakespeare.txt']) {
+    for (const path of ['/package.json', '/demo/../package.json', '/demo/%2e%2e/package.json', '/dist/node/index.js', '/demo/main.ts', '/data/timemachine.txt']) {
       expect((await get(path)).status, path).toBe(404);
     }
     expect((await get('/demo/', 'POST')).status).toBe(405);

@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { loadCheckpoint } from '../../src/checkpoint/index.js';
 import { main } from '../../src/cli/main.js';
-import { dataDir } from '../helpers/fixtures.js';
+import { timeMachineText } from '../helpers/data.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'deeprnn-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const text = join(dir, 'tiny.txt');
-writeFileSync(text, readFileSync(`${dataDir}timemachine.txt`, 'utf8').slice(0, 20_000));
+writeFileSync(text, timeMachineText().slice(0, 20_000));
 const model = join(dir, 'tiny.safetensors');
 
 async function run(...argv: string[]) {
@@ -35,6 +35,41 @@ describe('deeprnn CLI', () => {
     expect(ckpt.training?.epoch).toBe(2);
     expect(readFileSync(join(dir, 'tiny.perplexity.csv'), 'utf8').trim().split('\n')).toHaveLength(3);
     expect(readFileSync(join(dir, 'tiny.perplexity.svg'), 'utf8')).toMatch(/^<svg[\s\S]*<\/svg>\s*$/);
+  });
+
+  test('with no --data: trains offline on the Time Machine that ships with deeprnn, first 10,000 tokens, and says so', async () => {
+    const out = join(dir, 'default.safetensors');
+    const saved = globalThis.fetch;
+    globalThis.fetch = (async () => {
+      throw new TypeError('fetch failed (offline test)');
+    }) as typeof fetch;
+    try {
+      const tiny = ['--layers', '1', '--hidden', '8', '--batch-size', '8', '--num-steps', '16', '--backend', 'wasm'];
+      const r = await run('train', '--epochs', '1', '--out', out, ...tiny);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain("data: The Time Machine (d2l's timemachine.txt, shipped with deeprnn) 170,580 tokens; training on the first 10,000 of 170,580 tokens (--max-tokens 10000; 0 keeps all)\n");
+      expect(r.stdout).toMatch(/^perplexity \d+\.\d, \d+\.\d tokens\/sec on wasm$/m);
+    } finally {
+      globalThis.fetch = saved;
+    }
+  });
+
+  test('--data files are used whole unless --max-tokens is given, with a token count per source', async () => {
+    const second = join(dir, 'second.txt');
+    writeFileSync(second, timeMachineText().slice(50_000, 55_000));
+    const tiny = ['--layers', '1', '--hidden', '8', '--batch-size', '8', '--num-steps', '16', '--backend', 'wasm', '--epochs', '1'];
+    const whole = await run('train', '--data', text, '--data', second, '--out', join(dir, 'two.safetensors'), '--json', ...tiny);
+    expect(whole.code).toBe(0);
+    const all = JSON.parse(whole.stdout).tokens;
+    const plain = await run('train', '--data', text, '--data', second, '--out', join(dir, 'two.safetensors'), ...tiny);
+    const [line] = plain.stdout.split('\n').filter((l) => l.startsWith('data: '));
+    const counts = [...line.matchAll(/ ([\d,]+) tokens/g)].map((m) => Number(m[1].replaceAll(',', '')));
+    expect(line).toMatch(new RegExp(`^data: ${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} [\\d,]+ tokens, .*second\\.txt [\\d,]+ tokens; training on [\\d,]+ tokens$`));
+    expect(counts[0] + counts[1]).toBe(counts[2]);
+    expect(all).toBe(counts[2]);
+    const cut = await run('train', '--data', text, '--data', second, '--max-tokens', '3000', '--out', join(dir, 'two.safetensors'), '--json', ...tiny);
+    expect(JSON.parse(cut.stdout).tokens).toBe(3000);
   });
 
   test('--json prints one JSON object', async () => {

@@ -1,12 +1,10 @@
-/** Loads the PyTorch reference fixtures from ../shared/fixtures and compares arrays against them. */
+/** Loads the PyTorch reference fixtures (test/fixtures, made by its gen_*.py) and compares arrays against them. */
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import type { StateDict } from '../../src/model/types.js';
 
-export const sharedDir = fileURLToPath(new URL('../../../shared/', import.meta.url));
-export const fixturesDir = `${sharedDir}fixtures/`;
-export const dataDir = `${sharedDir}data/`;
+export const fixturesDir = fileURLToPath(new URL('../fixtures/', import.meta.url));
 
 export interface JsonTensor {
   shape: number[];

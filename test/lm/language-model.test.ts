@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,9 +6,10 @@ import { DeepRnnError } from '../../src/errors.js';
 import { LanguageModel } from '../../src/lm/language-model.js';
 import { buildCorpus, Vocab } from '../../src/text/index.js';
 import { fixtureCheckpoint, pyTensors, pythonStyleFile } from '../checkpoint/helpers.js';
-import { dataDir, expectClose, loadFixture } from '../helpers/fixtures.js';
+import { timeMachineText } from '../helpers/data.js';
+import { expectClose, loadFixture } from '../helpers/fixtures.js';
 
-const book = readFileSync(`${dataDir}timemachine.txt`, 'utf8');
+const book = timeMachineText();
 const dir = mkdtempSync(join(tmpdir(), 'deeprnn-lm-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

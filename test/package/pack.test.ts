@@ -1,10 +1,11 @@
 /**
  * The published package is complete: `npm pack`, install the tarball into an empty project (offline,
  * from the npm cache, as after `npm ci`), and use it from plain Node: the API through the `node`
- * export, the browser bundle through the `browser` condition, the types, and the `deeprnn` bin.
+ * export, the browser bundle through the `browser` condition, the types, and the `deeprnn` bin. Dawn
+ * (`webgpu`) is an optional peer dependency, so this install has none: WebGPU says how to get it.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,25 +27,64 @@ console.log(JSON.stringify({ resolved: import.meta.resolve('deeprnn'), ppl: r.hi
 lm.dispose();
 `;
 
+// Without Dawn: 'webgpu' is E_NO_WEBGPU with the install hint, 'auto' is WASM with nothing on stderr.
+const NO_DAWN = `
+import { createModel } from 'deeprnn';
+const config = { cell: 'gru', layers: 1, hidden: 4, vocabSize: 5 };
+const auto = await createModel({ ...config, backend: 'auto' });
+let error;
+try { await createModel({ ...config, backend: 'webgpu' }); } catch (e) { error = e; }
+console.log(JSON.stringify({ auto: auto.backend, code: error?.code, message: error?.message }));
+auto.dispose();
+`;
+
+/** Bytes of every file under `dir`. */
+function treeSize(dir: string): number {
+  let total = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) total += statSync(join(entry.parentPath, entry.name)).size;
+  }
+  return total;
+}
+
 describe('npm pack', () => {
   let files: string[] = [];
+  let packed = 0;
   beforeAll(async () => {
     const { stdout } = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', project], { cwd: root });
-    const [info] = JSON.parse(stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
+    const [info] = JSON.parse(stdout) as Array<{ filename: string; size: number; files: Array<{ path: string }> }>;
     files = info.files.map((f) => f.path);
+    packed = info.size;
     writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'uses-deeprnn', private: true, type: 'module' }));
     writeFileSync(join(project, 'use.mjs'), USE);
-    const install = (mode: string) => run('npm', ['install', mode, '--no-audit', '--no-fund', `./${info.filename}`], { cwd: project });
-    // Offline first (the cache holds `webgpu` after npm ci); the registry only if the cache lacks it.
-    await install('--offline').catch(() => install('--prefer-offline'));
+    writeFileSync(join(project, 'no-dawn.mjs'), NO_DAWN);
+    // deeprnn has no dependencies, so the install needs no network.
+    await run('npm', ['install', '--offline', '--no-audit', '--no-fund', `./${info.filename}`], { cwd: project });
   }, 120_000);
   afterAll(() => rmSync(project, { recursive: true, force: true }));
 
   it('ships the builds and the types, and nothing of the sources or tests', () => {
-    for (const f of ['dist/node/index.js', 'dist/node/cli.js', 'dist/browser/index.js', 'dist/types/index.d.ts', 'package.json', 'README.md']) expect(files).toContain(f);
+    for (const f of ['dist/node/index.js', 'dist/node/cli.js', 'dist/browser/index.js', 'dist/node/datasets/timemachine.js', 'dist/browser/datasets/timemachine.js', 'dist/types/index.d.ts', 'package.json', 'README.md']) expect(files).toContain(f);
     expect(files.filter((f) => !f.startsWith('dist/') && !['package.json', 'README.md'].includes(f))).toEqual([]);
     expect(files.some((f) => f.startsWith('dist/types/') && f.endsWith('language-model.d.ts'))).toBe(true);
     expect(existsSync(join(project, 'node_modules/deeprnn/dist/types/index.d.ts'))).toBe(true);
+  });
+
+  it('installs no native binary: Dawn is an optional peer; sizes as the README reports them', () => {
+    expect(existsSync(join(project, 'node_modules/webgpu'))).toBe(false);
+    const installed = treeSize(join(project, 'node_modules'));
+    console.log(`deeprnn: npm pack ${(packed / 1024).toFixed(0)} KiB, installed ${(installed / 1024).toFixed(0)} KiB`);
+    expect(packed).toBeLessThan(1024 * 1024);
+    expect(installed).toBeLessThan(4 * 1024 * 1024);
+  });
+
+  it("without Dawn: backend 'webgpu' is E_NO_WEBGPU naming `npm install webgpu`; 'auto' quietly uses WASM", async () => {
+    const { stdout, stderr } = await run('node', ['no-dawn.mjs'], { cwd: project });
+    expect(stderr).toBe('');
+    const r = JSON.parse(stdout);
+    expect(r.auto).toBe('wasm');
+    expect(r.code).toBe('E_NO_WEBGPU');
+    expect(r.message).toContain('`npm install webgpu`');
   });
 
   it('imports, trains and generates from plain Node; the browser build gives the same numbers', async () => {
@@ -64,7 +104,8 @@ describe('npm pack', () => {
     const r = await build({ absWorkingDir: project, entryPoints: ['page.js'], bundle: true, format: 'esm', platform: 'browser', write: false, logLevel: 'silent', metafile: true });
     expect(r.errors).toEqual([]);
     expect(r.warnings).toEqual([]);
-    expect(Object.keys(r.metafile.inputs).sort()).toEqual(['node_modules/deeprnn/dist/browser/index.js', 'page.js']);
+    // The book is a dynamic import of its own file: bundlers that split code load it only when asked for.
+    expect(Object.keys(r.metafile.inputs).sort()).toEqual(['node_modules/deeprnn/dist/browser/datasets/timemachine.js', 'node_modules/deeprnn/dist/browser/index.js', 'page.js']);
     expect(r.outputFiles[0].text).not.toMatch(/(\bimport\s*\(|\bfrom|\brequire\s*\()\s*['"](node:|webgpu['"])/);
   });
 

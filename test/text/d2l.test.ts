@@ -1,20 +1,19 @@
-// d2l §9.2-9.3 numbers on the real Time Machine, loaded through the cache as users load it.
-import { readFileSync } from 'node:fs';
+// d2l §9.2-9.3 numbers on the real Time Machine, loaded from the package as users load it.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Vocab, buildCorpus, loadCorpusTimeMachine, loadTextCore, loadTimeMachine, preprocess, tokenize } from '../../src/text/index.js';
-import { offlineFetch, seededCache, timeMachinePath } from './helpers.js';
+import { timeMachineText } from '../helpers/data.js';
 import { refTokenize, refVocab } from './reference.js';
 
 let text: string;
 
 beforeAll(async () => {
   await loadTextCore();
-  text = await loadTimeMachine({ cacheDir: seededCache(), fetch: offlineFetch });
+  text = await loadTimeMachine();
 });
 
 describe("d2l's Time Machine", () => {
-  it('loads the exact file from the cache', () => {
-    expect(text).toBe(readFileSync(timeMachinePath, 'utf8'));
+  it('loads the exact file from the package', () => {
+    expect(text).toBe(timeMachineText());
   });
 
   it('preprocesses to 3,221 lines, as read_time_machine', () => {
@@ -54,7 +53,7 @@ describe("d2l's Time Machine", () => {
   });
 
   it('cuts the corpus at maxTokens as load_corpus_time_machine, keeping the full vocabulary', async () => {
-    const { vocab, tokens } = await loadCorpusTimeMachine({ cacheDir: seededCache(), fetch: offlineFetch, maxTokens: 10000 });
+    const { vocab, tokens } = await loadCorpusTimeMachine({ maxTokens: 10000 });
     expect(tokens.length).toBe(10000);
     expect(vocab.size).toBe(28);
     expect(vocab.decode(tokens.subarray(0, 14))).toBe('the time machi');

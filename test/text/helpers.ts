@@ -1,24 +1,6 @@
-/** Shared by the text tests: the real data files, a cache seeded from them, and error-code assertions. */
-import { copyFileSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+/** Shared by the text tests: an offline fetch and error-code assertions. */
 import { expect } from 'vitest';
 import { DeepRnnError, type ErrorCode } from '../../src/errors.js';
-import { dataDir } from '../helpers/fixtures.js';
-
-export const timeMachinePath = `${dataDir}timemachine.txt`;
-export const shakespearePath = `${dataDir}tinyshakespeare.txt`;
-
-/** A fresh cache directory holding d2l's timemachine.txt, as a download would leave it. */
-export function seededCache(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'deeprnn-cache-'));
-  copyFileSync(timeMachinePath, join(dir, 'timemachine.txt'));
-  return dir;
-}
-
-export function emptyCache(): string {
-  return mkdtempSync(join(tmpdir(), 'deeprnn-cache-'));
-}
 
 /** A fetch that fails as it does with no network; tests must never reach the real one. */
 export const offlineFetch = (async () => {

@@ -1,4 +1,4 @@
-// Helpers to drive a RecurrentModel from a ../shared/fixtures/model_*.json file.
+// Helpers to drive a RecurrentModel from a test/fixtures/model_*.json file.
 import type { ModelConfig, StateDict, TokenTensor } from '../../src/model/types.js';
 import { toStateDict } from '../helpers/fixtures.js';
 

@@ -1,5 +1,5 @@
 // The whole model (one-hot -> stack -> linear -> mean cross-entropy, clipping, SGD, Adam) against
-// PyTorch: ../shared/fixtures/model_*.json, on both kernel builds.
+// PyTorch: test/fixtures/model_*.json, on both kernel builds.
 import { describe, expect, it } from 'vitest';
 import { expectClose, fixtureNames, loadFixture } from '../helpers/fixtures.js';
 import { createWasmModel } from '../../src/wasm/index.js';

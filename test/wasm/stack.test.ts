@@ -1,4 +1,4 @@
-// The recurrent stack alone (dense input) against PyTorch: ../shared/fixtures/stack_*.json.
+// The recurrent stack alone (dense input) against PyTorch: test/fixtures/stack_*.json.
 import { describe, it } from 'vitest';
 import { expectClose, fixtureNames, loadFixture } from '../helpers/fixtures.js';
 import { WasmStack } from '../../src/wasm/stack-runner.js';
