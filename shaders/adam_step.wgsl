@@ -3,23 +3,17 @@
 //   p -= step_size * m / (sqrt(v)/bc2_sqrt + eps),  step_size = lr/(1 - b1^t), bc2_sqrt = sqrt(1 - b2^t)
 // Skipped when clip_scale flagged a non-finite loss or norm.
 // step_size and bc2_sqrt are computed on the host in float64 from the step counter t, as PyTorch does.
-struct Dims { count: u32 }
-struct Step { lr: f32, clip: f32, beta1: f32, beta2: f32, eps: f32, step_size: f32, bc2_sqrt: f32, counter: u32, accumulate: u32 }
+//!include update
 
 override WG: u32 = 64;
 
-@group(0) @binding(0) var<uniform> d: Dims;
-@group(0) @binding(1) var<uniform> st: Step;
-@group(0) @binding(2) var<storage, read> scalars: array<f32>; // [mean loss, loss sum, grad norm, clip scale, skip step, skipped steps, 0, 0]
-@group(0) @binding(3) var<storage, read> grads: array<f32>;         // (P)
-@group(0) @binding(4) var<storage, read_write> params: array<f32>;  // (P)
 @group(0) @binding(5) var<storage, read_write> m: array<f32>;       // (P) first moment
 @group(0) @binding(6) var<storage, read_write> v: array<f32>;       // (P) second moment
 
 @compute @workgroup_size(WG)
 fn adam_step(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = gid.x + gid.y * nwg.x * WG;
-  if (i >= d.count || scalars[4] != 0.0) { return; }
+  if (no_update(i)) { return; }
   let g = scalars[3] * grads[i];
   let mi = st.beta1 * m[i] + (1.0 - st.beta1) * g;
   let vi = st.beta2 * v[i] + (1.0 - st.beta2) * g * g;

@@ -3,8 +3,10 @@
 // Written to scalars[2] (norm) and scalars[3] (scale); sgd_step and adam_step read the scale on the GPU.
 // A non-finite loss or norm sets scalars[4] (the update is skipped, as the WASM backend refuses the step)
 // and counts in scalars[5], which readLoss reports as E_NOT_FINITE.
+//!include step
+//!include finite
+//!include reduce
 struct Dims { parts: u32 }
-struct Step { lr: f32, clip: f32, beta1: f32, beta2: f32, eps: f32, step_size: f32, bc2_sqrt: f32, counter: u32, accumulate: u32 }
 
 override WG: u32 = 256;
 
@@ -13,24 +15,13 @@ override WG: u32 = 256;
 @group(0) @binding(2) var<storage, read> partial: array<f32>;        // (parts) from grad_norm
 @group(0) @binding(3) var<storage, read_write> scalars: array<f32>; // [mean loss, loss sum, grad norm, clip scale, skip step, skipped steps, 0, 0]
 
-var<workgroup> part: array<f32, WG>;
-
-// Non-finite test on the bits: drivers may assume floats are finite, so x != x can be folded away.
-fn finite(x: f32) -> bool { return (bitcast<u32>(x) & 0x7f800000u) != 0x7f800000u; }
-
-
 @compute @workgroup_size(WG)
 fn clip_scale(@builtin(local_invocation_index) lid: u32) {
   var s = 0.0;
   for (var i = lid; i < d.parts; i += WG) { s += partial[i]; }
-  part[lid] = s;
-  workgroupBarrier();
-  for (var w = WG / 2u; w > 0u; w >>= 1u) {
-    if (lid < w) { part[lid] += part[lid + w]; }
-    workgroupBarrier();
-  }
+  let total = workgroup_sum(lid, s);
   if (lid == 0u) {
-    let norm = sqrt(part[0]);
+    let norm = sqrt(total);
     scalars[2] = norm;
     scalars[3] = select(1.0, st.clip / norm, st.clip >= 0.0 && norm > st.clip);
     let skip = !finite(norm) || !finite(scalars[0]);

@@ -1,7 +1,6 @@
 // dropout_backward: din[i] = dout[i] * (u(i) >= p ? 1/(1-p) : 0), recomputing the mask of
 // dropout_forward (same seed, step counter, layer and index i = (t*B + b)*H + j).
-struct Dims { count: u32, in_off: u32, out_off: u32, layer: u32, seed: u32, keep_from: u32, scale: f32 }
-struct Step { lr: f32, clip: f32, beta1: f32, beta2: f32, eps: f32, step_size: f32, bc2_sqrt: f32, counter: u32, accumulate: u32 }
+//!include dropout
 
 override WG: u32 = 64;
 
@@ -10,21 +9,9 @@ override WG: u32 = 64;
 @group(0) @binding(2) var<storage, read> dout: array<f32>;        // (T, B, H) gradient w.r.t. the dropped output, at in_off
 @group(0) @binding(3) var<storage, read_write> din: array<f32>;   // (T, B, H) gradient w.r.t. the layer output, at out_off
 
-fn mix32(v: u32) -> u32 {
-  var x = v;
-  x ^= x >> 16u;
-  x *= 0x7feb352du;
-  x ^= x >> 15u;
-  x *= 0x846ca68bu;
-  x ^= x >> 16u;
-  return x;
-}
-
 @compute @workgroup_size(WG)
 fn dropout_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = gid.x + gid.y * nwg.x * WG;
   if (i >= d.count) { return; }
-  let stream = mix32(d.layer ^ mix32(st.counter ^ mix32(d.seed)));
-  let keep = (mix32(i ^ stream) >> 8u) >= d.keep_from;
-  din[d.out_off + i] = select(0.0, dout[d.in_off + i] * d.scale, keep);
+  din[d.out_off + i] = dropout(i, dout[d.in_off + i]);
 }

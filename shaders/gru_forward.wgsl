@@ -5,12 +5,11 @@
 //   h_t = (1 - z)*n + z*h_{t-1}
 // Saved for gru_backward: r, z, n and h_n (the recurrent part of n's input, which dr needs) in
 // gates (T, B, 4H), and h_t in slot t+1 of hs. Inputs to exp/tanh are clamped.
+//!include cell_forward
+//!include activations
 struct Dims { batch: u32, hidden: u32, t: u32, whh_off: u32, bhh_off: u32 }
 
 override WG: u32 = 64;
-// Batch rows per invocation: the h (or dgates) loads are uniform across the workgroup and each weight
-// load serves BB rows. Dispatched as (H invocations, ceil(B/BB) workgroups in y).
-const BB: u32 = 8u;
 
 @group(0) @binding(0) var<uniform> d: Dims;
 @group(0) @binding(1) var<storage, read> xp: array<f32>;           // (T, B, 3H): W_ih·x_t + b_ih
@@ -18,40 +17,24 @@ const BB: u32 = 8u;
 @group(0) @binding(3) var<storage, read_write> hs: array<f32>;     // (T+1, B, H): slot 0 = h_0; reads slot t, writes t+1
 @group(0) @binding(4) var<storage, read_write> gates: array<f32>;  // (T, B, 4H): r, z, n, h_n
 
-fn sigmoid(x: f32) -> f32 { return 1.0 / (1.0 + exp(-clamp(x, -80.0, 80.0))); }
+alias Gates = vec3<f32>;
+fn gate_params(o: u32, stride: u32) -> Gates { return vec3<f32>(params[o], params[o + stride], params[o + 2u * stride]); }
+
+fn cell_update(row: u32, j: u32, s: Gates) {
+  let H = d.hidden;
+  let xo = row * 3u * H + j;
+  let rg = sigmoid(xp[xo] + s.x);
+  let z = sigmoid(xp[xo + H] + s.y);
+  let n = tanh_c(xp[xo + 2u * H] + rg * s.z);
+  hs[(row + d.batch) * H + j] = (1.0 - z) * n + z * hs[row * H + j];
+  let go = row * 4u * H + j;
+  gates[go] = rg;
+  gates[go + H] = z;
+  gates[go + 2u * H] = n;
+  gates[go + 3u * H] = s.z;
+}
 
 @compute @workgroup_size(WG)
 fn gru_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
-  let H = d.hidden;
-  let B = d.batch;
-  let j = gid.x;
-  if (j >= H) { return; }
-  let b0 = wid.y * BB;
-  var hrow: array<u32, BB>;
-  for (var r = 0u; r < BB; r++) { hrow[r] = (d.t * B + min(b0 + r, B - 1u)) * H; }
-  var acc: array<vec3<f32>, BB>;
-  let w = d.whh_off + j * H;
-  let HH = H * H;
-  for (var k = 0u; k < H; k++) {
-    let wv = vec3<f32>(params[w + k], params[w + HH + k], params[w + 2u * HH + k]);
-    for (var r = 0u; r < BB; r++) { acc[r] += hs[hrow[r] + k] * wv; }
-  }
-  let bo = d.bhh_off + j;
-  let bias = vec3<f32>(params[bo], params[bo + H], params[bo + 2u * H]);
-  for (var r = 0u; r < BB; r++) {
-    let b = b0 + r;
-    if (b >= B) { break; }
-    let row = d.t * B + b;
-    let xo = row * 3u * H + j;
-    let s = acc[r] + bias;
-    let rg = sigmoid(xp[xo] + s.x);
-    let z = sigmoid(xp[xo + H] + s.y);
-    let n = tanh(clamp(xp[xo + 2u * H] + rg * s.z, -20.0, 20.0));
-    hs[(row + B) * H + j] = (1.0 - z) * n + z * hs[row * H + j];
-    let go = row * 4u * H + j;
-    gates[go] = rg;
-    gates[go + H] = z;
-    gates[go + 2u * H] = n;
-    gates[go + 3u * H] = s.z;
-  }
+  cell_forward(gid.x, wid.y * BB);
 }

@@ -42,7 +42,7 @@ export class BufferPool {
 }
 
 type Op =
-  | { kind: 'dispatch'; kernel: Kernel; slot: number; buffers: GPUBuffer[]; groups: [number, number]; group?: GPUBindGroup }
+  | { kind: 'dispatch'; kernel: Kernel; slot: number; bound: GPUBuffer[] /* bindings 1.. */; groups: [number, number]; group?: GPUBindGroup }
   | { kind: 'copy'; src: GPUBuffer; srcOffset: number; dst: GPUBuffer; dstOffset: number; size: number };
 
 const bufferIds = new WeakMap<GPUBuffer, number>();
@@ -73,19 +73,26 @@ export class Plan {
   /**
    * Records one dispatch over `items`: invocations for 'grid' kernels (or [invocations in x, workgroups
    * in y] for kernels that take a uniform block index from workgroup_id.y), workgroups for 'groups'. `buffers`
-   * are the storage bindings in the kernel table's order; the step uniform is inserted where declared.
+   * holds every storage binding by its name in the kernel table; the step uniform is bound where declared.
    */
-  dispatch(kernel: Kernel, dims: Record<string, number>, buffers: GPUBuffer[], items: number | [number, number]): void {
+  dispatch(kernel: Kernel, dims: Record<string, number>, buffers: Record<string, GPUBuffer>, items: number | [number, number]): void {
     if (this.uniform) throw new Error('plan already finished');
-    const nStorage = kernel.spec.bindings.filter((b) => b !== 'step').length;
-    if (buffers.length !== nStorage) throw new Error(`${kernel.name}: ${buffers.length} buffers for ${nStorage} storage bindings`);
+    const { bindings } = kernel.spec;
+    for (const name of Object.keys(buffers)) {
+      if (!Object.hasOwn(bindings, name) || bindings[name] === 'step') throw new Error(`${kernel.name} has no storage binding '${name}'`);
+    }
+    const bound = Object.entries(bindings).map(([name, kind]) => {
+      const buffer = kind === 'step' ? this.stepUniform : buffers[name];
+      if (!buffer) throw new Error(`${kernel.name}: no buffer for binding '${name}'`);
+      return buffer;
+    });
     if ((this.slots + 1) * DIMS_BYTES > this.dims.byteLength) {
       const grown = new Uint8Array(this.dims.byteLength * 2);
       grown.set(new Uint8Array(this.dims.buffer));
       this.dims = new DataView(grown.buffer);
     }
     encodeDims(kernel.name, dims, this.dims, this.slots * DIMS_BYTES);
-    this.ops.push({ kind: 'dispatch', kernel, slot: this.slots++, buffers, groups: this.groups(kernel, items) });
+    this.ops.push({ kind: 'dispatch', kernel, slot: this.slots++, bound, groups: this.groups(kernel, items) });
   }
 
   copy(src: GPUBuffer, srcOffset: number, dst: GPUBuffer, dstOffset: number, size: number): void {
@@ -116,14 +123,13 @@ export class Plan {
     const groups = new Map<string, GPUBindGroup>();
     for (const op of this.ops) {
       if (op.kind !== 'dispatch') continue;
-      const key = `${op.kernel.name}|${op.buffers.map(bufferId).join(',')}`;
+      const key = `${op.kernel.name}|${op.bound.map(bufferId).join(',')}`;
       let group = groups.get(key);
       if (!group) {
-        let next = 0;
-        const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: uniform, size: DIMS_BYTES } }];
-        op.kernel.spec.bindings.forEach((kind, i) => {
-          entries.push({ binding: i + 1, resource: { buffer: kind === 'step' ? this.stepUniform : op.buffers[next++] } });
-        });
+        const entries: GPUBindGroupEntry[] = [
+          { binding: 0, resource: { buffer: uniform, size: DIMS_BYTES } },
+          ...op.bound.map((buffer, i) => ({ binding: i + 1, resource: { buffer } })),
+        ];
         group = this.device.createBindGroup({ label: `${this.label} ${op.kernel.name}`, layout: op.kernel.layout, entries });
         groups.set(key, group);
       }

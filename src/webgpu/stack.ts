@@ -123,23 +123,23 @@ export function recordStackForward(plan: Plan, k: StackKernels, buf: StackBuffer
   for (let l = 0; l < spec.layers; l++) {
     const o = spec.offsets[l];
     if (l === 0 && input.kind === 'onehot') {
-      plan.dispatch(k.embedding_forward, { batch: B, steps: T, gh: GH, vocab: input.vocab, w_off: o.wih, b_off: o.bih }, [input.tokens, params, buf.xp], N * GH);
+      plan.dispatch(k.embedding_forward, { batch: B, steps: T, gh: GH, vocab: input.vocab, w_off: o.wih, b_off: o.bih }, { tokens: input.tokens, params, xp: buf.xp }, N * GH);
     } else {
       const src = layerInput(c, l);
       plan.dispatch(k.matmul, {
         m: N, n: GH, k: src.size, a_off: src.offset, a_rs: src.size, a_cs: 1,
         b_off: o.wih, b_rs: 1, b_cs: src.size, c_off: 0, bias_off: o.bih, flags: 1,
-      }, [src.buffer, params, params, buf.xp], blocks(N, GH));
+      }, { a: src.buffer, b: params, bias: params, c: buf.xp }, blocks(N, GH));
     }
     const kernel = k[`${cell}_forward`];
-    const buffers = cell === 'rnn' ? [buf.xp, params, buf.hs[l]]
-      : cell === 'gru' ? [buf.xp, params, buf.hs[l], buf.gates[l]]
-        : [buf.xp, params, buf.hs[l], buf.cs[l], buf.gates[l]];
+    const buffers: Record<string, GPUBuffer> = cell === 'rnn' ? { xp: buf.xp, params, hs: buf.hs[l] }
+      : cell === 'gru' ? { xp: buf.xp, params, hs: buf.hs[l], gates: buf.gates[l] }
+        : { xp: buf.xp, params, hs: buf.hs[l], cs: buf.cs[l], gates: buf.gates[l] };
     for (let t = 0; t < T; t++) {
       plan.dispatch(kernel, { batch: B, hidden: H, t, whh_off: o.whh, bhh_off: o.bhh, ...(cell === 'rnn' ? { act: spec.relu ? 1 : 0 } : {}) }, buffers, cellGrid(B, H));
     }
     if (train && buf.drop.length > 0 && l < spec.layers - 1) {
-      plan.dispatch(k.dropout_forward, { ...dropoutDims(spec, l, N * H), in_off: buf.outputOffset }, [buf.hs[l], buf.drop[l]], N * H);
+      plan.dispatch(k.dropout_forward, { ...dropoutDims(spec, l, N * H), in_off: buf.outputOffset }, { inp: buf.hs[l], out: buf.drop[l] }, N * H);
     }
   }
 }
@@ -183,29 +183,29 @@ export function recordStackBackward(plan: Plan, k: StackKernels, buf: StackBuffe
       if (cell === 'lstm' && sg.dcn) plan.copy(sg.dcn, l * slot, buf.ccarry, T * slot, slot);
     }
     const kernel = k[`${cell}_backward`];
-    const buffers = cell === 'rnn' ? [params, buf.hs[l], buf.dhOut, dgh, buf.hcarry]
-      : cell === 'gru' ? [params, buf.gates[l], buf.hs[l], buf.dhOut, dgh, dgi, buf.hcarry]
-        : [params, buf.gates[l], buf.cs[l], buf.dhOut, dgh, buf.ccarry, buf.hcarry];
+    const buffers: Record<string, GPUBuffer> = cell === 'rnn' ? { params, hs: buf.hs[l], dout: buf.dhOut, dgates: dgh, hcarry: buf.hcarry }
+      : cell === 'gru' ? { params, gates: buf.gates[l], hs: buf.hs[l], dout: buf.dhOut, dgates: dgh, dgi, hcarry: buf.hcarry }
+        : { params, gates: buf.gates[l], cs: buf.cs[l], dout: buf.dhOut, dgates: dgh, ccarry: buf.ccarry, hcarry: buf.hcarry };
     for (let t = T - 1; t >= 0; t--) {
       plan.dispatch(kernel, { batch: B, hidden: H, t, whh_off: o.whh, ...(cell === 'rnn' ? { act: spec.relu ? 1 : 0 } : {}) }, buffers, cellGrid(B, H, 4));
     }
     // Weight gradients over all T steps at once: dW_hh = sum_t dgh_tᵀ·h_{t-1} (hs slots 0..T-1).
     plan.dispatch(k.matmul, { m: GH, n: H, k: N, a_off: 0, a_rs: 1, a_cs: GH, b_off: 0, b_rs: H, b_cs: 1, c_off: o.whh, bias_off: 0, flags: 0 },
-      [dgh, buf.hs[l], dgh, grads], blocks(GH, H));
-    plan.dispatch(k.column_sum, { rows: N, cols: GH, a_off: 0, c_off: o.bhh }, [dgh, grads], GH);
+      { a: dgh, b: buf.hs[l], bias: dgh, c: grads }, blocks(GH, H));
+    plan.dispatch(k.column_sum, { rows: N, cols: GH, a_off: 0, c_off: o.bhh }, { a: dgh, out: grads }, GH);
     if (l === 0 && input.kind === 'onehot') {
-      plan.dispatch(k.embedding_backward, { batch: B, steps: T, gh: GH, vocab: input.vocab, g_off: o.wih }, [input.tokens, dgi, grads], GH);
+      plan.dispatch(k.embedding_backward, { batch: B, steps: T, gh: GH, vocab: input.vocab, g_off: o.wih }, { tokens: input.tokens, dg: dgi, grads }, GH);
     } else {
       const src = layerInput(c, l);
       plan.dispatch(k.matmul, { m: GH, n: src.size, k: N, a_off: 0, a_rs: 1, a_cs: GH, b_off: src.offset, b_rs: src.size, b_cs: 1, c_off: o.wih, bias_off: 0, flags: 0 },
-        [dgi, src.buffer, dgi, grads], blocks(GH, src.size));
+        { a: dgi, b: src.buffer, bias: dgi, c: grads }, blocks(GH, src.size));
     }
-    plan.dispatch(k.column_sum, { rows: N, cols: GH, a_off: 0, c_off: o.bih }, [dgi, grads], GH);
+    plan.dispatch(k.column_sum, { rows: N, cols: GH, a_off: 0, c_off: o.bih }, { a: dgi, out: grads }, GH);
     if (sg) {
       // dL/dh_0 = dgh_0·W_hh + the pointwise carry (GRU's z path); dL/dc_0 is LSTM's carry.
       plan.copy(buf.hcarry, 0, sg.dh0, l * slot, slot);
       plan.dispatch(k.matmul, { m: B, n: H, k: GH, a_off: 0, a_rs: GH, a_cs: 1, b_off: o.whh, b_rs: H, b_cs: 1, c_off: l * B * H, bias_off: 0, flags: 2 },
-        [dgh, params, dgh, sg.dh0], blocks(B, H));
+        { a: dgh, b: params, bias: dgh, c: sg.dh0 }, blocks(B, H));
       if (cell === 'lstm' && sg.dc0) plan.copy(buf.ccarry, 0, sg.dc0, l * slot, slot);
     }
     // Gradient w.r.t. this layer's input: one matmul over all steps, dX = dgi·W_ih.
@@ -213,10 +213,10 @@ export function recordStackBackward(plan: Plan, k: StackKernels, buf: StackBuffe
     const target = l > 0 ? (train && buf.drop.length > 0 ? buf.dinput : buf.dhOut) : opts.dx;
     if (target) {
       plan.dispatch(k.matmul, { m: N, n: inSize, k: GH, a_off: 0, a_rs: GH, a_cs: 1, b_off: o.wih, b_rs: inSize, b_cs: 1, c_off: 0, bias_off: 0, flags: 0 },
-        [dgi, params, dgi, target], blocks(N, inSize));
+        { a: dgi, b: params, bias: dgi, c: target }, blocks(N, inSize));
     }
     if (l > 0 && train && buf.drop.length > 0) {
-      plan.dispatch(k.dropout_backward, dropoutDims(spec, l - 1, N * H), [buf.dinput, buf.dhOut], N * H);
+      plan.dispatch(k.dropout_backward, dropoutDims(spec, l - 1, N * H), { dout: buf.dinput, din: buf.dhOut }, N * H);
     }
   }
 }

@@ -30,8 +30,8 @@ describeGpu(device)('dropout (WebGPU)', () => {
       const cache = pipelineCache(d);
       const plan = new Plan(d, pool, stepBuf, 'dropout test');
       const dims = { count, in_off: 0, out_off: 0, layer, seed, keep_from: Math.ceil(p * 16777216), scale: 1 / (1 - p) };
-      plan.dispatch(await cache.get('dropout_forward'), dims, [a, b], count);
-      plan.dispatch(await cache.get('dropout_backward'), dims, [a, c], count);
+      plan.dispatch(await cache.get('dropout_forward'), dims, { inp: a, out: b }, count);
+      plan.dispatch(await cache.get('dropout_backward'), dims, { dout: a, din: c }, count);
       plan.finish();
       const encoder = d.createCommandEncoder();
       plan.encode(encoder);
