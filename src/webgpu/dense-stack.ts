@@ -1,7 +1,7 @@
 /**
  * The recurrent stack alone with a dense real-valued input: PyTorch's nn.RNN/GRU/LSTM(input, hidden,
  * layers). It runs the same kernels and recorded passes as the model (only layer 0's input projection is
- * a matmul instead of a one-hot gather), so checking it against ../shared/fixtures/stack_*.json checks
+ * a matmul instead of a one-hot gather), so checking it against test/fixtures/stack_*.json checks
  * every recurrent kernel, including the gradients w.r.t. the input and the initial states.
  * A lower-level API for tests and verification: it rebuilds its buffers on every run.
  */

@@ -1,6 +1,6 @@
 /**
  * The whole model (one-hot -> stack -> linear -> mean cross-entropy, clipping, SGD, Adam) against d2l's
- * RNNModel in PyTorch: ../shared/fixtures/model_*.json.
+ * RNNModel in PyTorch: test/fixtures/model_*.json.
  */
 import { expect, it } from 'vitest';
 import type { ModelConfig, RecurrentModel, RecurrentState, StateDict } from '../../src/model/types.js';

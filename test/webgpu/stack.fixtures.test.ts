@@ -1,4 +1,4 @@
-/** The recurrent stack alone (dense input) against PyTorch's nn.RNN/GRU/LSTM: ../shared/fixtures/stack_*.json. */
+/** The recurrent stack alone (dense input) against PyTorch's nn.RNN/GRU/LSTM: test/fixtures/stack_*.json. */
 import { expect, it } from 'vitest';
 import { createDenseStack } from '../../src/webgpu/dense-stack.js';
 import { expectClose, fixtureNames, loadFixture } from '../helpers/fixtures.js';
