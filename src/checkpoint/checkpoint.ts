@@ -28,9 +28,8 @@ import { DeepRnnError } from '../errors.js';
 import { parameterShapes } from '../model/params.js';
 import type { RecurrentState, ResolvedConfig, StateDict } from '../model/types.js';
 import { validateConfig, validateState, validateStateDict } from '../model/validate.js';
-import type { EpochRecord } from '../train/curve.js';
 import { badFile, decodeSafetensors, encodeSafetensors, toFloat32, type F32Entry, type RawTensor } from './safetensors.js';
-import type { Checkpoint, JsonValue, TextOptions, TrainingState } from './types.js';
+import type { Checkpoint, EpochRecord, JsonValue, TextOptions, TrainingState } from './types.js';
 
 export const FORMAT = 'deeprnn';
 export const VERSION = '1';

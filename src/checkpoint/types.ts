@@ -1,5 +1,4 @@
 import type { OptimizerState, RecurrentState, ResolvedConfig, StateDict } from '../model/types.js';
-import type { EpochRecord } from '../train/curve.js';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
@@ -7,6 +6,15 @@ export type JsonValue = null | boolean | number | string | JsonValue[] | { [key:
 export interface TextOptions {
   preprocess: 'd2l' | 'none';
   tokenize: 'char' | 'word';
+}
+
+/** One point of the training curve. */
+export interface EpochRecord {
+  /** 1-based epoch number. */
+  epoch: number;
+  trainPerplexity: number;
+  /** Absent (or NaN) when there is no validation split. */
+  valPerplexity?: number;
 }
 
 /** What training needs beyond the parameters to continue exactly where it stopped. */
@@ -19,7 +27,7 @@ export interface TrainingState {
   batch: number;
   /** The data sampler's RNG state as uint32 words; their meaning belongs to the sampler. */
   rng: number[];
-  /** The training options the run was started with (lr, clip, batch size, partition, ...), as JSON. */
+  /** The run's recipe and cursor as JSON, written and read by src/train/state.ts alone. */
   options: { [key: string]: JsonValue };
   /** Per-epoch perplexities so far, so a resumed run can draw its whole curve. */
   history: EpochRecord[];

@@ -65,7 +65,7 @@ export const COMMAND_FLAGS: Record<CommandName, FlagSpec[]> = {
     { flag: 'epochs', key: 'epochs', metavar: 'N', type: { kind: 'int', min: 1, max: I32_MAX }, default: 500, help: 'training epochs', group: 'Training' },
     { flag: 'seed', key: 'seed', metavar: 'N', type: { kind: 'int', min: 0, max: U32_MAX }, default: 0, help: 'seed for initialization, dropout and data order', group: 'Training' },
     { flag: 'data', key: 'data', metavar: 'FILE', type: { kind: 'string' }, repeatable: true, default: [], help: 'training text; repeat for several books (default: The Time Machine)', group: 'Data' },
-    { flag: 'max-tokens', key: 'maxTokens', metavar: 'N', type: { kind: 'int', min: 0 }, default: 10000, help: 'keep the first N tokens of the corpus (0 = all; default 10000 for The Time Machine, all of --data files)', group: 'Data' },
+    { flag: 'max-tokens', key: 'maxTokens', metavar: 'N', type: { kind: 'int', min: 0 }, default: 10000, help: 'first N tokens only (0 = all; with --data, all unless given)', group: 'Data' },
     { flag: 'partition', key: 'partition', type: { kind: 'choice', values: ['sequential', 'random'] }, default: 'sequential', help: 'sequential carries the state across batches; random resets it', group: 'Data' },
     { flag: 'val-frac', key: 'valFrac', metavar: 'F', type: { kind: 'number', min: 0, max: 1, maxOpen: true }, default: 0, help: 'fraction of the corpus (its end) held out for validation, in [0, 1)', group: 'Data' },
     { flag: 'out', key: 'out', metavar: 'FILE', type: { kind: 'string' }, default: 'model.safetensors', help: 'checkpoint to write; the curve goes next to it (.svg, .csv)', group: 'Files' },

@@ -9,6 +9,7 @@ import type { EpochEvent } from '../train/train.js';
 import { curveCsv, curvePaths, curveSvg } from '../train/curve.js';
 import { parseArgs, UsageError, type EvalArgs, type GenerateArgs, type TrainArgs } from './args.js';
 import { Progress } from './progress.js';
+import { dataFlags, resumeArgs } from './resume.js';
 
 export interface Io {
   stdout: { write(s: string): unknown; isTTY?: boolean };
@@ -28,7 +29,8 @@ export async function main(argv: readonly string[], io: Io = process): Promise<n
     if (args.command === 'generate') return await generate(args, io);
     return await evaluate(args, io);
   } catch (error) {
-    const code = error instanceof UsageError ? 2 : 1;
+    // A bad option is a bad argument, whether the parser or the library found it.
+    const code = error instanceof DeepRnnError && error.code === 'E_BAD_OPTION' ? 2 : 1;
     const message = error instanceof Error ? error.message : String(error);
     const tag = error instanceof DeepRnnError && !(error instanceof UsageError) ? ` [${error.code}]` : '';
     io.stderr.write(`deeprnn: ${message.split('\n')[0]}${tag}\n`);
@@ -67,25 +69,29 @@ function describeData(sources: Source[], vocab: Vocab, used: number, maxTokens: 
   return `data: ${each}; training on ${cut}\n`;
 }
 
-async function train(args: TrainArgs, io: Io): Promise<number> {
-  const sources = await readSources(args.data);
-  const documents = sources.map((s) => s.text);
-  const maxTokens = maxTokensFor(args) || undefined;
-  let lm: LanguageModel;
+async function train(given: TrainArgs, io: Io): Promise<number> {
+  let args = given;
   let resume;
+  let lm: LanguageModel;
+  let sources: Source[];
   if (args.resume) {
     const { loadCheckpoint } = await import('../checkpoint/index.js');
     const ckpt = await loadCheckpoint(args.resume);
     if (!ckpt.training) throw new DeepRnnError('E_BAD_CHECKPOINT', `${args.resume} holds no training state to resume from`);
+    args = resumeArgs(args, ckpt);
     resume = ckpt.training;
+    sources = await readSources(args.data);
     lm = await LanguageModel.fromCheckpoint(ckpt, { backend: args.backend });
   } else {
-    const corpus = await buildCorpus(documents, { preprocess: 'd2l', tokenize: 'char', maxTokens });
+    sources = await readSources(args.data);
+    const corpus = await buildCorpus(sources.map((s) => s.text), { preprocess: 'd2l', tokenize: 'char', maxTokens: maxTokensFor(args) || undefined });
     lm = await LanguageModel.create(corpus.vocab, {
       cell: args.cell, nonlinearity: args.cell === 'rnn' ? args.nonlinearity : undefined, layers: args.layers,
       hidden: args.hidden, dropout: args.dropout, seed: args.seed, backend: args.backend,
     });
   }
+  const documents = sources.map((s) => s.text);
+  const maxTokens = maxTokensFor(args) || undefined;
   try {
     const corpus = await buildCorpus(documents, { vocab: lm.vocab, maxTokens });
     if (!args.json) io.stdout.write(describeData(sources, lm.vocab, corpus.tokens.length, maxTokens ?? 0));
@@ -101,7 +107,7 @@ async function train(args: TrainArgs, io: Io): Promise<number> {
         epochs: args.epochs, batchSize: args.batchSize, numSteps: args.numSteps, lr: args.lr, clip: args.clip,
         optimizer: args.optimizer, partition: args.partition, seed: args.seed,
         validation: split.validation.length >= 2 ? split.validation : undefined,
-        signal: controller.signal, resume,
+        signal: controller.signal, resume, extra: dataFlags(args, maxTokens ?? 0),
         onEpoch: (e) => {
           history.push(e);
           progress.epoch(e, lm.backend);

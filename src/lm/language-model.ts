@@ -4,13 +4,14 @@
  * use, and checkpoints.
  */
 import { encodeCheckpoint, decodeCheckpoint } from '../checkpoint/index.js';
-import type { Checkpoint, TrainingState } from '../checkpoint/index.js';
+import type { Checkpoint, JsonValue, TrainingState } from '../checkpoint/index.js';
 import { DeepRnnError, check } from '../errors.js';
 import { createModel } from '../model/create.js';
 import type { BackendChoice, ModelConfig, OptimizerName, RecurrentModel, RecurrentState } from '../model/types.js';
 import type { KernelBuild } from '../wasm/kernels.js';
 import { SeqDataLoader, Vocab, loadTextCore, type Partition } from '../text/index.js';
-import { trainLoop, type EpochEvent, type TrainCursor, type TrainResult } from '../train/train.js';
+import { RECIPE_OPTIONS, fromTrainingState, resumeRecipe, toTrainingState, tokensHash, type RunState, type TrainRecipe } from '../train/state.js';
+import { trainLoop, type EpochEvent, type TrainResult } from '../train/train.js';
 import { generateTokens, type GenerateOptions, type GeneratedToken } from './generate.js';
 import { streamPerplexity } from './perplexity.js';
 
@@ -23,10 +24,12 @@ export interface LanguageModelOptions extends Omit<ModelConfig, 'vocabSize'> {
 type LoadOptions = Pick<LanguageModelOptions, 'backend' | 'wasmBuild'>;
 
 export interface TrainOptions {
+  /** Epochs in all: a resumed run may be given more than it was started with. */
   epochs: number;
   batchSize?: number; // default 32
   numSteps?: number; // default 35
-  lr: number;
+  /** Required, except when resuming (the run's own lr is used). */
+  lr?: number;
   clip?: number; // default 1; Infinity disables
   optimizer?: OptimizerName; // default 'sgd'
   partition?: Partition; // default 'sequential'
@@ -37,9 +40,16 @@ export interface TrainOptions {
   validation?: Int32Array | string;
   signal?: AbortSignal;
   onEpoch?: (event: EpochEvent) => void | Promise<void>;
-  /** Continue a run saved with trainingCheckpoint(); the model must have been loaded from it. */
+  /**
+   * Continue a run from its checkpoint's `training` (the model must have been loaded from that
+   * checkpoint): its recipe is used, and any recipe option given here must agree with it (E_BAD_OPTION).
+   */
   resume?: TrainingState;
+  /** Your own JSON, kept with the run's training state (the CLI keeps its data flags there). */
+  extra?: { [key: string]: JsonValue };
 }
+
+const TRAIN_OPTIONS = new Set<string>([...RECIPE_OPTIONS, 'epochs', 'validation', 'signal', 'onEpoch', 'resume', 'extra']);
 
 export interface LanguageModelTrainResult extends TrainResult {
   /** Everything needed to continue this run bit-identically (save it with save(path, result.training)). */
@@ -132,32 +142,24 @@ export class LanguageModel {
    */
   async train(data: Int32Array | string, options: TrainOptions): Promise<LanguageModelTrainResult> {
     check(typeof options === 'object' && options !== null, 'train options must be an object');
+    for (const key of Object.keys(options)) check(TRAIN_OPTIONS.has(key), `unknown train option '${key}' (known: ${[...TRAIN_OPTIONS].join(', ')})`);
     const tokens = typeof data === 'string' ? this.encode(data) : data;
     check(tokens instanceof Int32Array, 'train data must be an Int32Array of token ids or a string');
-    const batchSize = options.batchSize ?? 32;
-    const numSteps = options.numSteps ?? 35;
-    const partition = options.partition ?? 'sequential';
-    const seed = options.seed ?? this.config.seed;
-    const loader = new SeqDataLoader(tokens, batchSize, numSteps, partition, seed);
     const validation = typeof options.validation === 'string' ? this.encode(options.validation) : options.validation;
     if (validation !== undefined) check(validation instanceof Int32Array && validation.length >= 2, 'validation needs at least 2 tokens', 'E_CORPUS_TOO_SMALL');
 
-    let start: TrainCursor | undefined;
-    if (options.resume) {
-      const r = options.resume;
-      const saved = r.options as { lr?: number; lossSum?: number; tokens?: number };
-      start = { epoch: r.epoch, batch: r.batch, lr: saved.lr ?? options.lr, lossSum: saved.lossSum ?? 0, tokens: saved.tokens ?? 0 };
-      if (r.batch > 0 && r.state) this.model.setState(r.state, batchSize);
-    }
+    const run = await this.runToStart(tokens, options);
+    const { recipe } = run;
+    const loader = new SeqDataLoader(tokens, recipe.batchSize, recipe.numSteps, recipe.partition, recipe.seed);
     const result = await trainLoop(this.model, { epoch: (e) => loader.epoch(e) }, {
       epochs: options.epochs,
-      lr: options.lr,
-      clip: options.clip,
-      optimizer: options.optimizer,
-      partition,
-      lrDecay: options.lrDecay,
+      lr: recipe.lr,
+      clip: recipe.clip ?? Infinity,
+      optimizer: recipe.optimizer,
+      partition: recipe.partition,
+      lrDecay: recipe.lrDecay ?? undefined,
       signal: options.signal,
-      start,
+      start: run.cursor,
       validate: validation ? () => streamPerplexity(this.model, validation) : undefined,
       onEpoch: async (event) => {
         this.trainingHistory.push(event);
@@ -165,19 +167,39 @@ export class LanguageModel {
       },
     });
     const c = result.cursor;
-    const training: TrainingState = {
-      optimizer: await this.model.optimizerState(),
-      epoch: c.epoch,
-      batch: c.batch,
-      rng: [seed],
-      options: {
-        lr: c.lr, lossSum: c.lossSum, tokens: c.tokens, baseLr: options.lr, batchSize, numSteps, partition,
-        clip: Number.isFinite(options.clip ?? 1) ? (options.clip ?? 1) : null, optimizer: options.optimizer ?? 'sgd', epochs: options.epochs,
-      },
-      history: this.trainingHistory.map(({ epoch, trainPerplexity, valPerplexity }) => ({ epoch, trainPerplexity, ...(valPerplexity !== undefined ? { valPerplexity } : {}) })),
-      state: c.batch > 0 ? await this.model.getState() : null,
-    };
+    const history = this.trainingHistory.map(({ epoch, trainPerplexity, valPerplexity }) => ({ epoch, trainPerplexity, ...(valPerplexity !== undefined ? { valPerplexity } : {}) }));
+    const state = c.batch > 0 ? await this.model.getState() : null;
+    const training = toTrainingState({ recipe, cursor: c }, await this.model.optimizerState(), history, state);
     return { ...result, training };
+  }
+
+  /** The recipe and cursor to train with: a new run from the options, or the resumed run, checked. */
+  private async runToStart(tokens: Int32Array, options: TrainOptions): Promise<RunState> {
+    if (options.resume) {
+      const saved = fromTrainingState(options.resume);
+      const step = (await this.model.optimizerState()).step;
+      check(step === options.resume.optimizer.step,
+        `resume needs the model loaded from the checkpoint it resumes (its optimizer is at step ${step}, the checkpoint at ${options.resume.optimizer.step})`);
+      const recipe = resumeRecipe(saved.recipe, options, tokens);
+      if (saved.cursor.batch > 0 && options.resume.state) this.model.setState(options.resume.state, recipe.batchSize);
+      return { recipe, cursor: saved.cursor };
+    }
+    check(typeof options.lr === 'number', `lr is required to start training, got ${String(options.lr)}`);
+    const clip = options.clip ?? 1;
+    check(typeof clip === 'number' && clip > 0, `clip must be > 0 (Infinity disables clipping), got ${String(options.clip)}`);
+    const recipe: TrainRecipe = {
+      batchSize: options.batchSize ?? 32,
+      numSteps: options.numSteps ?? 35,
+      lr: options.lr,
+      clip: Number.isFinite(clip) ? clip : null,
+      optimizer: options.optimizer ?? 'sgd',
+      partition: options.partition ?? 'sequential',
+      seed: options.seed ?? this.config.seed,
+      lrDecay: options.lrDecay ? { rate: options.lrDecay.rate, after: options.lrDecay.after } : null,
+      data: { tokens: tokens.length, hash: tokensHash(tokens) },
+      extra: options.extra ?? {},
+    };
+    return { recipe, cursor: { epoch: 0, batch: 0, lr: recipe.lr, lossSum: 0, tokens: 0 } };
   }
 
   /** Perplexity of held-out text (or token ids): one stream from a zero state, every next token predicted. */

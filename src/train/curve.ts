@@ -2,14 +2,7 @@
  * Perplexity curves as CSV and as a self-contained SVG line chart (strings only: no DOM, no dependency),
  * written next to a checkpoint by `deeprnn train`.
  */
-
-export interface EpochRecord {
-  /** 1-based epoch number. */
-  epoch: number;
-  trainPerplexity: number;
-  /** Absent (or NaN) when there is no validation split. */
-  valPerplexity?: number;
-}
+import type { EpochRecord } from '../checkpoint/types.js';
 
 /** Where the curve goes next to a checkpoint: model.safetensors -> model.svg, model.csv. */
 export function curvePaths(checkpointPath: string): { svg: string; csv: string } {
@@ -18,6 +11,8 @@ export function curvePaths(checkpointPath: string): { svg: string; csv: string }
 }
 
 /** Non-finite values (NaN, Infinity, a missing validation value) become empty cells. */
+export type { EpochRecord };
+
 export function curveCsv(records: EpochRecord[]): string {
   const cell = (v: number | undefined) => (v !== undefined && Number.isFinite(v) ? String(v) : '');
   const lines = ['epoch,train_perplexity,val_perplexity'];

@@ -109,7 +109,7 @@ describe('deeprnn generate', () => {
   it('needs --model and --prefix, defaults the rest', () => {
     expect(parseArgs(['generate', '--model', 'm.safetensors', '--prefix', 'time traveller'])).toEqual({
       command: 'generate', json: false, verbose: false, given: ['model', 'prefix'],
-      model: 'm.safetensors', prefix: 'time traveller', length: 50, temperature: 1, topK: 0, topP: 1, seed: 0, backend: 'auto',
+      model: 'm.safetensors', prefix: 'time traveller', length: 50, temperature: 1, topK: 0, topP: 1, seed: 0, backend: 'wasm',
     } satisfies GenerateArgs);
     expectUsage(['generate', '--prefix', 'a'], /^deeprnn generate: --model is required \(see deeprnn generate --help\)$/);
     expectUsage(['generate', '--model', 'm'], /--prefix is required/);

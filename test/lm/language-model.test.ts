@@ -74,6 +74,33 @@ describe('LanguageModel on WASM', () => {
     resumed.dispose();
   });
 
+  test('resume: the saved recipe is used; an option that disagrees, other data or a fresh model are refused', async () => {
+    const first = await smallModel();
+    const done = await first.lm.train(first.corpus.tokens, { ...trainOptions, epochs: 1, partition: 'random', seed: 9 });
+    const bytes = await first.lm.toBytes(done.training);
+    const { decodeCheckpoint } = await import('../../src/checkpoint/index.js');
+    const training = decodeCheckpoint(bytes).training!;
+    const again = await LanguageModel.load(bytes, { backend: 'wasm' });
+    const bad = async (options: object, pattern: RegExp) => {
+      const error = await again.train(first.corpus.tokens, { epochs: 2, resume: training, ...options }).then(() => null, (e: unknown) => e);
+      expect(error).toMatchObject({ code: 'E_BAD_OPTION' });
+      expect(String((error as Error).message)).toMatch(pattern);
+    };
+    await bad({ batchSize: 16 }, /^batchSize is 16 but the run being resumed used 8/);
+    await bad({ seed: 0 }, /^seed is 0 but the run being resumed used 9/);
+    await bad({ partition: 'sequential' }, /^partition is "sequential" but/);
+    await bad({ learningRate: 2 }, /^unknown train option 'learningRate'/);
+    const error = await again.train(first.corpus.tokens.slice(1), { epochs: 2, resume: training }).then(() => null, (e: unknown) => e);
+    expect(String((error as Error).message)).toMatch(/the training data differ from the run being resumed/);
+    const fresh = await smallModel();
+    const notLoaded = await fresh.lm.train(first.corpus.tokens, { epochs: 2, resume: training }).then(() => null, (e: unknown) => e);
+    expect(String((notLoaded as Error).message)).toMatch(/resume needs the model loaded from the checkpoint/);
+    const resumed = await again.train(first.corpus.tokens, { epochs: 2, resume: training });
+    expect(resumed.history).toHaveLength(1);
+    expect(resumed.training.epoch).toBe(2);
+    for (const m of [first.lm, again, fresh.lm]) m.dispose();
+  });
+
   test('an abort from a timer takes effect inside an epoch, not at its end', async () => {
     const { lm } = await smallModel();
     const long = Int32Array.from({ length: 400_000 }, (_, i) => (i * 7919) % lm.vocab.size);
