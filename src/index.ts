@@ -4,8 +4,8 @@ export type { ErrorCode } from './errors.js';
 
 // Models: the backend-neutral contract, and the two backends behind it.
 export type * from './model/types.js';
-export { createModel } from './model/create.js';
-export type { CreateModelOptions } from './model/create.js';
+export { createModel } from './create-model.js';
+export type { CreateModelOptions } from './create-model.js';
 export { parameterShapes, initParameters } from './model/params.js';
 export { createWasmModel } from './wasm/index.js';
 export { createWebGpuModel, probeWebGpu } from './webgpu/index.js';

@@ -6,7 +6,7 @@
 import { encodeCheckpoint, decodeCheckpoint } from '../checkpoint/index.js';
 import type { Checkpoint, JsonValue, TrainingState } from '../checkpoint/index.js';
 import { DeepRnnError, check } from '../errors.js';
-import { createModel } from '../model/create.js';
+import { createModel } from '../create-model.js';
 import type { BackendChoice, ModelConfig, OptimizerName, RecurrentModel, RecurrentState } from '../model/types.js';
 import type { KernelBuild } from '../wasm/kernels.js';
 import { SeqDataLoader, Vocab, loadTextCore, type Partition } from '../text/index.js';

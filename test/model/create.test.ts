@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { createModel } from '../../src/model/create.js';
+import { createModel } from '../../src/create-model.js';
 import { probeWebGpu } from '../../src/webgpu/index.js';
 
 const config = { cell: 'gru', layers: 1, hidden: 8, vocabSize: 5 } as const;

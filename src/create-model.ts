@@ -1,7 +1,7 @@
-import { DeepRnnError } from '../errors.js';
-import type { KernelBuild } from '../wasm/kernels.js';
-import type { BackendChoice, ModelConfig, RecurrentModel } from './types.js';
-import { validateConfig } from './validate.js';
+import { DeepRnnError } from './errors.js';
+import type { KernelBuild } from './wasm/kernels.js';
+import type { BackendChoice, ModelConfig, RecurrentModel } from './model/types.js';
+import { validateConfig } from './model/validate.js';
 
 export interface CreateModelOptions extends ModelConfig {
   /** 'auto' (default): WebGPU on a hardware adapter, WASM when there is none or it is a software fallback. */
@@ -25,16 +25,16 @@ export async function createModel(options: CreateModelOptions): Promise<Recurren
   }
   validateConfig(config);
   if (backend === 'webgpu' || (backend === 'auto' && (await hardwareWebGpu()))) {
-    const { createWebGpuModel } = await import('../webgpu/index.js');
+    const { createWebGpuModel } = await import('./webgpu/index.js');
     return createWebGpuModel(config);
   }
-  const { createWasmModel } = await import('../wasm/index.js');
+  const { createWasmModel } = await import('./wasm/index.js');
   return createWasmModel(config, { build: wasmBuild });
 }
 
 async function hardwareWebGpu(): Promise<boolean> {
   try {
-    const { probeWebGpu } = await import('../webgpu/index.js');
+    const { probeWebGpu } = await import('./webgpu/index.js');
     const probe = await probeWebGpu();
     return probe.available && !probe.fallback;
   } catch {
