@@ -1,7 +1,7 @@
 // clip_scale: second stage of grad_norm, then d2l's grad_clipping factor:
 //   norm = sqrt(sum(partial)),  scale = norm > theta ? theta / norm : 1     (theta < 0: no clipping)
 // Written to scalars[2] (norm) and scalars[3] (scale); sgd_step and adam_step read the scale on the GPU.
-// A non-finite loss or norm sets scalars[4] (the update is skipped, as the WASM backend refuses the step)
+// A non-finite loss or norm sets scalars[4] (the update is skipped, as the WASM engine skips the step)
 // and counts in scalars[5], which readLoss reports as E_NOT_FINITE.
 //!include step
 //!include finite

@@ -1,6 +1,7 @@
 /**
- * The contract every backend (WebGPU, WASM) implements. Tests, the training API and users verifying
- * deeprnn against PyTorch all go through it, so both backends must behave identically here, errors included.
+ * The contract both backends (WebGPU, WASM) offer. Tests, the training API and users verifying deeprnn
+ * against PyTorch all go through it, so both must behave identically here, errors included: it is
+ * implemented once, by RecurrentModelCore (model.ts), over each backend's Engine (engine.ts).
  */
 export type CellType = 'rnn' | 'gru' | 'lstm';
 export type Nonlinearity = 'tanh' | 'relu';
@@ -75,7 +76,7 @@ export interface LossAndGradsResult extends ForwardResult {
 
 /** Everything beyond the parameters that training needs to continue bit-identically. */
 export interface OptimizerState {
-  /** Number of optimizer steps taken (Adam's t; also the dropout mask counter). */
+  /** Number of optimizer steps taken, skipped ones included (Adam's t; also the dropout mask counter). */
   step: number;
   /** Adam first and second moments, by parameter name; absent when Adam was never used. */
   adam?: { m: StateDict; v: StateDict };
@@ -107,10 +108,19 @@ export interface RecurrentModel {
    * One training step: forward, backward through time from the carried (detached) state, global-norm
    * clipping, optimizer update. On WebGPU this is one queue submission with no readback: the loss is
    * accumulated on the device and read with readLoss().
+   *
+   * A step whose loss or gradient norm is not finite in float32 is skipped: parameters and Adam moments
+   * stay as they were, and the next readLoss() throws E_NOT_FINITE. It does not throw here (the GPU
+   * decides on the device, and nothing is read back per step), and it still counts as a step: the
+   * optimizer step counter advances, as for any step.
    */
   trainStep(x: TokenTensor, y: TokenTensor, options: TrainStepOptions): void;
 
-  /** Mean training loss over the steps since the last call (token-weighted), then resets the accumulator. */
+  /**
+   * Mean training loss over the steps since the last call (token-weighted), then resets the accumulator.
+   * No steps since the last call: `{ loss: NaN, tokens: 0 }`. Throws E_NOT_FINITE, saying how many, when
+   * any of those steps was skipped (see trainStep); the accumulator is reset all the same.
+   */
   readLoss(): Promise<{ loss: number; tokens: number }>;
 
   optimizerState(): Promise<OptimizerState>;

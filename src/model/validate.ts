@@ -92,3 +92,15 @@ export function validateState(state: RecurrentState, config: ResolvedConfig, bat
     check(state.c === undefined, `a ${config.cell.toUpperCase()} state has no c`, 'E_BAD_SHAPE');
   }
 }
+
+/** The batch size of a state given to setState: `batchSize`, or inferred from h's length; then checks it. */
+export function validateStateBatch(state: RecurrentState, config: ResolvedConfig, batchSize?: number): number {
+  const LH = config.layers * config.hidden;
+  check(typeof state === 'object' && state !== null && state.h instanceof Float32Array, 'state.h must be a Float32Array', 'E_BAD_SHAPE');
+  const batch = batchSize ?? state.h.length / LH;
+  check(Number.isInteger(batch) && batch > 0, batchSize === undefined
+    ? `state.h has ${state.h.length} elements, not a positive multiple of layers*hidden = ${LH}`
+    : `batchSize must be a positive integer, got ${String(batchSize)}`, 'E_BAD_SHAPE');
+  validateState(state, config, batch);
+  return batch;
+}

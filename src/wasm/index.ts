@@ -1,9 +1,10 @@
-/** The CPU backend: the RecurrentModel contract on AssemblyScript SIMD kernels (assembly/nn/). */
+/** The CPU backend: the RecurrentModel contract (src/model/model.ts) on AssemblyScript SIMD kernels (assembly/nn/). */
+import { RecurrentModelCore } from '../model/model.js';
 import type { ModelConfig, RecurrentModel } from '../model/types.js';
+import { validateConfig } from '../model/validate.js';
+import { WasmEngine } from './engine.js';
 import type { KernelBuild } from './kernels.js';
-import { WasmModel } from './model.js';
 
-export { WasmModel } from './model.js';
 export type { KernelBuild } from './kernels.js';
 
 /**
@@ -11,5 +12,5 @@ export type { KernelBuild } from './kernels.js';
  * bits on every engine) or 'nn-relaxed' (relaxed-SIMD FMA, where the engine validates it).
  */
 export async function createWasmModel(config: ModelConfig, options: { build?: KernelBuild } = {}): Promise<RecurrentModel> {
-  return WasmModel.create(config, options.build);
+  return new RecurrentModelCore(await WasmEngine.create(validateConfig(config), options.build));
 }

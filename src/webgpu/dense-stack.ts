@@ -6,11 +6,11 @@
  * A lower-level API for tests and verification: it rebuilds its buffers on every run.
  */
 import { check } from '../errors.js';
+import { paramLayout } from '../model/layout.js';
 import { gateCount } from '../model/params.js';
 import type { CellType, Nonlinearity } from '../model/types.js';
 import { requestDevice } from './device.js';
-import { paramLayout } from './layout.js';
-import { pipelineCache } from './model.js';
+import { pipelineCache } from './kernels.js';
 import { BufferPool, Plan, Usage, upload } from './plan.js';
 import { Readback } from './readback.js';
 import { StackBuffers, loadKernels, recordStackBackward, recordStackForward, stackKernelNames } from './stack.js';

@@ -95,6 +95,15 @@ export interface Kernel {
 
 const STAGE_COMPUTE = 4; // GPUShaderStage.COMPUTE, spelled out so that no WebGPU globals are needed
 
+const caches = new WeakMap<GPUDevice, PipelineCache>();
+
+/** The device's pipeline cache: every model and stack on one device shares its compiled kernels. */
+export function pipelineCache(device: GPUDevice): PipelineCache {
+  let c = caches.get(device);
+  if (!c) caches.set(device, (c = new PipelineCache(device)));
+  return c;
+}
+
 /** One pipeline per (device, kernel, constants); shapes come from uniforms, so they never key the cache. */
 export class PipelineCache {
   private readonly cache = new Map<string, Promise<Kernel>>();

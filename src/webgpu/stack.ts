@@ -15,11 +15,11 @@
  *   dhOut     (T, B, H)    dL/d(output of the layer being differentiated)
  *   dinput    (T, B, H)    dL/d(dropped input), before dropout_backward (dropout only)
  */
+import type { LayerOffsets } from '../model/layout.js';
 import { gateCount } from '../model/params.js';
 import type { CellType } from '../model/types.js';
 import type { Kernel, KernelName } from './kernels.js';
 import type { PipelineCache } from './kernels.js';
-import { savedGateWidth, type LayerOffsets } from './layout.js';
 import type { BufferPool, Plan } from './plan.js';
 
 export interface StackSpec {
@@ -45,6 +45,11 @@ export async function loadKernels(cache: PipelineCache, names: KernelName[]): Pr
 
 export function stackKernelNames(cell: CellType): KernelName[] {
   return [`${cell}_forward`, `${cell}_backward`, 'matmul', 'column_sum', 'embedding_forward', 'embedding_backward', 'dropout_forward', 'dropout_backward'];
+}
+
+/** Floats saved per (t, b) row by the forward kernels for backward: LSTM i,f,g,o; GRU r,z,n,h_n. */
+export function savedGateWidth(cell: CellType, hidden: number): number {
+  return cell === 'rnn' ? 0 : 4 * hidden;
 }
 
 export class StackBuffers {

@@ -4,7 +4,7 @@
  */
 import { expect, it } from 'vitest';
 import { dropoutUniform } from '../../src/model/params.js';
-import { pipelineCache } from '../../src/webgpu/model.js';
+import { pipelineCache } from '../../src/webgpu/kernels.js';
 import { BufferPool, Plan, Usage, upload } from '../../src/webgpu/plan.js';
 import { Readback } from '../../src/webgpu/readback.js';
 import { describeGpu, testDevice } from './gpu.js';

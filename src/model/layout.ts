@@ -1,5 +1,10 @@
-/** Where each parameter lives in the flat parameter buffer (grads and Adam moments use the same layout). */
-import type { CellType } from '../model/types.js';
+/**
+ * Where each parameter lives in the flat parameter-sized buffers every engine keeps (parameters,
+ * gradients, Adam moments: one layout), in PyTorch state_dict order. The one map from names to offsets:
+ * the core splits and joins state dicts with it, the engines point their kernels with it.
+ */
+import { parameterShapes } from './params.js';
+import type { ResolvedConfig } from './types.js';
 
 export interface LayerOffsets {
   /** Element offsets of weight_ih (G*H, in), weight_hh (G*H, H), bias_ih (G*H), bias_hh (G*H). */
@@ -26,7 +31,7 @@ export interface ParamLayout {
   bout: number;
 }
 
-/** Lays out parameters contiguously in the given (PyTorch state_dict) order. */
+/** Lays out parameters contiguously in the given (PyTorch state_dict) order; `rnn.` prefixes are optional. */
 export function paramLayout(shapes: Array<[string, number[]]>): ParamLayout {
   const entries: ParamEntry[] = [];
   let total = 0;
@@ -44,7 +49,7 @@ export function paramLayout(shapes: Array<[string, number[]]>): ParamLayout {
   return { entries, total, layers, wout: at('linear.weight')?.offset ?? -1, bout: at('linear.bias')?.offset ?? -1 };
 }
 
-/** Floats saved per (t, b) row by the forward kernels for backward: LSTM i,f,g,o; GRU r,z,n,h_n. */
-export function savedGateWidth(cell: CellType, hidden: number): number {
-  return cell === 'rnn' ? 0 : 4 * hidden;
+/** The layout of a model's parameters: what every engine allocates and the core splits by. */
+export function modelLayout(config: ResolvedConfig): ParamLayout {
+  return paramLayout(parameterShapes(config));
 }
