@@ -4,7 +4,7 @@
 //   dist/browser/  one self-contained index.js: no chunks to fetch, nothing for a page's bundler to configure.
 //   */datasets/timemachine.js  the book (~95 KB of base64), an entry of its own in both: loadTimeMachine()
 //                  imports it lazily, so only programs that read the book load it.
-import { rmSync } from 'node:fs';
+import { chmodSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 /** Empties an output folder first, so chunks of earlier builds (hashed names) never ship. */
@@ -12,6 +12,14 @@ const clean = (dir) => ({
   name: 'clean',
   buildStart() {
     rmSync(dir, { recursive: true, force: true });
+  },
+});
+
+/** rollup writes files without the execute bit: the `deeprnn` bin must keep it across every rebuild. */
+const executable = (file) => ({
+  name: 'executable',
+  writeBundle() {
+    chmodSync(file, 0o755);
   },
 });
 
@@ -52,7 +60,7 @@ export default [
     input: { index: 'build/js/index.js', cli: 'build/js/cli.js', 'datasets/timemachine': book },
     output: { dir: 'dist/node', format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },
     external: (id) => id === 'webgpu' || id.startsWith('node:'),
-    plugins: [clean('dist/node'), typesEntry()],
+    plugins: [clean('dist/node'), typesEntry(), executable('dist/node/cli.js')],
   },
   {
     input: 'build/js/index.js',

@@ -37,3 +37,11 @@ export class DeepRnnError extends Error {
 export function check(ok: boolean, message: string, code: ErrorCode = 'E_BAD_OPTION'): asserts ok {
   if (!ok) throw new DeepRnnError(code, message);
 }
+
+/** A typo in an option name (learningRate, top_k) is E_BAD_OPTION naming it, never silently ignored. */
+export function checkOptionNames(options: object, known: Iterable<string>, what: string): void {
+  const names = new Set(known);
+  for (const key of Object.keys(options)) {
+    check(names.has(key), `unknown ${what} option '${key}' (known: ${[...names].join(', ')})`);
+  }
+}

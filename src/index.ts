@@ -15,7 +15,7 @@ export { LanguageModel } from './lm/language-model.js';
 export type { LanguageModelOptions, TrainOptions, LanguageModelTrainResult } from './lm/language-model.js';
 export type { GenerateOptions, GeneratedToken } from './lm/generate.js';
 export { trainLoop } from './train/train.js';
-export type { BatchSource, EpochEvent, TrainCursor, TrainLoopOptions, TrainResult } from './train/train.js';
+export type { BatchSource, EpochEvent, TrainCursor, TrainLoopOptions, TrainProgress, TrainResult } from './train/train.js';
 export { curveCsv, curveSvg } from './train/curve.js';
 export type { EpochRecord } from './train/curve.js';
 

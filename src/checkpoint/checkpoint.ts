@@ -14,7 +14,7 @@
  *   config    {"cell": "lstm"|"gru"|"rnn", "nonlinearity": "tanh"|"relu", "layers": int, "hidden": int,
  *              "vocab_size": int, "dropout": number}  nonlinearity and dropout may be omitted (tanh, 0)
  *   vocab     ["<unk>", ...]                         the tokens in index order, vocab_size of them
- *   text      {"preprocess": "d2l"|"none", "tokenize": "char"|"word"}
+ *   text      {"preprocess": "d2l"|"none", "tokenize": "char"|"word", "newlines"?: bool, "reserved"?: [str]}
  *   seed      "<uint32>"                             the model seed (initialization, dropout masks); absent = 0
  *   training  {"step": int, "epoch": int, "batch": int, "rng": [uint32...], "options": {...},
  *              "history": [{"epoch": int, "train_perplexity": number|null, "val_perplexity"?: number|null}]}
@@ -42,7 +42,6 @@ export function encodeCheckpoint(ckpt: Checkpoint): Uint8Array<ArrayBuffer> {
   const config = rethrow('cannot write checkpoint: config', () => validateConfig(ckpt.config));
   rethrow('cannot write checkpoint: params', () => validateStateDict(ckpt.params, config));
   checkVocab(ckpt.vocab, config.vocabSize);
-  checkText(ckpt.text);
 
   const names = parameterShapes(config).map(([n]) => n);
   const entries: F32Entry[] = names.map((name) => ({ name, ...ckpt.params[name] }));
@@ -54,7 +53,7 @@ export function encodeCheckpoint(ckpt: Checkpoint): Uint8Array<ArrayBuffer> {
       vocab_size: config.vocabSize, dropout: config.dropout,
     }),
     vocab: JSON.stringify(ckpt.vocab),
-    text: JSON.stringify({ preprocess: ckpt.text.preprocess, tokenize: ckpt.text.tokenize }),
+    text: JSON.stringify(checkText(ckpt.text)),
     seed: String(config.seed),
   };
   const t = ckpt.training;
@@ -97,6 +96,7 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
     if (!ok) throw badFile(`unexpected tensor '${name}' for a ${config.layers}-layer ${config.cell} (expected ${names.join(', ')})`);
   }
   const params = readDict(tensors, config, '', 'parameter');
+  if (!text.reserved!.every((t, i) => vocab[i + 1] === t)) throw badFile(`text.reserved ${JSON.stringify(text.reserved)} must be the tokens right after '<unk>' in vocab`);
   const ckpt: Checkpoint = { config, vocab, text, params };
 
   if (metadata.training !== undefined) {
@@ -181,7 +181,10 @@ function checkText(text: unknown): TextOptions {
   const { preprocess, tokenize } = text;
   if (preprocess !== 'd2l' && preprocess !== 'none') throw badFile(`text.preprocess must be 'd2l' or 'none', got ${JSON.stringify(preprocess) ?? 'nothing'}`);
   if (tokenize !== 'char' && tokenize !== 'word') throw badFile(`text.tokenize must be 'char' or 'word', got ${JSON.stringify(tokenize) ?? 'nothing'}`);
-  return { preprocess, tokenize };
+  const { newlines = false, reserved = [] } = text;
+  if (typeof newlines !== 'boolean') throw badFile(`text.newlines must be a boolean, got ${JSON.stringify(newlines)}`);
+  if (!Array.isArray(reserved) || !reserved.every((t) => typeof t === 'string')) throw badFile('text.reserved must be an array of strings');
+  return { preprocess, tokenize, newlines, reserved: [...reserved] };
 }
 
 /** Reads the tensors `prefix + <param>` for every parameter, each checked against the config's shape. */

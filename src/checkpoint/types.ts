@@ -6,6 +6,10 @@ export type JsonValue = null | boolean | number | string | JsonValue[] | { [key:
 export interface TextOptions {
   preprocess: 'd2l' | 'none';
   tokenize: 'char' | 'word';
+  /** Line breaks are tokens (default false, as d2l). */
+  newlines?: boolean;
+  /** Tokens right after <unk> that the vocabulary reserved (vocab[1..]), e.g. ['<pad>', '<eos>']; default none. */
+  reserved?: string[];
 }
 
 /** One point of the training curve. */

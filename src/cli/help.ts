@@ -12,7 +12,8 @@ export function helpText(command: CommandName | null): string {
       'Commands:',
       ...names.map((n) => `  ${n.padEnd(10)} ${COMMAND_SUMMARY[n]}`),
       '',
-      "Run 'deeprnn <command> --help' for the options of a command.",
+      "Run 'deeprnn <command> --help' for the options of a command; 'deeprnn --version' for the version.",
+      EXIT_STATUS,
       '',
     ].join('\n');
   }
@@ -26,9 +27,11 @@ export function helpText(command: CommandName | null): string {
       lines.push(`  ${usage(s).padEnd(30)} ${describe(s)}`);
     }
   }
-  lines.push('', 'Values go as --flag VALUE or --flag=VALUE. Exit status: 0 success, 2 bad arguments, 1 other errors.', '');
+  lines.push('', 'Values go as --flag VALUE or --flag=VALUE.', EXIT_STATUS, '');
   return lines.join('\n');
 }
+
+const EXIT_STATUS = 'Exit status: 0 success, 1 errors, 2 bad arguments, 130 / 143 stopped by Ctrl-C / SIGTERM (checkpoint saved).';
 
 function usage(s: FlagSpec): string {
   if (s.type.kind === 'bool') return `--${s.flag}`;

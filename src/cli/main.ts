@@ -1,15 +1,17 @@
 /**
- * `deeprnn train|generate|eval`. Exit codes: 0 success, 2 bad arguments, 1 any other error, 130 when
- * training was interrupted (after its checkpoint was saved). Errors are one line unless --verbose.
+ * `deeprnn train|generate|eval`. Exit codes: 0 success, 2 bad arguments, 1 any other error, 130 / 143
+ * when training was interrupted by SIGINT / SIGTERM (after its checkpoint was saved). Errors are one
+ * line on stderr unless --verbose; with --json stdout gets one JSON object whatever happens.
  */
 import { DeepRnnError } from '../errors.js';
 import { LanguageModel } from '../lm/language-model.js';
-import { TIME_MACHINE, buildCorpus, loadText, loadTimeMachine, splitCorpus, type Vocab } from '../text/index.js';
+import { TIME_MACHINE, binaryShare, buildCorpus, loadText, loadTimeMachine, splitCorpus, type Vocab } from '../text/index.js';
 import type { EpochEvent } from '../train/train.js';
 import { curveCsv, curvePaths, curveSvg } from '../train/curve.js';
 import { parseArgs, UsageError, type EvalArgs, type GenerateArgs, type TrainArgs } from './args.js';
 import { Progress } from './progress.js';
 import { dataFlags, resumeArgs } from './resume.js';
+import { VERSION } from '../generated/version.js';
 
 export interface Io {
   stdout: { write(s: string): unknown; isTTY?: boolean };
@@ -18,10 +20,16 @@ export interface Io {
 
 export async function main(argv: readonly string[], io: Io = process): Promise<number> {
   let verbose = argv.includes('--verbose');
+  const json = argv.includes('--json');
+  const print = (value: object, text: string) => io.stdout.write(json ? `${JSON.stringify(value)}\n` : text.endsWith('\n') ? text : `${text}\n`);
   try {
+    if (argv[0] === '--version' || argv[0] === '-V') {
+      print({ version: VERSION }, `deeprnn ${VERSION}`);
+      return 0;
+    }
     const args = parseArgs(argv);
     if (args.command === 'help') {
-      io.stdout.write(args.text.endsWith('\n') ? args.text : `${args.text}\n`);
+      print({ help: args.text }, args.text);
       return 0;
     }
     verbose = args.verbose;
@@ -30,13 +38,39 @@ export async function main(argv: readonly string[], io: Io = process): Promise<n
     return await evaluate(args, io);
   } catch (error) {
     // A bad option is a bad argument, whether the parser or the library found it.
-    const code = error instanceof DeepRnnError && error.code === 'E_BAD_OPTION' ? 2 : 1;
-    const message = error instanceof Error ? error.message : String(error);
-    const tag = error instanceof DeepRnnError && !(error instanceof UsageError) ? ` [${error.code}]` : '';
-    io.stderr.write(`deeprnn: ${message.split('\n')[0]}${tag}\n`);
+    const exitCode = error instanceof DeepRnnError && error.code === 'E_BAD_OPTION' ? 2 : 1;
+    const message = (error instanceof Error ? error.message : String(error)).split('\n')[0];
+    const code = error instanceof DeepRnnError ? error.code : 'E_INTERNAL';
+    const tag = error instanceof DeepRnnError && !(error instanceof UsageError) ? ` [${code}]` : '';
+    // Usage errors already start with 'deeprnn <command>:'.
+    io.stderr.write(`${message.startsWith('deeprnn ') ? '' : 'deeprnn: '}${message}${tag}\n`);
     if (verbose && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
-    return code;
+    if (json) io.stdout.write(`${JSON.stringify({ error: { code, message }, exitCode })}\n`);
+    return exitCode;
   }
+}
+
+/** Exit status for a run stopped by a signal: 128 + its number, as shells report it. */
+const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
+
+/**
+ * Ctrl-C or SIGTERM (timeout, systemd, Docker, CI) stops training at the next step and the checkpoint
+ * is saved; a repeated signal says so instead of killing the save. Call the result to stop listening.
+ */
+function stopOnSignals(controller: AbortController, io: Io, out: string): { signal: () => string | null; release: () => void } {
+  let received: string | null = null;
+  const handler = (name: string) => () => {
+    if (received === null) {
+      received = name;
+      controller.abort();
+    } else {
+      io.stderr.write(`deeprnn: ${name} again: still saving the checkpoint to ${out}; it exits when that is written\n`);
+    }
+  };
+  const names = Object.keys(SIGNAL_EXIT);
+  const listeners = names.map((name) => [name, handler(name)] as const);
+  for (const [name, listener] of listeners) process.on(name, listener);
+  return { signal: () => received, release: () => listeners.forEach(([name, listener]) => process.removeListener(name, listener)) };
 }
 
 interface Source {
@@ -44,10 +78,19 @@ interface Source {
   text: string;
 }
 
+/** A file that is mostly not text is warned about; one with no text at all is refused. */
+const BINARY_WARNING = 0.1;
+
 /** The --data files, or the Time Machine that ships with deeprnn when none is given. */
-async function readSources(paths: string[]): Promise<Source[]> {
+async function readSources(paths: string[], io: Io): Promise<Source[]> {
   if (paths.length === 0) return [{ name: `${TIME_MACHINE.title} (d2l's ${TIME_MACHINE.file}, shipped with deeprnn)`, text: await loadTimeMachine() }];
-  return Promise.all(paths.map(async (p) => ({ name: p, text: await loadText(p) })));
+  const sources = await Promise.all(paths.map(async (p) => ({ name: p, text: await loadText(p) })));
+  for (const s of sources) {
+    const share = binaryShare(s.text);
+    if (share === 1) throw new DeepRnnError('E_EMPTY_CORPUS', `${s.name} holds no text: every character is a control character or not UTF-8`);
+    if (share > BINARY_WARNING) io.stderr.write(`deeprnn: warning: ${s.name} looks binary, not text (${(share * 100).toFixed(0)}% of its characters are control characters or not UTF-8)\n`);
+  }
+  return sources;
 }
 
 /**
@@ -80,10 +123,10 @@ async function train(given: TrainArgs, io: Io): Promise<number> {
     if (!ckpt.training) throw new DeepRnnError('E_BAD_CHECKPOINT', `${args.resume} holds no training state to resume from`);
     args = resumeArgs(args, ckpt);
     resume = ckpt.training;
-    sources = await readSources(args.data);
+    sources = await readSources(args.data, io);
     lm = await LanguageModel.fromCheckpoint(ckpt, { backend: args.backend });
   } else {
-    sources = await readSources(args.data);
+    sources = await readSources(args.data, io);
     const corpus = await buildCorpus(sources.map((s) => s.text), { preprocess: 'd2l', tokenize: 'char', maxTokens: maxTokensFor(args) || undefined });
     lm = await LanguageModel.create(corpus.vocab, {
       cell: args.cell, nonlinearity: args.cell === 'rnn' ? args.nonlinearity : undefined, layers: args.layers,
@@ -97,9 +140,8 @@ async function train(given: TrainArgs, io: Io): Promise<number> {
     if (!args.json) io.stdout.write(describeData(sources, lm.vocab, corpus.tokens.length, maxTokens ?? 0));
     const split = splitCorpus(corpus.tokens, { validation: args.valFrac });
     const controller = new AbortController();
-    const onSigint = () => controller.abort();
-    process.once('SIGINT', onSigint);
-    const progress = new Progress(io.stdout, args.json);
+    const signals = stopOnSignals(controller, io, args.out);
+    const progress = new Progress(io.stdout, args.json, resume?.epoch ?? 0);
     const history: EpochEvent[] = [];
     let result;
     try {
@@ -113,19 +155,28 @@ async function train(given: TrainArgs, io: Io): Promise<number> {
           progress.epoch(e, lm.backend);
         },
       });
+    } catch (error) {
+      signals.release();
+      throw error;
     } finally {
-      process.removeListener('SIGINT', onSigint);
       progress.done();
     }
-    await lm.save(args.out, result.training);
-    const paths = curvePaths(args.out);
-    const { writeFile } = await import('node:fs/promises');
-    const records = result.training.history;
-    await writeFile(paths.csv, curveCsv(records));
-    await writeFile(paths.svg, curveSvg(records, { title: `${lm.config.cell.toUpperCase()} ${lm.config.layers}x${lm.config.hidden} on ${lm.backend}` }));
-    if (result.aborted) {
-      io.stderr.write(`deeprnn: interrupted; checkpoint saved to ${args.out} (resume with --resume ${args.out})\n`);
-      return 130;
+    try {
+      await lm.save(args.out, result.training);
+      const paths = curvePaths(args.out);
+      const { writeFile } = await import('node:fs/promises');
+      const records = result.training.history;
+      await writeFile(paths.csv, curveCsv(records));
+      await writeFile(paths.svg, curveSvg(records, { title: `${lm.config.cell.toUpperCase()} ${lm.config.layers}x${lm.config.hidden} on ${lm.backend}` }));
+    } finally {
+      signals.release();
+    }
+    const stoppedBy = signals.signal();
+    if (result.aborted && stoppedBy !== null) {
+      io.stderr.write(`deeprnn: interrupted by ${stoppedBy}; checkpoint saved to ${args.out} (resume with --resume ${args.out})\n`);
+      const { epoch, batch } = result.training;
+      if (args.json) io.stdout.write(`${JSON.stringify({ interrupted: stoppedBy, checkpoint: args.out, epoch, batch, backend: lm.backend })}\n`);
+      return SIGNAL_EXIT[stoppedBy];
     }
     const last = history[history.length - 1];
     const samples: Record<string, string> = {};
@@ -148,13 +199,12 @@ async function train(given: TrainArgs, io: Io): Promise<number> {
 async function generate(args: GenerateArgs, io: Io): Promise<number> {
   const lm = await LanguageModel.load(args.model, { backend: args.backend });
   try {
-    const options = {
-      length: args.length, seed: args.seed, greedy: args.temperature === 0,
-      temperature: args.temperature === 0 ? 1 : args.temperature, topK: args.topK === 0 ? undefined : args.topK, topP: args.topP,
-    };
+    const options = { length: args.length, seed: args.seed, temperature: args.temperature, topK: args.topK === 0 ? undefined : args.topK, topP: args.topP };
     if (args.json) {
-      const text = await lm.generate(args.prefix, options);
-      io.stdout.write(`${JSON.stringify({ prefix: args.prefix, text, backend: lm.backend })}\n`);
+      const tokens = [];
+      for await (const t of lm.stream(args.prefix, options)) tokens.push({ text: t.text, id: t.id, logProb: t.logProb });
+      const text = tokens.map((t) => t.text).join('');
+      io.stdout.write(`${JSON.stringify({ prefix: args.prefix, text, tokens, backend: lm.backend })}\n`);
       return 0;
     }
     io.stdout.write(args.prefix);

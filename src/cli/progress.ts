@@ -4,14 +4,17 @@ import type { EpochEvent } from '../train/train.js';
 export class Progress {
   private drawn = false;
 
+  /** `startEpoch`: epochs already done when this run started (a resumed run's elapsed time covers only the rest). */
   constructor(
     private readonly out: { write(s: string): unknown; isTTY?: boolean },
     private readonly quiet: boolean,
+    private readonly startEpoch = 0,
   ) {}
 
   epoch(e: EpochEvent, backend: string): void {
     if (this.quiet) return;
-    const eta = e.epoch > 0 ? ((e.elapsedMs / e.epoch) * (e.epochs - e.epoch)) / 1000 : 0;
+    const done = e.epoch - this.startEpoch;
+    const eta = done > 0 ? ((e.elapsedMs / done) * (e.epochs - e.epoch)) / 1000 : 0;
     const val = e.valPerplexity !== undefined ? ` val ${e.valPerplexity.toFixed(3)}` : '';
     const line = `epoch ${e.epoch}/${e.epochs} perplexity ${e.trainPerplexity.toFixed(3)}${val} ${e.tokensPerSecond.toFixed(0)} tokens/s on ${backend} ETA ${formatSeconds(eta)}`;
     if (this.out.isTTY) {

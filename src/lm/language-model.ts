@@ -5,13 +5,13 @@
  */
 import { encodeCheckpoint, decodeCheckpoint } from '../checkpoint/index.js';
 import type { Checkpoint, JsonValue, TrainingState } from '../checkpoint/index.js';
-import { DeepRnnError, check } from '../errors.js';
+import { DeepRnnError, check, checkOptionNames } from '../errors.js';
 import { createModel } from '../create-model.js';
 import type { BackendChoice, ModelConfig, OptimizerName, RecurrentModel, RecurrentState } from '../model/types.js';
 import type { KernelBuild } from '../wasm/kernels.js';
 import { SeqDataLoader, Vocab, loadTextCore, type Partition } from '../text/index.js';
 import { RECIPE_OPTIONS, fromTrainingState, resumeRecipe, toTrainingState, tokensHash, type RunState, type TrainRecipe } from '../train/state.js';
-import { trainLoop, type EpochEvent, type TrainResult } from '../train/train.js';
+import { trainLoop, type EpochEvent, type TrainProgress, type TrainResult } from '../train/train.js';
 import { generateTokens, type GenerateOptions, type GeneratedToken } from './generate.js';
 import { streamPerplexity } from './perplexity.js';
 
@@ -22,6 +22,7 @@ export interface LanguageModelOptions extends Omit<ModelConfig, 'vocabSize'> {
 }
 
 type LoadOptions = Pick<LanguageModelOptions, 'backend' | 'wasmBuild'>;
+const LOAD_OPTIONS = ['backend', 'wasmBuild'];
 
 export interface TrainOptions {
   /** Epochs in all: a resumed run may be given more than it was started with. */
@@ -45,11 +46,13 @@ export interface TrainOptions {
    * checkpoint): its recipe is used, and any recipe option given here must agree with it (E_BAD_OPTION).
    */
   resume?: TrainingState;
+  /** Where training is within the epoch, at most every ~100 ms: for progress bars. */
+  onProgress?: (progress: TrainProgress) => void;
   /** Your own JSON, kept with the run's training state (the CLI keeps its data flags there). */
   extra?: { [key: string]: JsonValue };
 }
 
-const TRAIN_OPTIONS = new Set<string>([...RECIPE_OPTIONS, 'epochs', 'validation', 'signal', 'onEpoch', 'resume', 'extra']);
+const TRAIN_OPTIONS = new Set<string>([...RECIPE_OPTIONS, 'epochs', 'validation', 'signal', 'onEpoch', 'onProgress', 'resume', 'extra']);
 
 export interface LanguageModelTrainResult extends TrainResult {
   /** Everything needed to continue this run bit-identically (save it with save(path, result.training)). */
@@ -67,6 +70,8 @@ export class LanguageModel {
   /** A new model with PyTorch's default initialization for the given vocabulary. */
   static async create(vocab: Vocab, options: LanguageModelOptions): Promise<LanguageModel> {
     check(vocab instanceof Vocab, 'vocab must be a Vocab (build one with buildCorpus() or Vocab.fromText())');
+    check(typeof options === 'object' && options !== null, 'model options must be an object');
+    checkOptionNames(options, ['cell', 'nonlinearity', 'layers', 'hidden', 'dropout', 'seed', 'backend', 'wasmBuild'], 'model');
     await loadTextCore();
     const model = await createModel({ ...options, vocabSize: vocab.size });
     return new LanguageModel(vocab, model);
@@ -74,10 +79,11 @@ export class LanguageModel {
 
   /** A model from a checkpoint (deeprnn's own or one written from PyTorch with the same metadata). */
   static async fromCheckpoint(ckpt: Checkpoint, options: LoadOptions = {}): Promise<LanguageModel> {
+    checkOptionNames(options, LOAD_OPTIONS, 'load');
     await loadTextCore();
     const vocab = Vocab.fromJSON({
       format: 'deeprnn.vocab', version: 1, preprocess: ckpt.text.preprocess, tokenize: ckpt.text.tokenize,
-      newlines: false, reserved: [], tokens: ckpt.vocab, counts: ckpt.vocab.map(() => 0),
+      newlines: ckpt.text.newlines ?? false, reserved: ckpt.text.reserved ?? [], tokens: ckpt.vocab, counts: ckpt.vocab.map(() => 0),
     });
     const { vocabSize: _v, ...config } = ckpt.config as ModelConfig & { vocabSize: number };
     const model = await createModel({ ...config, vocabSize: ckpt.vocab.length, backend: options.backend, wasmBuild: options.wasmBuild });
@@ -95,6 +101,7 @@ export class LanguageModel {
 
   /** Loads a `.safetensors` checkpoint from bytes, a Blob, or (in Node) a file path. */
   static async load(source: Uint8Array | Blob | string, options: LoadOptions = {}): Promise<LanguageModel> {
+    checkOptionNames(options, LOAD_OPTIONS, 'load');
     let bytes: Uint8Array;
     if (typeof source === 'string') {
       const { loadCheckpoint } = await import('../checkpoint/index.js');
@@ -142,7 +149,7 @@ export class LanguageModel {
    */
   async train(data: Int32Array | string, options: TrainOptions): Promise<LanguageModelTrainResult> {
     check(typeof options === 'object' && options !== null, 'train options must be an object');
-    for (const key of Object.keys(options)) check(TRAIN_OPTIONS.has(key), `unknown train option '${key}' (known: ${[...TRAIN_OPTIONS].join(', ')})`);
+    checkOptionNames(options, TRAIN_OPTIONS, 'train');
     const tokens = typeof data === 'string' ? this.encode(data) : data;
     check(tokens instanceof Int32Array, 'train data must be an Int32Array of token ids or a string');
     const validation = typeof options.validation === 'string' ? this.encode(options.validation) : options.validation;
@@ -159,6 +166,7 @@ export class LanguageModel {
       partition: recipe.partition,
       lrDecay: recipe.lrDecay ?? undefined,
       signal: options.signal,
+      onProgress: options.onProgress,
       start: run.cursor,
       validate: validation ? () => streamPerplexity(this.model, validation) : undefined,
       onEpoch: async (event) => {
@@ -257,7 +265,7 @@ export class LanguageModel {
     const ckpt: Checkpoint = {
       config: this.config,
       vocab: [...this.vocab.tokens],
-      text: { preprocess: this.vocab.options.preprocess, tokenize: this.vocab.options.tokenize },
+      text: { ...this.vocab.options, reserved: [...this.vocab.reserved] },
       params: await this.model.stateDict(),
     };
     if (training) ckpt.training = training;

@@ -96,6 +96,20 @@ export async function loadText(source: string | URL, options: Pick<LoadOptions, 
 }
 
 /**
+ * The share of a text's characters that cannot be text: U+FFFD (bytes that were not UTF-8) and control
+ * characters other than tab, line and page breaks. Binary files score high, texts near 0.
+ */
+export function binaryShare(text: string): number {
+  if (text.length === 0) return 0;
+  let bad = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0xfffd || (c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0c && c !== 0x0d) || c === 0x7f) bad++;
+  }
+  return bad / text.length;
+}
+
+/**
  * d2l's load_corpus_time_machine: The Time Machine, 'd2l' preprocessing and char tokens by default, so
  * 170,580 tokens over 28 entries; maxTokens cuts the corpus as d2l's max_tokens.
  */

@@ -10,5 +10,5 @@ export { seqDataIterRandom, seqDataIterSequential, SeqDataLoader, batchesPerEpoc
 export type { Batch, Batches, BatchOptions, Partition } from './batches.js';
 export { Sampler, sampleLogits } from './sampler.js';
 export type { SampleOptions, SamplerState, Sampled } from './sampler.js';
-export { loadTimeMachine, loadText, loadCorpusTimeMachine, TIME_MACHINE } from './data.js';
+export { binaryShare, loadTimeMachine, loadText, loadCorpusTimeMachine, TIME_MACHINE } from './data.js';
 export type { LoadOptions } from './data.js';

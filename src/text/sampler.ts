@@ -12,7 +12,7 @@ import { checkStatus, withCore } from './core.js';
 export interface SampleOptions {
   /** Take the most likely token (the first on ties) and draw nothing. Default false. */
   greedy?: boolean;
-  /** Sample from softmax(logits / temperature); > 0, default 1. */
+  /** Sample from softmax(logits / temperature); >= 0, default 1; 0 means greedy (as llama.cpp and HF). */
   temperature?: number;
   /** Keep only the topK most likely tokens; an integer >= 1, default all. */
   topK?: number;
@@ -39,12 +39,13 @@ const isU32 = (v: unknown): v is number => Number.isInteger(v) && (v as number) 
 
 function resolve(o: SampleOptions): Required<SampleOptions> {
   check(typeof o === 'object' && o !== null, 'sample options must be an object');
-  const greedy = o.greedy ?? false;
-  const temperature = o.temperature ?? 1;
+  const zero = o.temperature === 0;
+  const greedy = zero || (o.greedy ?? false);
+  const temperature = zero ? 1 : (o.temperature ?? 1);
   const topK = o.topK ?? Infinity;
   const topP = o.topP ?? 1;
   check(typeof greedy === 'boolean', `greedy must be a boolean, got ${String(o.greedy)}`);
-  check(typeof temperature === 'number' && Number.isFinite(temperature) && temperature > 0, `temperature must be a finite number > 0, got ${String(o.temperature)}`);
+  check(typeof temperature === 'number' && Number.isFinite(temperature) && temperature > 0, `temperature must be a finite number >= 0 (0 is greedy), got ${String(o.temperature)}`);
   check(topK === Infinity || (Number.isInteger(topK) && topK >= 1), `topK must be an integer >= 1, got ${String(o.topK)}`);
   check(typeof topP === 'number' && topP > 0 && topP <= 1, `topP must be in (0, 1], got ${String(o.topP)}`);
   return { greedy, temperature, topK, topP };

@@ -5,11 +5,21 @@
  */
 import { DeepRnnError, check } from '../errors.js';
 import type { OptimizerName, RecurrentModel } from '../model/types.js';
+import { eventLoopPacer } from '../pace.js';
 import type { Batch, Partition } from '../text/index.js';
 
 /** Where batches come from: one call per epoch, reproducible from the epoch index alone (so resume works). */
 export interface BatchSource {
-  epoch(epochIndex: number): Iterable<Batch>;
+  /** The epoch's batches; `length` says how many (an array, or the text module's Batches). */
+  epoch(epochIndex: number): Iterable<Batch> & { readonly length: number };
+}
+
+/** Where training is within the run, for progress bars. */
+export interface TrainProgress {
+  epoch: number; // 1-based, the epoch being run
+  epochs: number;
+  batch: number; // batches of that epoch done
+  batches: number; // batches in that epoch
 }
 
 export interface TrainLoopOptions {
@@ -21,6 +31,8 @@ export interface TrainLoopOptions {
   /** char-rnn style decay: lr *= rate at the end of every epoch from `after` on (1-based epoch count). */
   lrDecay?: { rate: number; after: number };
   signal?: AbortSignal;
+  /** Called during an epoch, at most every ~100 ms (and after its last batch). */
+  onProgress?: (progress: TrainProgress) => void;
   /** Called after every epoch; may be async (the loop awaits it). */
   onEpoch?: (event: EpochEvent, cursor: Readonly<TrainCursor>) => void | Promise<void>;
   /** Validation perplexity for the epoch's event; called once per epoch when given. */
@@ -73,20 +85,18 @@ export async function trainLoop(model: RecurrentModel, source: BatchSource, opti
   const history: EpochEvent[] = [];
   const cursor: TrainCursor = options.start ? { ...options.start } : { epoch: 0, batch: 0, lr: options.lr, lossSum: 0, tokens: 0 };
   const t0 = now();
-  let lastYield = t0;
+  const pace = eventLoopPacer(YIELD_EVERY_MS);
 
   while (cursor.epoch < options.epochs) {
     const epochStart = now();
     let tokensThisRun = 0;
     let index = 0;
-    for (const { x, y } of source.epoch(cursor.epoch)) {
+    const batches = source.epoch(cursor.epoch);
+    let lastProgress = -Infinity;
+    const progress = () => options.onProgress?.({ epoch: cursor.epoch + 1, epochs: options.epochs, batch: cursor.batch, batches: batches.length });
+    for (const { x, y } of batches) {
       if (index++ < cursor.batch) continue; // resuming inside an epoch
-      // The WASM backend computes synchronously: yield to the event loop every ~50 ms so that timers,
-      // signal handlers (Ctrl-C), a worker's Stop message and UI updates get to run mid-epoch.
-      if (now() - lastYield > YIELD_EVERY_MS) {
-        await yieldToEventLoop();
-        lastYield = now();
-      }
+      await pace(); // so that Ctrl-C, a worker's Stop message and UI updates act mid-epoch
       if (options.signal?.aborted) {
         await drainLoss(model, cursor);
         return { aborted: true, cursor, history };
@@ -95,10 +105,13 @@ export async function trainLoop(model: RecurrentModel, source: BatchSource, opti
       model.trainStep(x, y, { optimizer, lr: cursor.lr, clip, resetState });
       cursor.batch++;
       tokensThisRun += x.data.length;
+      if (options.onProgress && now() - lastProgress > PROGRESS_EVERY_MS) {
+        progress();
+        lastProgress = now();
+      }
     }
+    progress();
     await drainLoss(model, cursor);
-    await yieldToEventLoop();
-    lastYield = now();
     check(cursor.tokens > 0, 'the corpus gives no batch: lower batch size or steps', 'E_CORPUS_TOO_SMALL');
     const meanLoss = cursor.lossSum / cursor.tokens;
     if (!Number.isFinite(meanLoss)) {
@@ -127,7 +140,7 @@ export async function trainLoop(model: RecurrentModel, source: BatchSource, opti
 }
 
 const YIELD_EVERY_MS = 50;
-const yieldToEventLoop = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+const PROGRESS_EVERY_MS = 100;
 
 async function drainLoss(model: RecurrentModel, cursor: TrainCursor): Promise<void> {
   const { loss, tokens } = await model.readLoss();

@@ -73,7 +73,7 @@ describe('checkpoint round trip', () => {
     const back = decodeCheckpoint(encodeCheckpoint(ckpt));
     expect(back.config).toEqual(ckpt.config);
     expect(back.vocab).toEqual(ckpt.vocab);
-    expect(back.text).toEqual(ckpt.text);
+    expect(back.text).toEqual({ newlines: false, reserved: [], ...ckpt.text });
     expect(back.training).toBeUndefined();
     expectBitIdentical(back.params, ckpt.params);
   });
@@ -113,7 +113,7 @@ describe('checkpoint round trip', () => {
       version: '1',
       config: '{"cell":"lstm","nonlinearity":"tanh","layers":2,"hidden":6,"vocab_size":11,"dropout":0}',
       vocab: JSON.stringify(ckpt.vocab),
-      text: '{"preprocess":"d2l","tokenize":"char"}',
+      text: '{"preprocess":"d2l","tokenize":"char","newlines":false,"reserved":[]}',
       seed: '0',
     });
     expect(header['rnn.weight_ih_l0']).toEqual({ dtype: 'F32', shape: [24, 11], data_offsets: [0, 24 * 11 * 4] });
@@ -136,7 +136,7 @@ describe('files written by Python safetensors', () => {
       expectBitIdentical(back.params, ckpt.params);
       expect(back.config).toEqual({ cell: 'lstm', nonlinearity: 'tanh', layers: 2, hidden: 6, vocabSize: 11, dropout: 0, seed: 0 });
       expect(back.vocab).toEqual(ckpt.vocab);
-      expect(back.text).toEqual({ preprocess: 'd2l', tokenize: 'char' });
+      expect(back.text).toEqual({ preprocess: 'd2l', tokenize: 'char', newlines: false, reserved: [] }); // defaults filled in
       expect(back.training).toBeUndefined();
     }
   });
@@ -150,7 +150,7 @@ describe('files written by Python safetensors', () => {
     const file = pythonStyleFile(pyTensors(ckpt.params), { config: JSON.stringify(config), vocab: JSON.stringify(ckpt.vocab), text: '{"preprocess":"none","tokenize":"word"}' });
     const gru = decodeCheckpoint(file);
     expectBitIdentical(gru.params, ckpt.params);
-    expect(gru.text).toEqual({ preprocess: 'none', tokenize: 'word' });
+    expect(gru.text).toEqual({ preprocess: 'none', tokenize: 'word', newlines: false, reserved: [] });
   });
 
   it('converts F64, F16 and BF16 parameters to float32', () => {

@@ -99,10 +99,14 @@ describe('deeprnn CLI', () => {
 
   test('Ctrl-C saves a checkpoint that --resume continues', async () => {
     const out = join(dir, 'interrupted.safetensors');
-    setTimeout(() => process.emit('SIGINT'), 400);
+    setTimeout(() => {
+      process.emit('SIGINT');
+      process.emit('SIGINT'); // a second Ctrl-C while it saves says so, and does not kill the save
+    }, 400);
     const r = await run('train', '--data', text, '--epochs', '100000', '--out', out, ...small);
     expect(r.code).toBe(130);
-    expect(r.stderr).toContain('interrupted; checkpoint saved');
+    expect(r.stderr).toContain('SIGINT again: still saving the checkpoint');
+    expect(r.stderr).toContain('interrupted by SIGINT; checkpoint saved');
     const ckpt = await loadCheckpoint(out);
     const done = ckpt.training!.epoch;
     const resumed = await run('train', '--data', text, '--epochs', String(done + 1), '--out', out, '--resume', out, '--backend', 'wasm', '--max-tokens', '3000', '--batch-size', '4', '--num-steps', '8');

@@ -58,7 +58,7 @@ describe('deeprnn train --resume', () => {
     for (const [flag, value] of [['--hidden', '64'], ['--batch-size', '16'], ['--lr', '0.5'], ['--seed', '7'], ['--partition', 'random'], ['--cell', 'gru']]) {
       const r = await run('train', '--resume', out, '--epochs', '2', '--out', out, flag, value);
       expect(r.code, flag).toBe(2);
-      expect(r.stderr, flag).toMatch(new RegExp(`^deeprnn: deeprnn train: ${flag} ${value} disagrees with .*small\\.safetensors`));
+      expect(r.stderr, flag).toMatch(new RegExp(`^deeprnn train: ${flag} ${value} disagrees with .*small\\.safetensors`));
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
     }
     const same = await run('train', '--resume', out, '--epochs', '2', '--out', out, '--hidden', '8', '--batch-size', '4');

@@ -199,7 +199,7 @@ describe('LanguageModel on WASM', () => {
     await expect(lm.train(Int32Array.from([1, 2, 3]), { epochs: 1, lr: 1 })).rejects.toMatchObject({ code: 'E_CORPUS_TOO_SMALL' });
     await expect(lm.train(Int32Array.from({ length: 2000 }, (_, i) => i % 3), { epochs: 0, lr: 1 })).rejects.toBeInstanceOf(DeepRnnError);
     await expect(lm.generate('abc', { length: -1 })).rejects.toMatchObject({ code: 'E_BAD_OPTION' });
-    await expect(lm.generate('abc', { length: 5, temperature: 0 })).rejects.toMatchObject({ code: 'E_BAD_OPTION' });
+    await expect(lm.generate('abc', { length: 5, temperature: -1 })).rejects.toMatchObject({ code: 'E_BAD_OPTION' });
     await expect(lm.generate('', { length: 5 })).rejects.toMatchObject({ code: 'E_EMPTY_CORPUS' });
     await expect(lm.evaluate('a')).rejects.toMatchObject({ code: 'E_CORPUS_TOO_SMALL' });
     lm.dispose();

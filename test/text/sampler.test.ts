@@ -176,12 +176,17 @@ describe('sampling', () => {
 describe('bad sampler input', () => {
   const logits = Float32Array.from([0.1, 0.2, 0.3, 0.4]);
   it('refuses bad temperature, top-k, top-p, seed and counter', () => {
-    for (const temperature of [0, -1, NaN, Infinity]) expectCode(() => sampleLogits(logits, 4, { temperature }), 'E_BAD_OPTION');
+    for (const temperature of [-1, NaN, Infinity]) expectCode(() => sampleLogits(logits, 4, { temperature }), 'E_BAD_OPTION');
     for (const topK of [0, -3, 1.5, NaN]) expectCode(() => sampleLogits(logits, 4, { topK }), 'E_BAD_OPTION');
     for (const topP of [0, -0.1, 1.01, NaN]) expectCode(() => sampleLogits(logits, 4, { topP }), 'E_BAD_OPTION');
     expectCode(() => sampleLogits(logits, 4, { seed: -1 }), 'E_BAD_OPTION');
     expectCode(() => sampleLogits(logits, 4, { counter: 2 ** 32 }), 'E_BAD_OPTION');
-    expectCode(() => new Sampler({ temperature: 0 }), 'E_BAD_OPTION');
+    expectCode(() => new Sampler({ temperature: -0.5 }), 'E_BAD_OPTION');
+  });
+
+  it('temperature 0 is greedy', () => {
+    const rows = Float32Array.from([0.1, 2, -1, 1.9, 3, 0, 0.5, 2.9]);
+    expect(sampleLogits(rows, 4, { temperature: 0, seed: 5 }).tokens).toEqual(sampleLogits(rows, 4, { greedy: true }).tokens);
   });
 
   it('refuses logits with NaN or +-Infinity, naming the position', () => {
