@@ -1,5 +1,5 @@
 /** Messages between the page (main.ts) and the training worker (worker.ts). Plain data: structured-clone safe. */
-import type { BackendChoice, CellType, CreateModelOptions, EpochEvent } from '../dist/browser/index.js';
+import type { BackendChoice, CellType, CreateModelOptions, EpochEvent, OptimizerName, TrainProgress } from '../dist/browser/index.js';
 
 export type KernelBuild = NonNullable<CreateModelOptions['wasmBuild']>;
 
@@ -7,6 +7,7 @@ export interface ModelChoice {
   cell: CellType;
   layers: number;
   hidden: number;
+  dropout: number;
   seed: number;
   backend: BackendChoice;
   /** 'nn' = plain SIMD, bit-identical to Node; undefined = the fastest build this browser runs. */
@@ -19,29 +20,52 @@ export interface TrainChoice {
   batchSize: number;
   numSteps: number;
   maxTokens?: number;
+  /** Share of the tokens held out (from the end) for validation perplexity; 0 = none. */
+  validation: number;
+  optimizer: OptimizerName;
+  /** Infinity = no clipping. */
+  clip: number;
+  lrDecay?: { rate: number; after: number };
+}
+
+export interface GenerateChoice {
+  prefix: string;
+  length: number;
+  temperature: number;
+  topK?: number;
+  topP?: number;
+  seed: number;
 }
 
 export type ToWorker =
   | { type: 'train'; text: string; model: ModelChoice; train: TrainChoice }
   | { type: 'stop' }
-  | { type: 'generate'; prefix: string; length: number; temperature: number; topK?: number; seed: number }
+  | ({ type: 'generate' } & GenerateChoice)
   | { type: 'save' }
-  | { type: 'load'; bytes: Uint8Array; backend: BackendChoice; wasmBuild?: KernelBuild };
+  | { type: 'load'; name: string; bytes: Uint8Array; backend: BackendChoice; wasmBuild?: KernelBuild };
 
 export interface ModelInfo {
   backend: string;
   cell: string;
   layers: number;
   hidden: number;
+  dropout: number;
   vocabSize: number;
-  tokens?: number;
+  /** Sum over parameterShapes() of each shape's product. */
+  parameters: number;
+  /** A model trained here: its token counts and the options the worker handed to train(). */
+  trained?: { train: number; validation: number; recipe: Omit<TrainChoice, 'maxTokens' | 'validation'> };
+  /** A model loaded from a checkpoint: its file and the last epoch its training record holds, if any. */
+  loaded?: { name: string; last?: { epoch: number; trainPerplexity: number; valPerplexity?: number } };
 }
 
 export type FromWorker =
   | { type: 'model'; info: ModelInfo }
+  | { type: 'progress'; progress: TrainProgress }
   | { type: 'epoch'; event: EpochEvent }
+  | { type: 'sample'; epoch: number; prefix: string; text: string }
   | { type: 'trained'; aborted: boolean }
   | { type: 'token'; text: string }
-  | { type: 'generated'; text: string }
+  | { type: 'generated' }
   | { type: 'saved'; bytes: Uint8Array }
   | { type: 'error'; code: string; message: string };

@@ -17,9 +17,7 @@ const routes = new Map([
   ['/demo/', file('demo/index.html')],
   ['/demo/index.html', file('demo/index.html')],
   ['/demo/style.css', file('demo/style.css')],
-  ['/demo/main.js', file('build/demo/main.js')],
-  ['/demo/worker.js', file('build/demo/worker.js')],
-  ['/demo/protocol.js', file('build/demo/protocol.js')],
+  ...['main', 'worker', 'protocol', 'chart', 'data', 'dom', 'form', 'output'].map((name) => [`/demo/${name}.js`, file(`build/demo/${name}.js`)]),
   ['/dist/browser/index.js', file('dist/browser/index.js')],
   ['/dist/browser/datasets/timemachine.js', file('dist/browser/datasets/timemachine.js')],
 ]);

@@ -1,9 +1,9 @@
 /**
  * The training worker: owns the one LanguageModel, so training and sampling never block the page.
  * Messages are handled one at a time, except 'stop', which aborts the running job at its next check
- * (training checks once per batch after each epoch's yield; generation once per token).
+ * (training checks once per batch after each ~50 ms yield; generation once per token).
  */
-import { DeepRnnError, LanguageModel, buildCorpus } from '../dist/browser/index.js';
+import { DeepRnnError, LanguageModel, buildCorpus, decodeCheckpoint, splitCorpus, type Vocab } from '../dist/browser/index.js';
 import type { FromWorker, ModelInfo, ToWorker } from './protocol.js';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
@@ -12,9 +12,19 @@ let running: AbortController | undefined;
 
 const send = (message: FromWorker, transfer: Transferable[] = []): void => scope.postMessage(message, transfer);
 
-function info(model: LanguageModel, tokens?: number): ModelInfo {
-  const { cell, layers, hidden, vocabSize } = model.config;
-  return { backend: model.backend, cell, layers, hidden, vocabSize, tokens };
+/** Characters in each live sample: a line's worth, as char-rnn prints while it trains. */
+const SAMPLE_LENGTH = 60;
+/**
+ * Low, not 0: greedy decoding of a young model repeats its most likely character (spaces) and shows
+ * nothing; a cool sample shows its first words early. One seed for all, so that lines differ only as
+ * the model does.
+ */
+const SAMPLE_TEMPERATURE = 0.5;
+
+function info(model: LanguageModel, more: Pick<ModelInfo, 'trained' | 'loaded'>): ModelInfo {
+  const { cell, layers, hidden, vocabSize, dropout } = model.config;
+  const parameters = model.model.parameterShapes().reduce((sum, [, shape]) => sum + shape.reduce((a, b) => a * b, 1), 0);
+  return { backend: model.backend, cell, layers, hidden, dropout, vocabSize, parameters, ...more };
 }
 
 function replace(next: LanguageModel): void {
@@ -22,35 +32,70 @@ function replace(next: LanguageModel): void {
   lm = next;
 }
 
+/** The first words of the corpus (d2l's "time traveller" for its book): a prefix the model has seen. */
+function samplePrefix(vocab: Vocab, tokens: Int32Array): string {
+  const start = vocab.decode(tokens.subarray(0, 40)).replace(/<unk>/g, ' ').trim();
+  let prefix = '';
+  for (const word of start.split(/\s+/)) {
+    prefix = prefix ? `${prefix} ${word}` : word;
+    if (prefix.length >= 10) break;
+  }
+  return prefix.slice(0, 24) || 'the';
+}
+
 async function handle(message: ToWorker): Promise<void> {
+  const signal = running?.signal;
   if (message.type === 'train') {
     const { text, model, train } = message;
     const corpus = await buildCorpus(text, { preprocess: 'd2l', tokenize: 'char', maxTokens: train.maxTokens });
+    const split = splitCorpus(corpus.tokens, { validation: train.validation });
     replace(await LanguageModel.create(corpus.vocab, model));
     const current = lm as LanguageModel;
-    send({ type: 'model', info: info(current, corpus.tokens.length) });
-    const result = await current.train(corpus.tokens, {
-      epochs: train.epochs, lr: train.lr, batchSize: train.batchSize, numSteps: train.numSteps, signal: running?.signal,
-      onEpoch: (event) => send({ type: 'epoch', event }),
+    const recipe = { epochs: train.epochs, lr: train.lr, batchSize: train.batchSize, numSteps: train.numSteps, optimizer: train.optimizer, clip: train.clip, lrDecay: train.lrDecay };
+    send({ type: 'model', info: info(current, { trained: { train: split.train.length, validation: split.validation.length, recipe } }) });
+    const prefix = samplePrefix(corpus.vocab, corpus.tokens);
+    // About ten samples a run, at least one every ten epochs (as d2l prints), and the first epoch's for early feedback.
+    const every = Math.min(10, Math.max(1, Math.round(train.epochs / 10)));
+    const result = await current.train(split.train, {
+      ...recipe,
+      validation: train.validation > 0 ? split.validation : undefined,
+      signal,
+      onProgress: (progress) => send({ type: 'progress', progress }),
+      // The loop awaits this, so the sample is drawn between epochs; the next epoch starts from a zero
+      // state anyway (sequential partitioning resets it at batch 0), so sampling does not disturb training.
+      onEpoch: async (event) => {
+        send({ type: 'epoch', event });
+        if (event.epoch % every !== 0 && event.epoch !== 1 && event.epoch !== event.epochs) return;
+        const sample = await current.generate(prefix, { length: SAMPLE_LENGTH, temperature: SAMPLE_TEMPERATURE, seed: 0, signal });
+        if (!signal?.aborted) send({ type: 'sample', epoch: event.epoch, prefix, text: sample }); // not a cut-off line
+      },
     });
     send({ type: 'trained', aborted: result.aborted });
   } else if (message.type === 'generate') {
     const model = need();
-    // Temperature 0 means greedy, as in `deeprnn generate`.
-    const greedy = message.temperature === 0;
-    const options = { length: message.length, greedy, temperature: greedy ? 1 : message.temperature, topK: message.topK, seed: message.seed, signal: running?.signal };
-    let text = '';
-    for await (const token of model.stream(message.prefix, options)) {
-      text += token.text;
-      send({ type: 'token', text: token.text });
+    const { prefix, length, temperature, topK, topP, seed } = message;
+    // Tokens go to the page in chunks, at most every 50 ms: one message per token floods the page.
+    let chunk = '';
+    let sent = performance.now();
+    for await (const token of model.stream(prefix, { length, temperature, topK, topP, seed, signal })) {
+      chunk += token.text;
+      if (performance.now() - sent > 50) {
+        send({ type: 'token', text: chunk });
+        chunk = '';
+        sent = performance.now();
+      }
     }
-    send({ type: 'generated', text });
+    if (chunk) send({ type: 'token', text: chunk });
+    send({ type: 'generated' });
   } else if (message.type === 'save') {
     const bytes = await need().toBytes();
     send({ type: 'saved', bytes }, [bytes.buffer]);
   } else if (message.type === 'load') {
-    replace(await LanguageModel.load(message.bytes, { backend: message.backend, wasmBuild: message.wasmBuild }));
-    send({ type: 'model', info: info(lm as LanguageModel) });
+    // Decoded here rather than by LanguageModel.load, to read the run's record for the summary.
+    const ckpt = decodeCheckpoint(message.bytes);
+    replace(await LanguageModel.fromCheckpoint(ckpt, { backend: message.backend, wasmBuild: message.wasmBuild }));
+    const history = ckpt.training?.history ?? [];
+    send({ type: 'model', info: info(lm as LanguageModel, { loaded: { name: message.name, last: history[history.length - 1] } }) });
   }
 }
 
