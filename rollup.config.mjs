@@ -37,7 +37,19 @@ const typesEntry = () => ({
  * page's bundler or the browser could trip over; reaching one anyway is a clear error, never a fetch.
  * NODE_NAMES: every name the sources take from node:* modules, each a function that throws when called.
  */
-const NODE_NAMES = ['readFile', 'writeFile', 'mkdir', 'rename', 'rm', 'open', 'join', 'dirname', 'basename', 'homedir', 'fileURLToPath'];
+const NODE_NAMES = [
+  'readFile',
+  'writeFile',
+  'mkdir',
+  'rename',
+  'rm',
+  'open',
+  'join',
+  'dirname',
+  'basename',
+  'homedir',
+  'fileURLToPath',
+];
 
 const nodeBuiltinsAbsent = () => ({
   name: 'node-builtins-absent',
@@ -66,7 +78,13 @@ export default [
     input: 'build/js/index.js',
     // Dawn's `webgpu` is imported through a variable in src/webgpu/device.ts and only in Node: rollup never
     // sees it. Browsers use navigator.gpu. The book stays a separate file, imported on demand.
-    output: { dir: 'dist/browser', format: 'es', entryFileNames: 'index.js', inlineDynamicImports: true, paths: { [book]: './datasets/timemachine.js' } },
+    output: {
+      dir: 'dist/browser',
+      format: 'es',
+      entryFileNames: 'index.js',
+      inlineDynamicImports: true,
+      paths: { [book]: './datasets/timemachine.js' },
+    },
     external: (id) => id === book,
     plugins: [clean('dist/browser'), nodeBuiltinsAbsent(), typesEntry()],
   },

@@ -106,7 +106,7 @@ async function measureTraining(t: Trainer, tokens: Int32Array, seconds: number) 
   let total = 0;
   let elapsed = 0;
   let loss = NaN;
-  for (let k = 1; elapsed < seconds || windows.length < 2;) {
+  for (let k = 1; elapsed < seconds || windows.length < 2; ) {
     const t0 = performance.now();
     for (let i = 0; i < k; i++) step();
     loss = await t.sync();
@@ -127,46 +127,98 @@ async function runDeeprnn(o: Options, tokens: Int32Array, vocab: Vocab): Promise
   // lm.train() runs whole epochs; the timing loop needs batch granularity, so it drives the model as
   // train() does: trainStep on each batch, the state reset at epoch starts, the loss read at the end.
   const model = lm.model;
-  const train = await measureTraining({
-    step: (x, y, first) => model.trainStep({ shape: [BATCH, STEPS], data: x }, { shape: [BATCH, STEPS], data: y }, { lr: LR, clip: CLIP, resetState: first }),
-    sync: async () => { const r = await model.readLoss(); return r.loss; },
-  }, tokens, o.trainSeconds);
+  const train = await measureTraining(
+    {
+      step: (x, y, first) =>
+        model.trainStep(
+          { shape: [BATCH, STEPS], data: x },
+          { shape: [BATCH, STEPS], data: y },
+          { lr: LR, clip: CLIP, resetState: first },
+        ),
+      sync: async () => {
+        const r = await model.readLoss();
+        return r.loss;
+      },
+    },
+    tokens,
+    o.trainSeconds,
+  );
 
   let gen = NaN;
   if (!o.noGen) {
     await lm.generate(PREFIX, { length: 50, greedy: true });
-    gen = await rateAsync(async (n) => { await lm.generate(PREFIX, { length: n, greedy: true }); }, 200, o.genSeconds);
+    gen = await rateAsync(
+      async (n) => {
+        await lm.generate(PREFIX, { length: n, greedy: true });
+      },
+      200,
+      o.genSeconds,
+    );
   }
   lm.dispose();
-  return { system: o.system, cell: o.cell, hidden: o.hidden, layers: o.layers, ...train, genCharsPerSecond: gen, engine };
+  return {
+    system: o.system,
+    cell: o.cell,
+    hidden: o.hidden,
+    layers: o.layers,
+    ...train,
+    genCharsPerSecond: gen,
+    engine,
+  };
 }
 
 async function runTfjs(o: Options, tokens: Int32Array, vocab: Vocab): Promise<Omit<WorkerResult, 'peakRssMiB'>> {
   const { TfjsCharModel, useTfjsBackend } = await import('./tfjs-model.js');
-  const engine = await useTfjsBackend(o.system === 'tfjs-wasm' ? 'wasm' : o.system === 'tfjs-webgpu' ? 'webgpu' : 'cpu');
+  const engine = await useTfjsBackend(
+    o.system === 'tfjs-wasm' ? 'wasm' : o.system === 'tfjs-webgpu' ? 'webgpu' : 'cpu',
+  );
   const model = new TfjsCharModel({ cell: o.cell, vocabSize: vocab.size, hidden: o.hidden, layers: o.layers }, LR);
-  const train = await measureTraining({
-    step: (x, y, first) => {
-      if (first) model.resetState();
-      model.trainStep(x, y, BATCH, STEPS, CLIP);
+  const train = await measureTraining(
+    {
+      step: (x, y, first) => {
+        if (first) model.resetState();
+        model.trainStep(x, y, BATCH, STEPS, CLIP);
+      },
+      sync: () => model.readLoss(),
     },
-    sync: () => model.readLoss(),
-  }, tokens, o.trainSeconds);
+    tokens,
+    o.trainSeconds,
+  );
 
   let gen = NaN;
   if (!o.noGen) {
     const prefix = vocab.encode([...PREFIX]);
     await model.generate(prefix, 20);
-    gen = await rateAsync(async (n) => { await model.generate(prefix, n); }, 100, o.genSeconds);
+    gen = await rateAsync(
+      async (n) => {
+        await model.generate(prefix, n);
+      },
+      100,
+      o.genSeconds,
+    );
   }
   model.dispose();
-  return { system: o.system, cell: o.cell, hidden: o.hidden, layers: o.layers, ...train, genCharsPerSecond: gen, engine };
+  return {
+    system: o.system,
+    cell: o.cell,
+    hidden: o.hidden,
+    layers: o.layers,
+    ...train,
+    genCharsPerSecond: gen,
+    engine,
+  };
 }
 
 async function main(): Promise<void> {
   const o = parse(process.argv.slice(2));
-  const corpus = await buildCorpus(DATA ? await readFile(DATA, 'utf8') : timeMachineText(), { preprocess: 'd2l', tokenize: 'char', maxTokens: o.maxTokens });
-  const r = o.system.startsWith('deeprnn') ? await runDeeprnn(o, corpus.tokens, corpus.vocab) : await runTfjs(o, corpus.tokens, corpus.vocab);
+  const corpus = await buildCorpus(DATA ? await readFile(DATA, 'utf8') : timeMachineText(), {
+    preprocess: 'd2l',
+    tokenize: 'char',
+    maxTokens: o.maxTokens,
+  });
+  const r = o.system.startsWith('deeprnn')
+    ? await runDeeprnn(o, corpus.tokens, corpus.vocab)
+    : await runTfjs(o, corpus.tokens, corpus.vocab);
   const result: WorkerResult = { ...r, peakRssMiB: process.resourceUsage().maxRSS / 1024 };
   process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
   // A live Dawn instance keeps the process alive; everything is measured by now.

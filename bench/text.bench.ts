@@ -37,9 +37,17 @@ const configs: ResolvedTokenizeOptions[] = [
   { preprocess: 'none', tokenize: 'word', newlines: false },
 ];
 
-console.log(`tinyshakespeare.txt: ${bytes.length} bytes; best / median of ${WASM_RUNS} (WASM) and ${TS_RUNS} (TypeScript) runs; MB = 10^6 bytes`);
-console.log(`${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}\n`);
-console.log('| preprocess | tokens | count | vocab | WASM ms best / median | WASM MB/s best / median | TypeScript ms best / median | TypeScript MB/s best / median |');
+console.log(
+  `tinyshakespeare.txt: ${bytes.length} bytes; best / median of ${WASM_RUNS} (WASM) and ${TS_RUNS} (TypeScript) runs; MB = 10^6 bytes`,
+);
+console.log(
+  `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}, load average ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}\n`,
+);
+console.log(
+  '| preprocess | tokens | count | vocab | WASM ms best / median | WASM MB/s best / median | TypeScript ms best / median | TypeScript MB/s best / median |',
+);
 console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const o of configs) {
   const wasm = buildCorpusSync(bytes, o);
@@ -53,7 +61,9 @@ for (const o of configs) {
     const tokens = refTokenize(decoder.decode(bytes), o);
     return refEncode(tokens, refVocab(tokens).tokens);
   });
-  console.log(`| ${o.preprocess} | ${o.tokenize}${o.newlines ? ' + \\n' : ''} | ${wasm.tokens.length} | ${wasm.vocab.size} | ` +
-    `${w.best.toFixed(1)} / ${w.median.toFixed(1)} | ${rate(w.best)} / ${rate(w.median)} | ` +
-    `${t.best.toFixed(0)} / ${t.median.toFixed(0)} | ${rate(t.best)} / ${rate(t.median)} |`);
+  console.log(
+    `| ${o.preprocess} | ${o.tokenize}${o.newlines ? ' + \\n' : ''} | ${wasm.tokens.length} | ${wasm.vocab.size} | ` +
+      `${w.best.toFixed(1)} / ${w.median.toFixed(1)} | ${rate(w.best)} / ${rate(w.median)} | ` +
+      `${t.best.toFixed(0)} / ${t.median.toFixed(0)} | ${rate(t.best)} / ${rate(t.median)} |`,
+  );
 }

@@ -26,14 +26,19 @@ export class TfjsCharModel {
   private steps = 0;
   private eye: tf.Tensor2D | null = null;
 
-  constructor(readonly config: TfjsConfig, lr: number) {
+  constructor(
+    readonly config: TfjsConfig,
+    lr: number,
+  ) {
     const { cell, hidden: units, layers } = config;
     const make = cell === 'lstm' ? tf.layers.lstm : cell === 'gru' ? tf.layers.gru : tf.layers.simpleRNN;
     this.rnns = Array.from({ length: layers }, () => make({ units, returnSequences: true, returnState: true }));
     this.head = tf.layers.dense({ units: config.vocabSize });
     this.optimizer = tf.train.sgd(lr);
     // Layers create their weights on first call; variableGrads only sees variables that exist already.
-    tf.tidy(() => { this.forward(tf.zeros([1, 1, config.vocabSize]) as tf.Tensor3D, null); });
+    tf.tidy(() => {
+      this.forward(tf.zeros([1, 1, config.vocabSize]) as tf.Tensor3D, null);
+    });
   }
 
   /** logits (B, T, V) from one-hot x (B, T, V), and each layer's final state. */
@@ -58,7 +63,7 @@ export class TfjsCharModel {
   }
 
   resetState(): void {
-    this.carried?.flat().forEach((t) => t.dispose());
+    for (const t of this.carried?.flat() ?? []) t.dispose();
     this.carried = null;
   }
 
@@ -138,9 +143,9 @@ export class TfjsCharModel {
         states = s.map((st) => st.map((t) => tf.keep(t)));
         return tf.argMax(logits, -1);
       });
-      prev.flat().forEach((t) => t.dispose());
+      for (const t of prev.flat()) t.dispose();
     }
-    states.flat().forEach((t) => t.dispose());
+    for (const t of states.flat()) t.dispose();
     return out;
   }
 
@@ -153,7 +158,7 @@ export class TfjsCharModel {
     this.resetState();
     this.lossSum?.dispose();
     this.eye?.dispose();
-    this.rnns.forEach((l) => l.dispose());
+    for (const l of this.rnns) l.dispose();
     this.head.dispose();
     this.optimizer.dispose();
   }

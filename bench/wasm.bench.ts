@@ -21,8 +21,10 @@ const build = (args.includes('--build') ? args[args.indexOf('--build') + 1] : 'n
 const quick = args.includes('--quick');
 if (build === 'nn-relaxed') setFlagsFromString('--experimental-wasm-relaxed-simd');
 
-const tokens = (seed: number, B: number, T: number, V: number): TokenTensor =>
-  ({ shape: [B, T], data: Int32Array.from({ length: B * T }, (_, i) => mix32(seed * 7919 + i) % V) });
+const tokens = (seed: number, B: number, T: number, V: number): TokenTensor => ({
+  shape: [B, T],
+  data: Int32Array.from({ length: B * T }, (_, i) => mix32(seed * 7919 + i) % V),
+});
 
 const cpuSeconds = () => {
   const u = process.cpuUsage();
@@ -64,16 +66,25 @@ async function gemmBench(): Promise<void> {
   const P = a.alloc(panelElements(1024, 1024));
   const C = a.alloc(1120 * 1024);
   a.commit();
-  a.f32(A, 1120 * 1024).forEach((_, i, arr) => { arr[i] = (i % 17) / 17; });
-  a.f32(B, 1120 * 1024).forEach((_, i, arr) => { arr[i] = (i % 13) / 13; });
+  a.f32(A, 1120 * 1024).forEach((_, i, arr) => {
+    arr[i] = (i % 17) / 17;
+  });
+  a.f32(B, 1120 * 1024).forEach((_, i, arr) => {
+    arr[i] = (i % 13) / 13;
+  });
   for (const [what, M, N, K, how] of shapes) {
     if (how === 'packed') k.packPanelsT(P, B, N, K);
-    const run = how === 'packed' ? () => k.gemmPrepacked(C, N, A, K, 1, P, M, N, K, 0)
-      : how === 'nn' ? () => k.gemm(C, N, A, K, 1, B, N, M, N, K, 0)
-        : () => k.gemm(C, N, A, 1, M, B, N, M, N, K, 0);
+    const run =
+      how === 'packed'
+        ? () => k.gemmPrepacked(C, N, A, K, 1, P, M, N, K, 0)
+        : how === 'nn'
+          ? () => k.gemm(C, N, A, K, 1, B, N, M, N, K, 0)
+          : () => k.gemm(C, N, A, 1, M, B, N, M, N, K, 0);
     const t = time(run, 3, quick ? 0.2 : 0.7);
-    const fl = 2 * M * N * K / 1e9;
-    console.log(`gemm  ${what}: ${(fl / t.wall).toFixed(1)} GFLOP/s (${(t.wall * 1e6).toFixed(0)} us; CPU time ${(fl / t.cpu).toFixed(1)})`);
+    const fl = (2 * M * N * K) / 1e9;
+    console.log(
+      `gemm  ${what}: ${(fl / t.wall).toFixed(1)} GFLOP/s (${(t.wall * 1e6).toFixed(0)} us; CPU time ${(fl / t.cpu).toFixed(1)})`,
+    );
   }
 }
 
@@ -102,13 +113,19 @@ async function trainBench(cell: CellType, L: number, H: number): Promise<void> {
   const m = await createWasmModel({ cell, layers: L, hidden: H, vocabSize: V, seed: 1 }, { build });
   const batches = Array.from({ length: 8 }, (_, i) => [tokens(i, B, T, V), tokens(i + 100, B, T, V)]);
   let i = 0;
-  const sec = time(() => {
-    const [x, y] = batches[i++ % batches.length];
-    m.trainStep(x, y, { optimizer: 'sgd', lr: 2, clip: 1 });
-  }, 2, quick ? 1 : 4);
+  const sec = time(
+    () => {
+      const [x, y] = batches[i++ % batches.length];
+      m.trainStep(x, y, { optimizer: 'sgd', lr: 2, clip: 1 });
+    },
+    2,
+    quick ? 1 : 4,
+  );
   const f = trainFlops(cell, L, H, V, B, T) / 1e9;
-  console.log(`train ${cell} L${L} H${H} B${B} T${T}: ${(B * T / sec.wall).toFixed(0)} tokens/s, ${(sec.wall * 1000).toFixed(1)} ms/step, ` +
-    `${(f / sec.wall).toFixed(1)} GFLOP/s (CPU time: ${(B * T / sec.cpu).toFixed(0)} tokens/s, ${(f / sec.cpu).toFixed(1)} GFLOP/s)`);
+  console.log(
+    `train ${cell} L${L} H${H} B${B} T${T}: ${((B * T) / sec.wall).toFixed(0)} tokens/s, ${(sec.wall * 1000).toFixed(1)} ms/step, ` +
+      `${(f / sec.wall).toFixed(1)} GFLOP/s (CPU time: ${((B * T) / sec.cpu).toFixed(0)} tokens/s, ${(f / sec.cpu).toFixed(1)} GFLOP/s)`,
+  );
   m.dispose();
 }
 
@@ -137,12 +154,18 @@ async function generateBench(cell: CellType, L: number, H: number): Promise<void
   }
   rounds.sort((a, b) => a.wall - b.wall);
   const { wall: sec, cpu } = rounds[2];
-  console.log(`generate ${cell} L${L} H${H} batch 1 greedy: ${(1 / sec).toFixed(0)} chars/s (${(sec * 1e6).toFixed(1)} us/char, ` +
-    `${(forwardFlops(cell, L, H, V) / sec / 1e9).toFixed(1)} GFLOP/s; CPU time: ${(1 / cpu).toFixed(0)} chars/s)`);
+  console.log(
+    `generate ${cell} L${L} H${H} batch 1 greedy: ${(1 / sec).toFixed(0)} chars/s (${(sec * 1e6).toFixed(1)} us/char, ` +
+      `${(forwardFlops(cell, L, H, V) / sec / 1e9).toFixed(1)} GFLOP/s; CPU time: ${(1 / cpu).toFixed(0)} chars/s)`,
+  );
   m.dispose();
 }
 
-console.log(`build ${build}, node ${process.version}, load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+console.log(
+  `build ${build}, node ${process.version}, load average ${loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')}`,
+);
 await gemmBench();
 await trainBench('lstm', 2, 256);
 await generateBench('lstm', 2, 256);

@@ -24,8 +24,10 @@ const steps = Number(opt('--steps', '10'));
 const profile = args.includes('--profile');
 const [V, H, L, B, T] = [28, 256, 2, 32, 35];
 
-const tokens = (seed: number): TokenTensor =>
-  ({ shape: [B, T], data: Int32Array.from({ length: B * T }, (_, i) => mix32(seed * 7919 + i) % V) });
+const tokens = (seed: number): TokenTensor => ({
+  shape: [B, T],
+  data: Int32Array.from({ length: B * T }, (_, i) => mix32(seed * 7919 + i) % V),
+});
 
 const TICK_MS = 10; // USER_HZ = 100 on Linux
 
@@ -51,7 +53,8 @@ try {
   for (const cell of cells) {
     const model = await WebGpuModel.create({ cell, layers: L, hidden: H, vocabSize: V }, { device });
     const batches = Array.from({ length: 4 }, (_, i) => [tokens(2 * i), tokens(2 * i + 1)]);
-    const train = (i: number): void => model.trainStep(batches[i % 4][0], batches[i % 4][1], { optimizer: 'sgd', lr: 2, clip: 1 });
+    const train = (i: number): void =>
+      model.trainStep(batches[i % 4][0], batches[i % 4][1], { optimizer: 'sgd', lr: 2, clip: 1 });
     train(0);
     train(1);
     await model.readLoss();
@@ -64,13 +67,20 @@ try {
     const f0 = performance.now();
     await model.forward(batches[0][0]);
     const fwd = performance.now() - f0;
-    console.log(`${cell}: ${(steps * B * T / sec).toFixed(0)} tokens/s, ${(sec / steps * 1000).toFixed(1)} ms/step, ` +
-      `${model.dispatchesPerStep(B, T)} dispatches/step, lavapipe CPU ${cpuMs.toFixed(0)} ms/step (${(B * T / cpuMs * 1000).toFixed(0)} tokens per CPU-second), ` +
-      `forward+readback ${fwd.toFixed(1)} ms, loss ${loss.toFixed(3)}`);
+    console.log(
+      `${cell}: ${((steps * B * T) / sec).toFixed(0)} tokens/s, ${((sec / steps) * 1000).toFixed(1)} ms/step, ` +
+        `${model.dispatchesPerStep(B, T)} dispatches/step, lavapipe CPU ${cpuMs.toFixed(0)} ms/step (${(((B * T) / cpuMs) * 1000).toFixed(0)} tokens per CPU-second), ` +
+        `forward+readback ${fwd.toFixed(1)} ms, loss ${loss.toFixed(3)}`,
+    );
     if (profile) {
-      const byKernel = Object.entries(await model.profileTrainStep(batches[0][0], batches[0][1], 2, 1)).sort((a, b) => b[1] - a[1]);
+      const byKernel = Object.entries(await model.profileTrainStep(batches[0][0], batches[0][1], 2, 1)).sort(
+        (a, b) => b[1] - a[1],
+      );
       const total = byKernel.reduce((s, [, ms]) => s + ms, 0);
-      console.log(`  GPU time per kernel (one step, ${total.toFixed(0)} ms): ` + byKernel.map(([k, ms]) => `${k} ${ms.toFixed(1)} ms (${(100 * ms / total).toFixed(0)}%)`).join(', '));
+      console.log(
+        `  GPU time per kernel (one step, ${total.toFixed(0)} ms): ` +
+          byKernel.map(([k, ms]) => `${k} ${ms.toFixed(1)} ms (${((100 * ms) / total).toFixed(0)}%)`).join(', '),
+      );
     }
     model.dispose();
   }

@@ -16,7 +16,9 @@ function draw(): void {
   const width = Math.floor(el.clientWidth);
   drawnWidth = width;
   el.dataset.history = JSON.stringify(records.map((r) => r.trainPerplexity));
-  el.dataset.validation = JSON.stringify(records.flatMap((r) => (r.valPerplexity !== undefined ? [r.valPerplexity] : [])));
+  el.dataset.validation = JSON.stringify(
+    records.flatMap((r) => (r.valPerplexity !== undefined ? [r.valPerplexity] : [])),
+  );
   el.dataset.lr = JSON.stringify(records.map((r) => r.lr));
   const last = records[records.length - 1];
   if (last === undefined || width === 0) {
@@ -31,7 +33,10 @@ function draw(): void {
   const height = Math.round(Math.min(360, Math.max(220, width * 0.55)));
   el.innerHTML = curveSvg(records, { width, height, title: 'Perplexity per epoch (lower is better)' });
   const val = last.valPerplexity !== undefined ? `, validation ${last.valPerplexity.toFixed(2)}` : '';
-  el.setAttribute('aria-label', `Perplexity over ${records.length} epochs: now training ${last.trainPerplexity.toFixed(2)}${val}`);
+  el.setAttribute(
+    'aria-label',
+    `Perplexity over ${records.length} epochs: now training ${last.trainPerplexity.toFixed(2)}${val}`,
+  );
 }
 
 /** Starts over, with the message the empty chart shows. */

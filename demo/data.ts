@@ -43,7 +43,9 @@ export function useBook(): void {
   show(`${BOOK_NAME}.`);
   loadBook().then(
     (text) => user === undefined && show(`${BOOK_NAME}: ${fmt(text.length)} characters.`),
-    (error: unknown) => user === undefined && show(`${BOOK_NAME}: could not load it (${error instanceof Error ? error.message : String(error)}).`, true),
+    (error: unknown) =>
+      user === undefined &&
+      show(`${BOOK_NAME}: could not load it (${error instanceof Error ? error.message : String(error)}).`, true),
   );
 }
 
@@ -52,13 +54,19 @@ export async function useFile(file: File): Promise<void> {
   const share = binaryShare(text);
   if (text.length > 0 && share === 1) {
     useBook();
-    showError(`Error: ${file.name} holds no text (every character is a control character or not UTF-8). Still using ${TIME_MACHINE.title}.`);
+    showError(
+      `Error: ${file.name} holds no text (every character is a control character or not UTF-8). Still using ${TIME_MACHINE.title}.`,
+    );
     return;
   }
   clearError();
   user = { name: file.name, text };
   const what = `${file.name}: ${fmt(text.length)} characters.`;
-  if (share > BINARY_WARNING) show(`${what} Warning: it looks binary, not text: ${(share * 100).toFixed(0)}% of its characters are control characters or not UTF-8.`, true);
+  if (share > BINARY_WARNING)
+    show(
+      `${what} Warning: it looks binary, not text: ${(share * 100).toFixed(0)}% of its characters are control characters or not UTF-8.`,
+      true,
+    );
   else show(what);
 }
 

@@ -21,8 +21,13 @@ export function wasmBuild(): KernelBuild | undefined {
 
 export function modelChoice(): ModelChoice {
   return {
-    cell: value('cell') as ModelChoice['cell'], layers: number('layers'), hidden: number('hidden'), dropout: number('dropout'),
-    seed: number('seed'), backend: value('backend') as ModelChoice['backend'], wasmBuild: wasmBuild(),
+    cell: value('cell') as ModelChoice['cell'],
+    layers: number('layers'),
+    hidden: number('hidden'),
+    dropout: number('dropout'),
+    seed: number('seed'),
+    backend: value('backend') as ModelChoice['backend'],
+    wasmBuild: wasmBuild(),
   };
 }
 
@@ -31,7 +36,10 @@ export function trainChoice(): TrainChoice {
   const clip = number('clip');
   const rate = number('decay-rate');
   return {
-    epochs: number('epochs'), lr: number('lr'), batchSize: number('batch-size'), numSteps: number('num-steps'),
+    epochs: number('epochs'),
+    lr: number('lr'),
+    batchSize: number('batch-size'),
+    numSteps: number('num-steps'),
     maxTokens: maxTokens > 0 ? maxTokens : undefined,
     validation: number('validation'),
     optimizer: value('optimizer') as OptimizerName,
@@ -51,12 +59,20 @@ export function checkTraining(train: TrainChoice): string | undefined {
 export function generateChoice(): GenerateChoice {
   const topK = number('top-k');
   const topP = number('top-p');
-  return { prefix: value('prefix'), length: number('length'), temperature: number('temperature'), topK: topK > 0 ? topK : undefined, topP: topP < 1 ? topP : undefined, seed: number('gen-seed') };
+  return {
+    prefix: value('prefix'),
+    length: number('length'),
+    temperature: number('temperature'),
+    topK: topK > 0 ? topK : undefined,
+    topP: topP < 1 ? topP : undefined,
+    seed: number('gen-seed'),
+  };
 }
 
 export function checkGenerate(choice: GenerateChoice): string | undefined {
   const { length } = choice;
-  if (!Number.isInteger(length) || length < 1 || length > MAX_LENGTH) return `Length must be a whole number from 1 to ${MAX_LENGTH.toLocaleString('en')}.`;
+  if (!Number.isInteger(length) || length < 1 || length > MAX_LENGTH)
+    return `Length must be a whole number from 1 to ${MAX_LENGTH.toLocaleString('en')}.`;
   return undefined;
 }
 

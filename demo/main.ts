@@ -7,7 +7,15 @@ import type { EpochEvent, TrainProgress } from '../dist/browser/index.js';
 import { addEpoch, resetChart, wireChart } from './chart.js';
 import { trainingText, wireData } from './data.js';
 import { $, clearError, fmt, showError, status } from './dom.js';
-import { checkGenerate, checkTraining, generateChoice, modelChoice, trainChoice, wasmBuild, wireOptimizer } from './form.js';
+import {
+  checkGenerate,
+  checkTraining,
+  generateChoice,
+  modelChoice,
+  trainChoice,
+  wasmBuild,
+  wireOptimizer,
+} from './form.js';
 import { addSample, appendOutput, clearOutput, clearSamples, startOutput, wireOutput } from './output.js';
 import type { FromWorker, ModelInfo, ToWorker } from './protocol.js';
 
@@ -80,11 +88,14 @@ function showSummary(info: ModelInfo, textName: string): void {
   $('sum-threads').textContent = '1 thread';
   if (trained) {
     $('sum-training').textContent = describeRecipe(trained.recipe);
-    $('sum-data').textContent = `${fmt(trained.train)} training tokens, ${trained.validation > 0 ? `${fmt(trained.validation)} held out` : 'none held out'}`;
+    $('sum-data').textContent =
+      `${fmt(trained.train)} training tokens, ${trained.validation > 0 ? `${fmt(trained.validation)} held out` : 'none held out'}`;
   } else {
     const last = loaded?.last;
     const val = last?.valPerplexity !== undefined ? `, validation ${last.valPerplexity.toFixed(2)}` : '';
-    $('sum-training').textContent = last ? `${fmt(last.epoch)} epochs in the checkpoint's record, perplexity ${last.trainPerplexity.toFixed(2)}${val}` : 'no training record in the checkpoint';
+    $('sum-training').textContent = last
+      ? `${fmt(last.epoch)} epochs in the checkpoint's record, perplexity ${last.trainPerplexity.toFixed(2)}${val}`
+      : 'no training record in the checkpoint';
     $('sum-data').textContent = '—';
   }
 }
@@ -115,7 +126,10 @@ function startGenerating(): void {
   clearError();
   const choice = generateChoice();
   const problem = checkGenerate(choice);
-  if (problem) return showError(`Error: ${problem}`);
+  if (problem) {
+    showError(`Error: ${problem}`);
+    return;
+  }
   setBusy('generating');
   startOutput(choice.prefix);
   status('Generating…');
@@ -174,12 +188,16 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
       setBusy(undefined);
       break;
     case 'saved':
-      download(m.bytes, model ? `deeprnn-${model.cell}-${model.layers}x${model.hidden}.safetensors` : 'deeprnn.safetensors');
+      download(
+        m.bytes,
+        model ? `deeprnn-${model.cell}-${model.layers}x${model.hidden}.safetensors` : 'deeprnn.safetensors',
+      );
       status('Saved.');
       setBusy(undefined);
       break;
     case 'error':
-      if (busy === 'training' && lastEpoch === undefined) resetChart('No training yet: the run failed before its first epoch.');
+      if (busy === 'training' && lastEpoch === undefined)
+        resetChart('No training yet: the run failed before its first epoch.');
       status('');
       showError(`Error [${m.code}]: ${m.message}`);
       setBusy(undefined);
@@ -215,7 +233,16 @@ $<HTMLInputElement>('load-file').addEventListener('change', async (e) => {
   status(`Loading ${file.name}…`);
   const bytes = new Uint8Array(await file.arrayBuffer());
   input.value = '';
-  post({ type: 'load', name: file.name, bytes, backend: $<HTMLSelectElement>('backend').value as 'auto', wasmBuild: wasmBuild() }, [bytes.buffer]);
+  post(
+    {
+      type: 'load',
+      name: file.name,
+      bytes,
+      backend: $<HTMLSelectElement>('backend').value as 'auto',
+      wasmBuild: wasmBuild(),
+    },
+    [bytes.buffer],
+  );
 });
 
 wireData();

@@ -1,5 +1,12 @@
 /** Messages between the page (main.ts) and the training worker (worker.ts). Plain data: structured-clone safe. */
-import type { BackendChoice, CellType, CreateModelOptions, EpochEvent, OptimizerName, TrainProgress } from '../dist/browser/index.js';
+import type {
+  BackendChoice,
+  CellType,
+  CreateModelOptions,
+  EpochEvent,
+  OptimizerName,
+  TrainProgress,
+} from '../dist/browser/index.js';
 
 export type KernelBuild = NonNullable<CreateModelOptions['wasmBuild']>;
 

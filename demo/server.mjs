@@ -8,16 +8,27 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const TYPES = { '.html': 'text/html; charset=utf-8', '.css': 'text/css; charset=utf-8', '.js': 'text/javascript; charset=utf-8' };
+const TYPES = {
+  '.html': 'text/html; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+};
 
 /** A route: its content type and how to read its body. */
-const file = (path) => ({ type: TYPES[path.slice(path.lastIndexOf('.'))], read: () => readFile(join(root, path)), path });
+const file = (path) => ({
+  type: TYPES[path.slice(path.lastIndexOf('.'))],
+  read: () => readFile(join(root, path)),
+  path,
+});
 
 const routes = new Map([
   ['/demo/', file('demo/index.html')],
   ['/demo/index.html', file('demo/index.html')],
   ['/demo/style.css', file('demo/style.css')],
-  ...['main', 'worker', 'protocol', 'chart', 'data', 'dom', 'form', 'output'].map((name) => [`/demo/${name}.js`, file(`build/demo/${name}.js`)]),
+  ...['main', 'worker', 'protocol', 'chart', 'data', 'dom', 'form', 'output'].map((name) => [
+    `/demo/${name}.js`,
+    file(`build/demo/${name}.js`),
+  ]),
   ['/dist/browser/index.js', file('dist/browser/index.js')],
   ['/dist/browser/datasets/timemachine.js', file('dist/browser/datasets/timemachine.js')],
 ]);
@@ -64,7 +75,7 @@ export async function startDemoServer({ port = 8080, host = '127.0.0.1' } = {}) 
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const arg = process.argv.indexOf('--port');
-  const given = arg > 0 ? process.argv[arg + 1] : process.env.PORT ?? '8080';
+  const given = arg > 0 ? process.argv[arg + 1] : (process.env.PORT ?? '8080');
   const port = Number(given);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     console.error(`deeprnn demo: --port must be an integer in [0, 65535], got ${given}`);

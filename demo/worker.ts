@@ -3,7 +3,14 @@
  * Messages are handled one at a time, except 'stop', which aborts the running job at its next check
  * (training checks once per batch after each ~50 ms yield; generation once per token).
  */
-import { DeepRnnError, LanguageModel, buildCorpus, decodeCheckpoint, splitCorpus, type Vocab } from '../dist/browser/index.js';
+import {
+  DeepRnnError,
+  LanguageModel,
+  buildCorpus,
+  decodeCheckpoint,
+  splitCorpus,
+  type Vocab,
+} from '../dist/browser/index.js';
 import type { FromWorker, ModelInfo, ToWorker } from './protocol.js';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
@@ -23,7 +30,9 @@ const SAMPLE_TEMPERATURE = 0.5;
 
 function info(model: LanguageModel, more: Pick<ModelInfo, 'trained' | 'loaded'>): ModelInfo {
   const { cell, layers, hidden, vocabSize, dropout } = model.config;
-  const parameters = model.model.parameterShapes().reduce((sum, [, shape]) => sum + shape.reduce((a, b) => a * b, 1), 0);
+  const parameters = model.model
+    .parameterShapes()
+    .reduce((sum, [, shape]) => sum + shape.reduce((a, b) => a * b, 1), 0);
   return { backend: model.backend, cell, layers, hidden, dropout, vocabSize, parameters, ...more };
 }
 
@@ -51,8 +60,19 @@ async function handle(message: ToWorker): Promise<void> {
     const split = splitCorpus(corpus.tokens, { validation: train.validation });
     replace(await LanguageModel.create(corpus.vocab, model));
     const current = lm as LanguageModel;
-    const recipe = { epochs: train.epochs, lr: train.lr, batchSize: train.batchSize, numSteps: train.numSteps, optimizer: train.optimizer, clip: train.clip, lrDecay: train.lrDecay };
-    send({ type: 'model', info: info(current, { trained: { train: split.train.length, validation: split.validation.length, recipe } }) });
+    const recipe = {
+      epochs: train.epochs,
+      lr: train.lr,
+      batchSize: train.batchSize,
+      numSteps: train.numSteps,
+      optimizer: train.optimizer,
+      clip: train.clip,
+      lrDecay: train.lrDecay,
+    };
+    send({
+      type: 'model',
+      info: info(current, { trained: { train: split.train.length, validation: split.validation.length, recipe } }),
+    });
     const prefix = samplePrefix(corpus.vocab, corpus.tokens);
     // About ten samples a run, at least one every ten epochs (as d2l prints), and the first epoch's for early feedback.
     const every = Math.min(10, Math.max(1, Math.round(train.epochs / 10)));
@@ -66,7 +86,12 @@ async function handle(message: ToWorker): Promise<void> {
       onEpoch: async (event) => {
         send({ type: 'epoch', event });
         if (event.epoch % every !== 0 && event.epoch !== 1 && event.epoch !== event.epochs) return;
-        const sample = await current.generate(prefix, { length: SAMPLE_LENGTH, temperature: SAMPLE_TEMPERATURE, seed: 0, signal });
+        const sample = await current.generate(prefix, {
+          length: SAMPLE_LENGTH,
+          temperature: SAMPLE_TEMPERATURE,
+          seed: 0,
+          signal,
+        });
         if (!signal?.aborted) send({ type: 'sample', epoch: event.epoch, prefix, text: sample }); // not a cut-off line
       },
     });
@@ -95,7 +120,10 @@ async function handle(message: ToWorker): Promise<void> {
     const ckpt = decodeCheckpoint(message.bytes);
     replace(await LanguageModel.fromCheckpoint(ckpt, { backend: message.backend, wasmBuild: message.wasmBuild }));
     const history = ckpt.training?.history ?? [];
-    send({ type: 'model', info: info(lm as LanguageModel, { loaded: { name: message.name, last: history[history.length - 1] } }) });
+    send({
+      type: 'model',
+      info: info(lm as LanguageModel, { loaded: { name: message.name, last: history[history.length - 1] } }),
+    });
   }
 }
 

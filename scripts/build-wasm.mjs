@@ -16,7 +16,16 @@ const modules = [
 mkdirSync('build', { recursive: true });
 for (const m of modules) {
   if (!existsSync(m.entry)) continue;
-  const args = [m.entry, '--config', 'asconfig.json', '--target', target, '--outFile', `build/${m.name}.wasm`, ...m.flags];
+  const args = [
+    m.entry,
+    '--config',
+    'asconfig.json',
+    '--target',
+    target,
+    '--outFile',
+    `build/${m.name}.wasm`,
+    ...m.flags,
+  ];
   execFileSync(process.execPath, ['node_modules/assemblyscript/bin/asc.js', ...args], { stdio: 'inherit' });
   console.log(`built build/${m.name}.wasm (${target})`);
 }

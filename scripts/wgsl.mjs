@@ -36,7 +36,9 @@ export function spliceWgsl(source, seen = new Set()) {
 /** Every kernel shaders/NAME.wgsl, spliced, keyed by NAME (sorted). */
 export function readShaders() {
   const out = {};
-  for (const f of readdirSync(shadersDir).filter((f) => f.endsWith('.wgsl')).sort()) {
+  for (const f of readdirSync(shadersDir)
+    .filter((f) => f.endsWith('.wgsl'))
+    .sort()) {
     out[f.slice(0, -5)] = spliceWgsl(readFileSync(`${shadersDir}${f}`, 'utf8'));
   }
   return out;

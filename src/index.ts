@@ -15,7 +15,14 @@ export { LanguageModel } from './lm/language-model.js';
 export type { LanguageModelOptions, TrainOptions, LanguageModelTrainResult } from './lm/language-model.js';
 export type { GenerateOptions, GeneratedToken } from './lm/generate.js';
 export { trainLoop } from './train/train.js';
-export type { BatchSource, EpochEvent, TrainCursor, TrainLoopOptions, TrainProgress, TrainResult } from './train/train.js';
+export type {
+  BatchSource,
+  EpochEvent,
+  TrainCursor,
+  TrainLoopOptions,
+  TrainProgress,
+  TrainResult,
+} from './train/train.js';
 export { curveCsv, curveSvg } from './train/curve.js';
 export type { EpochRecord } from './train/curve.js';
 
@@ -23,5 +30,12 @@ export type { EpochRecord } from './train/curve.js';
 export * from './text/index.js';
 
 // Checkpoints (safetensors).
-export { encodeCheckpoint, decodeCheckpoint, saveCheckpoint, loadCheckpoint, checkpointToBlob, checkpointFromBlob } from './checkpoint/index.js';
+export {
+  encodeCheckpoint,
+  decodeCheckpoint,
+  saveCheckpoint,
+  loadCheckpoint,
+  checkpointToBlob,
+  checkpointFromBlob,
+} from './checkpoint/index.js';
 export type { Checkpoint, TrainingState, TextOptions } from './checkpoint/index.js';

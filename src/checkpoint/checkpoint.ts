@@ -28,7 +28,14 @@ import { DeepRnnError } from '../errors.js';
 import { parameterShapes } from '../model/params.js';
 import type { RecurrentState, ResolvedConfig, StateDict } from '../model/types.js';
 import { validateConfig, validateState, validateStateDict } from '../model/validate.js';
-import { badFile, decodeSafetensors, encodeSafetensors, toFloat32, type F32Entry, type RawTensor } from './safetensors.js';
+import {
+  badFile,
+  decodeSafetensors,
+  encodeSafetensors,
+  toFloat32,
+  type F32Entry,
+  type RawTensor,
+} from './safetensors.js';
 import type { Checkpoint, EpochRecord, JsonValue, TextOptions, TrainingState } from './types.js';
 
 export const FORMAT = 'deeprnn';
@@ -49,8 +56,12 @@ export function encodeCheckpoint(ckpt: Checkpoint): Uint8Array<ArrayBuffer> {
     format: FORMAT,
     version: VERSION,
     config: JSON.stringify({
-      cell: config.cell, nonlinearity: config.nonlinearity, layers: config.layers, hidden: config.hidden,
-      vocab_size: config.vocabSize, dropout: config.dropout,
+      cell: config.cell,
+      nonlinearity: config.nonlinearity,
+      layers: config.layers,
+      hidden: config.hidden,
+      vocab_size: config.vocabSize,
+      dropout: config.dropout,
     }),
     vocab: JSON.stringify(ckpt.vocab),
     text: JSON.stringify(checkText(ckpt.text)),
@@ -60,7 +71,11 @@ export function encodeCheckpoint(ckpt: Checkpoint): Uint8Array<ArrayBuffer> {
   if (t !== undefined) {
     checkTraining(t, config);
     metadata.training = JSON.stringify({
-      step: t.optimizer.step, epoch: t.epoch, batch: t.batch, rng: t.rng, options: t.options,
+      step: t.optimizer.step,
+      epoch: t.epoch,
+      batch: t.batch,
+      rng: t.rng,
+      options: t.options,
       history: t.history.map((r) => historyToJson(r)),
     });
     if (t.optimizer.adam) {
@@ -91,19 +106,28 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
   const names = parameterShapes(config).map(([n]) => n);
   const known = new Set(names);
   for (const name of tensors.keys()) {
-    const base = name.startsWith(ADAM_M) ? name.slice(ADAM_M.length) : name.startsWith(ADAM_V) ? name.slice(ADAM_V.length) : name;
+    const base = name.startsWith(ADAM_M)
+      ? name.slice(ADAM_M.length)
+      : name.startsWith(ADAM_V)
+        ? name.slice(ADAM_V.length)
+        : name;
     const ok = known.has(base) || name === 'state.h' || name === 'state.c';
-    if (!ok) throw badFile(`unexpected tensor '${name}' for a ${config.layers}-layer ${config.cell} (expected ${names.join(', ')})`);
+    if (!ok)
+      throw badFile(
+        `unexpected tensor '${name}' for a ${config.layers}-layer ${config.cell} (expected ${names.join(', ')})`,
+      );
   }
   const params = readDict(tensors, config, '', 'parameter');
-  if (!text.reserved!.every((t, i) => vocab[i + 1] === t)) throw badFile(`text.reserved ${JSON.stringify(text.reserved)} must be the tokens right after '<unk>' in vocab`);
+  if (!text.reserved!.every((t, i) => vocab[i + 1] === t))
+    throw badFile(`text.reserved ${JSON.stringify(text.reserved)} must be the tokens right after '<unk>' in vocab`);
   const ckpt: Checkpoint = { config, vocab, text, params };
 
   if (metadata.training !== undefined) {
     ckpt.training = readTraining(parseJson(metadata, 'training'), tensors, config);
   } else {
     const stray = [...tensors.keys()].find((n) => !known.has(n));
-    if (stray !== undefined) throw badFile(`tensor '${stray}' is training state, but the file has no 'training' metadata`);
+    if (stray !== undefined)
+      throw badFile(`tensor '${stray}' is training state, but the file has no 'training' metadata`);
   }
   return ckpt;
 }
@@ -136,7 +160,8 @@ function readConfig(metadata: Record<string, string>, tensorCount: number): Reso
   const raw = parseJson(metadata, 'config');
   if (!isObject(raw)) throw badFile('metadata config must be a JSON object');
   for (const key of Object.keys(raw)) {
-    if (!CONFIG_KEYS.includes(key)) throw badFile(`metadata config has an unknown key '${key}' (expected ${CONFIG_KEYS.join(', ')})`);
+    if (!CONFIG_KEYS.includes(key))
+      throw badFile(`metadata config has an unknown key '${key}' (expected ${CONFIG_KEYS.join(', ')})`);
   }
   for (const key of ['cell', 'layers', 'hidden', 'vocab_size']) {
     if (raw[key] === undefined) throw badFile(`metadata config is missing '${key}'`);
@@ -151,20 +176,23 @@ function readConfig(metadata: Record<string, string>, tensorCount: number): Reso
     seed = /^\d{1,10}$/.test(metadata.seed) ? Number(metadata.seed) : NaN;
     if (!(seed <= 0xffffffff)) throw badFile(`metadata seed must be an integer in [0, 2^32), got '${metadata.seed}'`);
   }
-  return rethrow('metadata config', () => validateConfig({
-    cell: raw.cell as ResolvedConfig['cell'],
-    nonlinearity: (raw.nonlinearity ?? undefined) as ResolvedConfig['nonlinearity'] | undefined,
-    layers: raw.layers as number,
-    hidden: raw.hidden as number,
-    vocabSize: raw.vocab_size as number,
-    dropout: (raw.dropout ?? undefined) as number | undefined,
-    seed,
-  }));
+  return rethrow('metadata config', () =>
+    validateConfig({
+      cell: raw.cell as ResolvedConfig['cell'],
+      nonlinearity: (raw.nonlinearity ?? undefined) as ResolvedConfig['nonlinearity'] | undefined,
+      layers: raw.layers as number,
+      hidden: raw.hidden as number,
+      vocabSize: raw.vocab_size as number,
+      dropout: (raw.dropout ?? undefined) as number | undefined,
+      seed,
+    }),
+  );
 }
 
 function checkVocab(vocab: unknown, vocabSize: number): string[] {
   if (!Array.isArray(vocab)) throw badFile('vocab must be an array of tokens');
-  if (vocab.length !== vocabSize) throw badFile(`vocab has ${vocab.length} tokens but config vocab_size is ${vocabSize}`);
+  if (vocab.length !== vocabSize)
+    throw badFile(`vocab has ${vocab.length} tokens but config vocab_size is ${vocabSize}`);
   const seen = new Set<string>();
   for (let i = 0; i < vocab.length; i++) {
     const t = vocab[i];
@@ -179,11 +207,14 @@ function checkVocab(vocab: unknown, vocabSize: number): string[] {
 function checkText(text: unknown): TextOptions {
   if (!isObject(text)) throw badFile('text must be an object {"preprocess", "tokenize"}');
   const { preprocess, tokenize } = text;
-  if (preprocess !== 'd2l' && preprocess !== 'none') throw badFile(`text.preprocess must be 'd2l' or 'none', got ${JSON.stringify(preprocess) ?? 'nothing'}`);
-  if (tokenize !== 'char' && tokenize !== 'word') throw badFile(`text.tokenize must be 'char' or 'word', got ${JSON.stringify(tokenize) ?? 'nothing'}`);
+  if (preprocess !== 'd2l' && preprocess !== 'none')
+    throw badFile(`text.preprocess must be 'd2l' or 'none', got ${JSON.stringify(preprocess) ?? 'nothing'}`);
+  if (tokenize !== 'char' && tokenize !== 'word')
+    throw badFile(`text.tokenize must be 'char' or 'word', got ${JSON.stringify(tokenize) ?? 'nothing'}`);
   const { newlines = false, reserved = [] } = text;
   if (typeof newlines !== 'boolean') throw badFile(`text.newlines must be a boolean, got ${JSON.stringify(newlines)}`);
-  if (!Array.isArray(reserved) || !reserved.every((t) => typeof t === 'string')) throw badFile('text.reserved must be an array of strings');
+  if (!Array.isArray(reserved) || !reserved.every((t) => typeof t === 'string'))
+    throw badFile('text.reserved must be an array of strings');
   return { preprocess, tokenize, newlines, reserved: [...reserved] };
 }
 
@@ -194,7 +225,9 @@ function readDict(tensors: Map<string, RawTensor>, config: ResolvedConfig, prefi
     const t = tensors.get(prefix + name);
     if (t === undefined) throw badFile(`${what} '${prefix + name}' is missing`);
     if (t.shape.length !== shape.length || t.shape.some((s, i) => s !== shape[i])) {
-      throw badFile(`${what} '${prefix + name}' has shape ${JSON.stringify(t.shape)}, the config needs ${JSON.stringify(shape)}`);
+      throw badFile(
+        `${what} '${prefix + name}' has shape ${JSON.stringify(t.shape)}, the config needs ${JSON.stringify(shape)}`,
+      );
     }
     dict[name] = { shape: [...shape], data: toFloat32(t, `${what} '${prefix + name}'`) };
   }
@@ -220,13 +253,19 @@ function readTraining(raw: unknown, tensors: Map<string, RawTensor>, config: Res
   const hasM = [...tensors.keys()].some((n) => n.startsWith(ADAM_M));
   const hasV = [...tensors.keys()].some((n) => n.startsWith(ADAM_V));
   if (hasM || hasV) {
-    t.optimizer.adam = { m: readDict(tensors, config, ADAM_M, 'Adam moment'), v: readDict(tensors, config, ADAM_V, 'Adam moment') };
+    t.optimizer.adam = {
+      m: readDict(tensors, config, ADAM_M, 'Adam moment'),
+      v: readDict(tensors, config, ADAM_V, 'Adam moment'),
+    };
   }
   const h = tensors.get('state.h');
   const c = tensors.get('state.c');
   if (h !== undefined) {
     const ok = h.shape.length === 3 && h.shape[0] === config.layers && h.shape[1] > 0 && h.shape[2] === config.hidden;
-    if (!ok) throw badFile(`state.h has shape ${JSON.stringify(h.shape)}, expected [${config.layers}, batch, ${config.hidden}]`);
+    if (!ok)
+      throw badFile(
+        `state.h has shape ${JSON.stringify(h.shape)}, expected [${config.layers}, batch, ${config.hidden}]`,
+      );
     if (c !== undefined && (c.shape.length !== 3 || c.shape.some((s, i) => s !== h.shape[i]))) {
       throw badFile(`state.c has shape ${JSON.stringify(c.shape)}, expected ${JSON.stringify(h.shape)} like state.h`);
     }
@@ -241,9 +280,11 @@ function readTraining(raw: unknown, tensors: Map<string, RawTensor>, config: Res
 
 function checkTraining(t: TrainingState, config: ResolvedConfig): void {
   if (!isObject(t)) throw badFile('training must be an object');
-  if (!isObject(t.optimizer) || !isCount(t.optimizer.step)) throw badFile(`training step must be a non-negative integer, got ${String(t.optimizer?.step)}`);
+  if (!isObject(t.optimizer) || !isCount(t.optimizer.step))
+    throw badFile(`training step must be a non-negative integer, got ${String(t.optimizer?.step)}`);
   if (!isCount(t.epoch)) throw badFile(`training epoch must be a non-negative integer, got ${String(t.epoch)}`);
-  if (!isCount(t.batch)) throw badFile(`training batch (data cursor) must be a non-negative integer, got ${String(t.batch)}`);
+  if (!isCount(t.batch))
+    throw badFile(`training batch (data cursor) must be a non-negative integer, got ${String(t.batch)}`);
   if (!Array.isArray(t.rng) || !t.rng.every(isU32)) throw badFile('training rng must be an array of uint32 words');
   if (!isObject(t.options)) throw badFile('training options must be a JSON object');
   try {
@@ -252,7 +293,9 @@ function checkTraining(t: TrainingState, config: ResolvedConfig): void {
     throw badFile(`training options are not JSON-serializable: ${(e as Error).message}`);
   }
   if (!Array.isArray(t.history)) throw badFile('training history must be an array');
-  t.history.forEach((r, i) => historyToJson(r, i));
+  t.history.forEach((r, i) => {
+    historyToJson(r, i);
+  });
   const adam = t.optimizer.adam;
   if (adam !== undefined) {
     if (!isObject(adam)) throw badFile('Adam state must be {m, v}');
@@ -263,7 +306,8 @@ function checkTraining(t: TrainingState, config: ResolvedConfig): void {
     const state: RecurrentState = t.state;
     const per = config.layers * config.hidden;
     const batch = state.h instanceof Float32Array ? state.h.length / per : NaN;
-    if (!(Number.isInteger(batch) && batch > 0)) throw badFile(`carried state.h must hold layers*batch*hidden = ${per}*batch values`);
+    if (!(Number.isInteger(batch) && batch > 0))
+      throw badFile(`carried state.h must hold layers*batch*hidden = ${per}*batch values`);
     rethrow('carried state', () => validateState(state, config, batch));
   }
 }
@@ -272,7 +316,8 @@ function historyToJson(r: EpochRecord, i = 0): Record<string, number | null> {
   if (!isObject(r) || !isCount(r.epoch) || typeof r.trainPerplexity !== 'number') {
     throw badFile(`training history[${i}] must be {epoch, trainPerplexity, valPerplexity?}`);
   }
-  if (r.valPerplexity !== undefined && typeof r.valPerplexity !== 'number') throw badFile(`training history[${i}].valPerplexity must be a number`);
+  if (r.valPerplexity !== undefined && typeof r.valPerplexity !== 'number')
+    throw badFile(`training history[${i}].valPerplexity must be a number`);
   const finite = (x: number) => (Number.isFinite(x) ? x : null);
   const out: Record<string, number | null> = { epoch: r.epoch, train_perplexity: finite(r.trainPerplexity) };
   if (r.valPerplexity !== undefined) out.val_perplexity = finite(r.valPerplexity);

@@ -15,10 +15,39 @@
  */
 import { DeepRnnError } from '../errors.js';
 
-export type Dtype = 'BOOL' | 'U8' | 'I8' | 'F8_E5M2' | 'F8_E4M3' | 'I16' | 'U16' | 'F16' | 'BF16' | 'I32' | 'U32' | 'F32' | 'F64' | 'I64' | 'U64';
+export type Dtype =
+  | 'BOOL'
+  | 'U8'
+  | 'I8'
+  | 'F8_E5M2'
+  | 'F8_E4M3'
+  | 'I16'
+  | 'U16'
+  | 'F16'
+  | 'BF16'
+  | 'I32'
+  | 'U32'
+  | 'F32'
+  | 'F64'
+  | 'I64'
+  | 'U64';
 
 const DTYPE_SIZE: Record<Dtype, number> = {
-  BOOL: 1, U8: 1, I8: 1, F8_E5M2: 1, F8_E4M3: 1, I16: 2, U16: 2, F16: 2, BF16: 2, I32: 4, U32: 4, F32: 4, F64: 8, I64: 8, U64: 8,
+  BOOL: 1,
+  U8: 1,
+  I8: 1,
+  F8_E5M2: 1,
+  F8_E4M3: 1,
+  I16: 2,
+  U16: 2,
+  F16: 2,
+  BF16: 2,
+  I32: 4,
+  U32: 4,
+  F32: 4,
+  F64: 8,
+  I64: 8,
+  U64: 8,
 };
 
 /** The reference implementation refuses headers over 100 MB; so do we, before decoding any of it. */
@@ -59,11 +88,12 @@ export function encodeSafetensors(entries: F32Entry[], metadata: Record<string, 
   if (Object.keys(metadata).length > 0) header.__metadata__ = metadata;
   let offset = 0;
   for (const { name, shape, data } of entries) {
-    if (name === '__metadata__' || Object.prototype.hasOwnProperty.call(header, name)) {
+    if (name === '__metadata__' || Object.hasOwn(header, name)) {
       throw badFile(`cannot write two tensors named '${name}'`);
     }
     const count = shape.reduce((a, b) => a * b, 1);
-    if (count !== data.length) throw badFile(`tensor '${name}' has ${data.length} values but shape ${JSON.stringify(shape)}`);
+    if (count !== data.length)
+      throw badFile(`tensor '${name}' has ${data.length} values but shape ${JSON.stringify(shape)}`);
     header[name] = { dtype: 'F32', shape, data_offsets: [offset, offset + data.byteLength] };
     offset += data.byteLength;
   }
@@ -93,9 +123,12 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsFile {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = view.getUint32(0, true) + view.getUint32(4, true) * 2 ** 32;
   if (headerLength > bytes.length - 8) {
-    throw badFile(`header length ${headerLength} is larger than the ${bytes.length - 8} bytes that follow it (file truncated or not safetensors)`);
+    throw badFile(
+      `header length ${headerLength} is larger than the ${bytes.length - 8} bytes that follow it (file truncated or not safetensors)`,
+    );
   }
-  if (headerLength > MAX_HEADER_BYTES) throw badFile(`header length ${headerLength} exceeds the limit of ${MAX_HEADER_BYTES} bytes`);
+  if (headerLength > MAX_HEADER_BYTES)
+    throw badFile(`header length ${headerLength} exceeds the limit of ${MAX_HEADER_BYTES} bytes`);
   if (headerLength < 2) throw badFile(`header length ${headerLength} is too small for a JSON object`);
 
   let text: string;
@@ -104,14 +137,16 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsFile {
   } catch {
     throw badFile('header is not valid UTF-8');
   }
-  if (text[0] !== '{') throw badFile(`header must be a JSON object starting with '{', got ${JSON.stringify(text.slice(0, 16))}`);
+  if (text[0] !== '{')
+    throw badFile(`header must be a JSON object starting with '{', got ${JSON.stringify(text.slice(0, 16))}`);
   let header: unknown;
   try {
     header = JSON.parse(text);
   } catch (e) {
     throw badFile(`header is not valid JSON: ${(e as Error).message}`);
   }
-  if (typeof header !== 'object' || header === null || Array.isArray(header)) throw badFile('header must be a JSON object');
+  if (typeof header !== 'object' || header === null || Array.isArray(header))
+    throw badFile('header must be a JSON object');
 
   const data = bytes.subarray(8 + headerLength);
   const metadata = readMetadata((header as Record<string, unknown>).__metadata__);
@@ -123,23 +158,34 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsFile {
   entries.sort((a, b) => a.begin - b.begin || a.end - b.end);
 
   for (const e of entries) {
-    if (e.end > data.length) throw badFile(`tensor '${e.name}' bytes [${e.begin}, ${e.end}) run past the data section of ${data.length} bytes (file truncated?)`);
+    if (e.end > data.length)
+      throw badFile(
+        `tensor '${e.name}' bytes [${e.begin}, ${e.end}) run past the data section of ${data.length} bytes (file truncated?)`,
+      );
   }
   const tensors = new Map<string, RawTensor>();
   let expected = 0;
   for (const e of entries) {
-    if (e.begin < expected) throw badFile(`tensor '${e.name}' bytes [${e.begin}, ${e.end}) overlap the previous tensor, which ends at ${expected}`);
-    if (e.begin > expected) throw badFile(`tensor '${e.name}' starts at ${e.begin}, leaving a gap after byte ${expected} of the data section`);
+    if (e.begin < expected)
+      throw badFile(
+        `tensor '${e.name}' bytes [${e.begin}, ${e.end}) overlap the previous tensor, which ends at ${expected}`,
+      );
+    if (e.begin > expected)
+      throw badFile(
+        `tensor '${e.name}' starts at ${e.begin}, leaving a gap after byte ${expected} of the data section`,
+      );
     tensors.set(e.name, { dtype: e.dtype, shape: e.shape, bytes: data.subarray(e.begin, e.end) });
     expected = e.end;
   }
-  if (expected !== data.length) throw badFile(`data section has ${data.length} bytes but the tensors cover ${expected}`);
+  if (expected !== data.length)
+    throw badFile(`data section has ${data.length} bytes but the tensors cover ${expected}`);
   return { metadata, tensors };
 }
 
 function readMetadata(value: unknown): Record<string, string> {
   if (value === undefined) return {};
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw badFile('__metadata__ must be an object of strings');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw badFile('__metadata__ must be an object of strings');
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
     if (typeof v !== 'string') throw badFile(`__metadata__.${k} must be a string, got ${describe(v)}`);
@@ -149,27 +195,33 @@ function readMetadata(value: unknown): Record<string, string> {
 }
 
 function readTensorInfo(name: string, info: unknown): { dtype: Dtype; shape: number[]; begin: number; end: number } {
-  if (typeof info !== 'object' || info === null || Array.isArray(info)) throw badFile(`tensor '${name}' must be described by an object`);
+  if (typeof info !== 'object' || info === null || Array.isArray(info))
+    throw badFile(`tensor '${name}' must be described by an object`);
   const { dtype, shape, data_offsets: offsets } = info as Record<string, unknown>;
-  if (typeof dtype !== 'string' || !Object.prototype.hasOwnProperty.call(DTYPE_SIZE, dtype)) {
+  if (typeof dtype !== 'string' || !Object.hasOwn(DTYPE_SIZE, dtype)) {
     throw badFile(`tensor '${name}' has unknown dtype ${describe(dtype)}`);
   }
   if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
     throw badFile(`tensor '${name}' shape must be an array of non-negative integers, got ${describe(shape)}`);
   }
   if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0)) {
-    throw badFile(`tensor '${name}' data_offsets must be [begin, end] with non-negative integers, got ${describe(offsets)}`);
+    throw badFile(
+      `tensor '${name}' data_offsets must be [begin, end] with non-negative integers, got ${describe(offsets)}`,
+    );
   }
   const [begin, end] = offsets as [number, number];
   if (end < begin) throw badFile(`tensor '${name}' data_offsets [${begin}, ${end}] end before they begin`);
   let count = 1;
   for (const d of shape as number[]) {
     count *= d;
-    if (!Number.isSafeInteger(count)) throw badFile(`tensor '${name}' shape ${JSON.stringify(shape)} has too many elements`);
+    if (!Number.isSafeInteger(count))
+      throw badFile(`tensor '${name}' shape ${JSON.stringify(shape)} has too many elements`);
   }
   const size = DTYPE_SIZE[dtype as Dtype];
   if (count * size !== end - begin) {
-    throw badFile(`tensor '${name}' (${dtype}, shape ${JSON.stringify(shape)}) needs ${count * size} bytes but data_offsets [${begin}, ${end}] hold ${end - begin}`);
+    throw badFile(
+      `tensor '${name}' (${dtype}, shape ${JSON.stringify(shape)}) needs ${count * size} bytes but data_offsets [${begin}, ${end}] hold ${end - begin}`,
+    );
   }
   return { dtype: dtype as Dtype, shape: [...(shape as number[])], begin, end };
 }

@@ -86,7 +86,8 @@ const COMMANDS: readonly CommandName[] = ['train', 'generate', 'eval'];
 /** Parses `process.argv.slice(2)`. */
 export function parseArgs(argv: readonly string[]): CliArgs {
   const [first, ...rest] = argv;
-  if (first === undefined) throw new UsageError(`missing command: expected ${COMMANDS.join(', ')} (see deeprnn --help)`);
+  if (first === undefined)
+    throw new UsageError(`missing command: expected ${COMMANDS.join(', ')} (see deeprnn --help)`);
   if (first === '--help' || first === '-h') return help(null);
   if (first === 'help') {
     if (rest.length === 0) return help(null);
@@ -131,7 +132,10 @@ function parseCommand(command: CommandName, argv: readonly string[]): CliArgs {
     const name = arg.slice(2, eq < 0 ? undefined : eq);
     const spec = byFlag.get(name);
     if (spec === undefined) {
-      const near = closest(name, specs.map((s) => s.flag));
+      const near = closest(
+        name,
+        specs.map((s) => s.flag),
+      );
       fail(`unknown flag --${quote(name).slice(1, -1)}${near ? ` (did you mean --${near}?)` : ''}`);
       continue;
     }
@@ -149,7 +153,9 @@ function parseCommand(command: CommandName, argv: readonly string[]): CliArgs {
       raw = argv[++i];
     } else {
       const next = argv[i + 1];
-      fail(`--${name} needs a value${next === undefined ? '' : ` (got flag ${quote(next)}; write --${name}=VALUE for a value starting with --)`}`);
+      fail(
+        `--${name} needs a value${next === undefined ? '' : ` (got flag ${quote(next)}; write --${name}=VALUE for a value starting with --)`}`,
+      );
       continue;
     }
     if (values.has(spec.key) && !spec.repeatable) {
@@ -172,7 +178,8 @@ function parseCommand(command: CommandName, argv: readonly string[]): CliArgs {
   for (const spec of specs) {
     if (spec.key === 'help') continue;
     if (values.has(spec.key)) result[spec.key] = values.get(spec.key);
-    else if (spec.required) throw new UsageError(`deeprnn ${command}: --${spec.flag} is required (see deeprnn ${command} --help)`);
+    else if (spec.required)
+      throw new UsageError(`deeprnn ${command}: --${spec.flag} is required (see deeprnn ${command} --help)`);
     else result[spec.key] = Array.isArray(spec.default) ? [...spec.default] : spec.default;
   }
   if (command === 'train' && result.nonlinearity === 'relu' && result.cell !== 'rnn') {
@@ -203,11 +210,17 @@ function convert(spec: FlagSpec, raw: string): unknown {
     }
     case 'number': {
       const lo = `${t.minOpen ? '>' : '>='} ${t.min}`;
-      const range = t.max === undefined ? `a number ${lo}${t.inf ? " (or 'inf')" : ''}` : `a number in ${t.minOpen ? '(' : '['}${t.min}, ${t.max}${t.maxOpen ? ')' : ']'}`;
+      const range =
+        t.max === undefined
+          ? `a number ${lo}${t.inf ? " (or 'inf')" : ''}`
+          : `a number in ${t.minOpen ? '(' : '['}${t.min}, ${t.max}${t.maxOpen ? ')' : ']'}`;
       let v = REAL.test(raw) ? Number(raw) : NaN;
       if (t.inf && /^\+?inf(inity)?$/i.test(raw)) v = Infinity;
-      const ok = !Number.isNaN(v) && (Number.isFinite(v) || (t.inf === true && v === Infinity))
-        && (t.minOpen ? v > t.min : v >= t.min) && (t.max === undefined || (t.maxOpen ? v < t.max : v <= t.max));
+      const ok =
+        !Number.isNaN(v) &&
+        (Number.isFinite(v) || (t.inf === true && v === Infinity)) &&
+        (t.minOpen ? v > t.min : v >= t.min) &&
+        (t.max === undefined || (t.maxOpen ? v < t.max : v <= t.max));
       if (!ok) throw bad(range);
       return v;
     }
@@ -219,6 +232,7 @@ function convert(spec: FlagSpec, raw: string): unknown {
 /** Echoes user text safely on one line: quoted, control characters escaped, at most 40 characters. */
 function quote(s: string): string {
   const short = s.length > 40 ? `${s.slice(0, 37)}...` : s;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this escapes
   return `'${short.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}'`;
 }
 
@@ -238,7 +252,8 @@ function editDistance(a: string, b: string): number {
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const row = [i];
-    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    for (let j = 1; j <= b.length; j++)
+      row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
     prev = row;
   }
   return prev[b.length];

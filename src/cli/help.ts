@@ -19,7 +19,11 @@ export function helpText(command: CommandName | null): string {
   }
   const specs = [...COMMAND_FLAGS[command], ...COMMON_FLAGS];
   const required = specs.filter((s) => s.required).map((s) => `--${s.flag} ${s.metavar ?? 'VALUE'}`);
-  const lines = [`Usage: deeprnn ${command} ${[...required, '[options]'].join(' ')}`, '', `${capitalize(COMMAND_SUMMARY[command])}.`];
+  const lines = [
+    `Usage: deeprnn ${command} ${[...required, '[options]'].join(' ')}`,
+    '',
+    `${capitalize(COMMAND_SUMMARY[command])}.`,
+  ];
   const groups = [...new Set(specs.map((s) => s.group))];
   for (const group of groups) {
     lines.push('', `${group}:`);
@@ -31,11 +35,12 @@ export function helpText(command: CommandName | null): string {
   return lines.join('\n');
 }
 
-const EXIT_STATUS = 'Exit status: 0 success, 1 errors, 2 bad arguments, 130 / 143 stopped by Ctrl-C / SIGTERM (checkpoint saved).';
+const EXIT_STATUS =
+  'Exit status: 0 success, 1 errors, 2 bad arguments, 130 / 143 stopped by Ctrl-C / SIGTERM (checkpoint saved).';
 
 function usage(s: FlagSpec): string {
   if (s.type.kind === 'bool') return `--${s.flag}`;
-  const metavar = s.type.kind === 'choice' ? s.type.values.join('|') : s.metavar ?? 'VALUE';
+  const metavar = s.type.kind === 'choice' ? s.type.values.join('|') : (s.metavar ?? 'VALUE');
   return `--${s.flag} ${metavar}`;
 }
 
@@ -43,7 +48,12 @@ function describe(s: FlagSpec): string {
   const notes: string[] = [];
   if (s.required) notes.push('required');
   if (s.repeatable) notes.push('repeatable');
-  if (!s.required && s.type.kind !== 'bool' && s.default !== null && !(Array.isArray(s.default) && s.default.length === 0)) {
+  if (
+    !s.required &&
+    s.type.kind !== 'bool' &&
+    s.default !== null &&
+    !(Array.isArray(s.default) && s.default.length === 0)
+  ) {
     notes.push(`default ${String(s.default)}`);
   }
   return notes.length ? `${s.help} [${notes.join(', ')}]` : s.help;

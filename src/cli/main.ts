@@ -4,8 +4,17 @@
  * line on stderr unless --verbose; with --json stdout gets one JSON object whatever happens.
  */
 import { DeepRnnError } from '../errors.js';
-import { LanguageModel } from '../lm/language-model.js';
-import { TIME_MACHINE, binaryShare, buildCorpus, loadText, loadTimeMachine, splitCorpus, type Vocab } from '../text/index.js';
+import type { TrainingState } from '../checkpoint/index.js';
+import { LanguageModel, type LanguageModelTrainResult } from '../lm/language-model.js';
+import {
+  TIME_MACHINE,
+  binaryShare,
+  buildCorpus,
+  loadText,
+  loadTimeMachine,
+  splitCorpus,
+  type Vocab,
+} from '../text/index.js';
 import type { EpochEvent } from '../train/train.js';
 import { curveCsv, curvePaths, curveSvg } from '../train/curve.js';
 import { parseArgs, UsageError, type EvalArgs, type GenerateArgs, type TrainArgs } from './args.js';
@@ -21,7 +30,8 @@ export interface Io {
 export async function main(argv: readonly string[], io: Io = process): Promise<number> {
   let verbose = argv.includes('--verbose');
   const json = argv.includes('--json');
-  const print = (value: object, text: string) => io.stdout.write(json ? `${JSON.stringify(value)}\n` : text.endsWith('\n') ? text : `${text}\n`);
+  const print = (value: object, text: string) =>
+    io.stdout.write(json ? `${JSON.stringify(value)}\n` : text.endsWith('\n') ? text : `${text}\n`);
   try {
     if (argv[0] === '--version' || argv[0] === '-V') {
       print({ version: VERSION }, `deeprnn ${VERSION}`);
@@ -57,7 +67,11 @@ const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
  * Ctrl-C or SIGTERM (timeout, systemd, Docker, CI) stops training at the next step and the checkpoint
  * is saved; a repeated signal says so instead of killing the save. Call the result to stop listening.
  */
-function stopOnSignals(controller: AbortController, io: Io, out: string): { signal: () => string | null; release: () => void } {
+function stopOnSignals(
+  controller: AbortController,
+  io: Io,
+  out: string,
+): { signal: () => string | null; release: () => void } {
   let received: string | null = null;
   const handler = (name: string) => () => {
     if (received === null) {
@@ -70,7 +84,12 @@ function stopOnSignals(controller: AbortController, io: Io, out: string): { sign
   const names = Object.keys(SIGNAL_EXIT);
   const listeners = names.map((name) => [name, handler(name)] as const);
   for (const [name, listener] of listeners) process.on(name, listener);
-  return { signal: () => received, release: () => listeners.forEach(([name, listener]) => process.removeListener(name, listener)) };
+  return {
+    signal: () => received,
+    release: () => {
+      for (const [name, listener] of listeners) process.removeListener(name, listener);
+    },
+  };
 }
 
 interface Source {
@@ -83,12 +102,25 @@ const BINARY_WARNING = 0.1;
 
 /** The --data files, or the Time Machine that ships with deeprnn when none is given. */
 async function readSources(paths: string[], io: Io): Promise<Source[]> {
-  if (paths.length === 0) return [{ name: `${TIME_MACHINE.title} (d2l's ${TIME_MACHINE.file}, shipped with deeprnn)`, text: await loadTimeMachine() }];
+  if (paths.length === 0)
+    return [
+      {
+        name: `${TIME_MACHINE.title} (d2l's ${TIME_MACHINE.file}, shipped with deeprnn)`,
+        text: await loadTimeMachine(),
+      },
+    ];
   const sources = await Promise.all(paths.map(async (p) => ({ name: p, text: await loadText(p) })));
   for (const s of sources) {
     const share = binaryShare(s.text);
-    if (share === 1) throw new DeepRnnError('E_EMPTY_CORPUS', `${s.name} holds no text: every character is a control character or not UTF-8`);
-    if (share > BINARY_WARNING) io.stderr.write(`deeprnn: warning: ${s.name} looks binary, not text (${(share * 100).toFixed(0)}% of its characters are control characters or not UTF-8)\n`);
+    if (share === 1)
+      throw new DeepRnnError(
+        'E_EMPTY_CORPUS',
+        `${s.name} holds no text: every character is a control character or not UTF-8`,
+      );
+    if (share > BINARY_WARNING)
+      io.stderr.write(
+        `deeprnn: warning: ${s.name} looks binary, not text (${(share * 100).toFixed(0)}% of its characters are control characters or not UTF-8)\n`,
+      );
   }
   return sources;
 }
@@ -108,29 +140,41 @@ function describeData(sources: Source[], vocab: Vocab, used: number, maxTokens: 
   const total = counts.reduce((a, b) => a + b, 0);
   const fmt = (n: number) => n.toLocaleString('en-US');
   const each = sources.map((s, i) => `${s.name} ${fmt(counts[i])} tokens`).join(', ');
-  const cut = used < total ? `the first ${fmt(used)} of ${fmt(total)} tokens (--max-tokens ${maxTokens}; 0 keeps all)` : `${fmt(used)} tokens`;
+  const cut =
+    used < total
+      ? `the first ${fmt(used)} of ${fmt(total)} tokens (--max-tokens ${maxTokens}; 0 keeps all)`
+      : `${fmt(used)} tokens`;
   return `data: ${each}; training on ${cut}\n`;
 }
 
 async function train(given: TrainArgs, io: Io): Promise<number> {
   let args = given;
-  let resume;
+  let resume: TrainingState | undefined;
   let lm: LanguageModel;
   let sources: Source[];
   if (args.resume) {
     const { loadCheckpoint } = await import('../checkpoint/index.js');
     const ckpt = await loadCheckpoint(args.resume);
-    if (!ckpt.training) throw new DeepRnnError('E_BAD_CHECKPOINT', `${args.resume} holds no training state to resume from`);
+    if (!ckpt.training)
+      throw new DeepRnnError('E_BAD_CHECKPOINT', `${args.resume} holds no training state to resume from`);
     args = resumeArgs(args, ckpt);
     resume = ckpt.training;
     sources = await readSources(args.data, io);
     lm = await LanguageModel.fromCheckpoint(ckpt, { backend: args.backend });
   } else {
     sources = await readSources(args.data, io);
-    const corpus = await buildCorpus(sources.map((s) => s.text), { preprocess: 'd2l', tokenize: 'char', maxTokens: maxTokensFor(args) || undefined });
+    const corpus = await buildCorpus(
+      sources.map((s) => s.text),
+      { preprocess: 'd2l', tokenize: 'char', maxTokens: maxTokensFor(args) || undefined },
+    );
     lm = await LanguageModel.create(corpus.vocab, {
-      cell: args.cell, nonlinearity: args.cell === 'rnn' ? args.nonlinearity : undefined, layers: args.layers,
-      hidden: args.hidden, dropout: args.dropout, seed: args.seed, backend: args.backend,
+      cell: args.cell,
+      nonlinearity: args.cell === 'rnn' ? args.nonlinearity : undefined,
+      layers: args.layers,
+      hidden: args.hidden,
+      dropout: args.dropout,
+      seed: args.seed,
+      backend: args.backend,
     });
   }
   const documents = sources.map((s) => s.text);
@@ -143,13 +187,21 @@ async function train(given: TrainArgs, io: Io): Promise<number> {
     const signals = stopOnSignals(controller, io, args.out);
     const progress = new Progress(io.stdout, args.json, resume?.epoch ?? 0);
     const history: EpochEvent[] = [];
-    let result;
+    let result: LanguageModelTrainResult;
     try {
       result = await lm.train(split.train, {
-        epochs: args.epochs, batchSize: args.batchSize, numSteps: args.numSteps, lr: args.lr, clip: args.clip,
-        optimizer: args.optimizer, partition: args.partition, seed: args.seed,
+        epochs: args.epochs,
+        batchSize: args.batchSize,
+        numSteps: args.numSteps,
+        lr: args.lr,
+        clip: args.clip,
+        optimizer: args.optimizer,
+        partition: args.partition,
+        seed: args.seed,
         validation: split.validation.length >= 2 ? split.validation : undefined,
-        signal: controller.signal, resume, extra: dataFlags(args, maxTokens ?? 0),
+        signal: controller.signal,
+        resume,
+        extra: dataFlags(args, maxTokens ?? 0),
         onEpoch: (e) => {
           history.push(e);
           progress.epoch(e, lm.backend);
@@ -167,15 +219,25 @@ async function train(given: TrainArgs, io: Io): Promise<number> {
       const { writeFile } = await import('node:fs/promises');
       const records = result.training.history;
       await writeFile(paths.csv, curveCsv(records));
-      await writeFile(paths.svg, curveSvg(records, { title: `${lm.config.cell.toUpperCase()} ${lm.config.layers}x${lm.config.hidden} on ${lm.backend}` }));
+      await writeFile(
+        paths.svg,
+        curveSvg(records, {
+          title: `${lm.config.cell.toUpperCase()} ${lm.config.layers}x${lm.config.hidden} on ${lm.backend}`,
+        }),
+      );
     } finally {
       signals.release();
     }
     const stoppedBy = signals.signal();
     if (result.aborted && stoppedBy !== null) {
-      io.stderr.write(`deeprnn: interrupted by ${stoppedBy}; checkpoint saved to ${args.out} (resume with --resume ${args.out})\n`);
+      io.stderr.write(
+        `deeprnn: interrupted by ${stoppedBy}; checkpoint saved to ${args.out} (resume with --resume ${args.out})\n`,
+      );
       const { epoch, batch } = result.training;
-      if (args.json) io.stdout.write(`${JSON.stringify({ interrupted: stoppedBy, checkpoint: args.out, epoch, batch, backend: lm.backend })}\n`);
+      if (args.json)
+        io.stdout.write(
+          `${JSON.stringify({ interrupted: stoppedBy, checkpoint: args.out, epoch, batch, backend: lm.backend })}\n`,
+        );
       return SIGNAL_EXIT[stoppedBy];
     }
     const last = history[history.length - 1];
@@ -183,10 +245,15 @@ async function train(given: TrainArgs, io: Io): Promise<number> {
     for (const prefix of ['time traveller', 'traveller']) samples[prefix] = await lm.predict(prefix, 50);
     const speed = history.reduce((a, e) => a + e.tokensPerSecond, 0) / Math.max(history.length, 1);
     if (args.json) {
-      io.stdout.write(`${JSON.stringify({ perplexity: last?.trainPerplexity ?? null, valPerplexity: last?.valPerplexity ?? null, tokensPerSecond: speed, backend: lm.backend, epochs: history.length, tokens: split.train.length, checkpoint: args.out, samples })}\n`);
+      io.stdout.write(
+        `${JSON.stringify({ perplexity: last?.trainPerplexity ?? null, valPerplexity: last?.valPerplexity ?? null, tokensPerSecond: speed, backend: lm.backend, epochs: history.length, tokens: split.train.length, checkpoint: args.out, samples })}\n`,
+      );
     } else {
-      io.stdout.write(`perplexity ${last ? last.trainPerplexity.toFixed(1) : 'n/a'}, ${speed.toFixed(1)} tokens/sec on ${lm.backend}\n`);
-      if (last?.valPerplexity !== undefined) io.stdout.write(`validation perplexity ${last.valPerplexity.toFixed(3)}\n`);
+      io.stdout.write(
+        `perplexity ${last ? last.trainPerplexity.toFixed(1) : 'n/a'}, ${speed.toFixed(1)} tokens/sec on ${lm.backend}\n`,
+      );
+      if (last?.valPerplexity !== undefined)
+        io.stdout.write(`validation perplexity ${last.valPerplexity.toFixed(3)}\n`);
       for (const prefix of Object.keys(samples)) io.stdout.write(`${samples[prefix]}\n`);
       io.stdout.write(`checkpoint: ${args.out}\n`);
     }
@@ -199,10 +266,17 @@ async function train(given: TrainArgs, io: Io): Promise<number> {
 async function generate(args: GenerateArgs, io: Io): Promise<number> {
   const lm = await LanguageModel.load(args.model, { backend: args.backend });
   try {
-    const options = { length: args.length, seed: args.seed, temperature: args.temperature, topK: args.topK === 0 ? undefined : args.topK, topP: args.topP };
+    const options = {
+      length: args.length,
+      seed: args.seed,
+      temperature: args.temperature,
+      topK: args.topK === 0 ? undefined : args.topK,
+      topP: args.topP,
+    };
     if (args.json) {
       const tokens = [];
-      for await (const t of lm.stream(args.prefix, options)) tokens.push({ text: t.text, id: t.id, logProb: t.logProb });
+      for await (const t of lm.stream(args.prefix, options))
+        tokens.push({ text: t.text, id: t.id, logProb: t.logProb });
       const text = tokens.map((t) => t.text).join('');
       io.stdout.write(`${JSON.stringify({ prefix: args.prefix, text, tokens, backend: lm.backend })}\n`);
       return 0;
@@ -220,7 +294,11 @@ async function evaluate(args: EvalArgs, io: Io): Promise<number> {
   const lm = await LanguageModel.load(args.model, { backend: args.backend });
   try {
     const perplexity = await lm.evaluate(await loadText(args.data));
-    io.stdout.write(args.json ? `${JSON.stringify({ perplexity, backend: lm.backend })}\n` : `perplexity ${perplexity.toPrecision(8)}\n`);
+    io.stdout.write(
+      args.json
+        ? `${JSON.stringify({ perplexity, backend: lm.backend })}\n`
+        : `perplexity ${perplexity.toPrecision(8)}\n`,
+    );
     return 0;
   } finally {
     lm.dispose();

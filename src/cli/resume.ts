@@ -20,9 +20,18 @@ export function resumeArgs(args: TrainArgs, ckpt: Checkpoint): TrainArgs {
   const { recipe } = fromTrainingState(ckpt.training!);
   const c = ckpt.config;
   const fixed: Fixed = {
-    cell: c.cell, nonlinearity: c.nonlinearity, layers: c.layers, hidden: c.hidden, dropout: c.dropout,
-    'batch-size': recipe.batchSize, 'num-steps': recipe.numSteps, lr: recipe.lr, clip: recipe.clip ?? Infinity,
-    optimizer: recipe.optimizer, partition: recipe.partition, seed: recipe.seed,
+    cell: c.cell,
+    nonlinearity: c.nonlinearity,
+    layers: c.layers,
+    hidden: c.hidden,
+    dropout: c.dropout,
+    'batch-size': recipe.batchSize,
+    'num-steps': recipe.numSteps,
+    lr: recipe.lr,
+    clip: recipe.clip ?? Infinity,
+    optimizer: recipe.optimizer,
+    partition: recipe.partition,
+    seed: recipe.seed,
   };
   const key: Record<string, keyof TrainArgs> = { 'batch-size': 'batchSize', 'num-steps': 'numSteps' };
   const out: TrainArgs = { ...args };
@@ -30,7 +39,9 @@ export function resumeArgs(args: TrainArgs, ckpt: Checkpoint): TrainArgs {
     const field = key[flag] ?? (flag as keyof TrainArgs);
     if (args.given.includes(flag)) {
       if (args[field] !== saved) {
-        throw new UsageError(`deeprnn train: --${flag} ${String(args[field])} disagrees with ${args.resume}, which was trained with ${String(saved)}; leave it out to continue that run`);
+        throw new UsageError(
+          `deeprnn train: --${flag} ${String(args[field])} disagrees with ${args.resume}, which was trained with ${String(saved)}; leave it out to continue that run`,
+        );
       }
     } else {
       (out as unknown as Fixed)[field] = saved;

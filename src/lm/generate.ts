@@ -26,15 +26,25 @@ export interface GeneratedToken {
   logProb: number;
 }
 
-export async function* generateTokens(model: RecurrentModel, vocab: Vocab, ids: Int32Array, prefix: string, options: GenerateOptions): AsyncGenerator<GeneratedToken> {
+export async function* generateTokens(
+  model: RecurrentModel,
+  vocab: Vocab,
+  ids: Int32Array,
+  prefix: string,
+  options: GenerateOptions,
+): AsyncGenerator<GeneratedToken> {
   check(typeof options === 'object' && options !== null, 'generate options must be an object');
   checkOptionNames(options, GENERATE_OPTIONS, 'generate');
-  check(Number.isInteger(options.length) && options.length >= 0, `length must be a non-negative integer, got ${String(options.length)}`);
+  check(
+    Number.isInteger(options.length) && options.length >= 0,
+    `length must be a non-negative integer, got ${String(options.length)}`,
+  );
   check(typeof prefix === 'string', 'prefix must be a string');
   const { length, signal, allowUnk = false, ...sampleOptions } = options;
   check(typeof allowUnk === 'boolean', `allowUnk must be a boolean, got ${String(allowUnk)}`);
   const sampler = new Sampler(sampleOptions);
-  if (ids.length === 0) throw new DeepRnnError('E_EMPTY_CORPUS', `the prefix ${JSON.stringify(prefix)} has no tokens after preprocessing`);
+  if (ids.length === 0)
+    throw new DeepRnnError('E_EMPTY_CORPUS', `the prefix ${JSON.stringify(prefix)} has no tokens after preprocessing`);
   const V = model.config.vocabSize;
   const joiner = vocab.options.tokenize === 'word' ? ' ' : '';
   let { logits } = await model.forward({ shape: [1, ids.length], data: ids }, null);

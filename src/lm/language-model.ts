@@ -10,7 +10,15 @@ import { createModel } from '../create-model.js';
 import type { BackendChoice, ModelConfig, OptimizerName, RecurrentModel, RecurrentState } from '../model/types.js';
 import type { KernelBuild } from '../wasm/kernels.js';
 import { SeqDataLoader, Vocab, loadTextCore, type Partition } from '../text/index.js';
-import { RECIPE_OPTIONS, fromTrainingState, resumeRecipe, toTrainingState, tokensHash, type RunState, type TrainRecipe } from '../train/state.js';
+import {
+  RECIPE_OPTIONS,
+  fromTrainingState,
+  resumeRecipe,
+  toTrainingState,
+  tokensHash,
+  type RunState,
+  type TrainRecipe,
+} from '../train/state.js';
 import { trainLoop, type EpochEvent, type TrainProgress, type TrainResult } from '../train/train.js';
 import { generateTokens, type GenerateOptions, type GeneratedToken } from './generate.js';
 import { streamPerplexity } from './perplexity.js';
@@ -52,7 +60,16 @@ export interface TrainOptions {
   extra?: { [key: string]: JsonValue };
 }
 
-const TRAIN_OPTIONS = new Set<string>([...RECIPE_OPTIONS, 'epochs', 'validation', 'signal', 'onEpoch', 'onProgress', 'resume', 'extra']);
+const TRAIN_OPTIONS = new Set<string>([
+  ...RECIPE_OPTIONS,
+  'epochs',
+  'validation',
+  'signal',
+  'onEpoch',
+  'onProgress',
+  'resume',
+  'extra',
+]);
 
 export interface LanguageModelTrainResult extends TrainResult {
   /** Everything needed to continue this run bit-identically (save it with save(path, result.training)). */
@@ -71,7 +88,11 @@ export class LanguageModel {
   static async create(vocab: Vocab, options: LanguageModelOptions): Promise<LanguageModel> {
     check(vocab instanceof Vocab, 'vocab must be a Vocab (build one with buildCorpus() or Vocab.fromText())');
     check(typeof options === 'object' && options !== null, 'model options must be an object');
-    checkOptionNames(options, ['cell', 'nonlinearity', 'layers', 'hidden', 'dropout', 'seed', 'backend', 'wasmBuild'], 'model');
+    checkOptionNames(
+      options,
+      ['cell', 'nonlinearity', 'layers', 'hidden', 'dropout', 'seed', 'backend', 'wasmBuild'],
+      'model',
+    );
     await loadTextCore();
     const model = await createModel({ ...options, vocabSize: vocab.size });
     return new LanguageModel(vocab, model);
@@ -82,11 +103,22 @@ export class LanguageModel {
     checkOptionNames(options, LOAD_OPTIONS, 'load');
     await loadTextCore();
     const vocab = Vocab.fromJSON({
-      format: 'deeprnn.vocab', version: 1, preprocess: ckpt.text.preprocess, tokenize: ckpt.text.tokenize,
-      newlines: ckpt.text.newlines ?? false, reserved: ckpt.text.reserved ?? [], tokens: ckpt.vocab, counts: ckpt.vocab.map(() => 0),
+      format: 'deeprnn.vocab',
+      version: 1,
+      preprocess: ckpt.text.preprocess,
+      tokenize: ckpt.text.tokenize,
+      newlines: ckpt.text.newlines ?? false,
+      reserved: ckpt.text.reserved ?? [],
+      tokens: ckpt.vocab,
+      counts: ckpt.vocab.map(() => 0),
     });
     const { vocabSize: _v, ...config } = ckpt.config as ModelConfig & { vocabSize: number };
-    const model = await createModel({ ...config, vocabSize: ckpt.vocab.length, backend: options.backend, wasmBuild: options.wasmBuild });
+    const model = await createModel({
+      ...config,
+      vocabSize: ckpt.vocab.length,
+      backend: options.backend,
+      wasmBuild: options.wasmBuild,
+    });
     try {
       model.loadStateDict(ckpt.params);
       if (ckpt.training) model.loadOptimizerState(ckpt.training.optimizer);
@@ -95,7 +127,8 @@ export class LanguageModel {
       throw error;
     }
     const lm = new LanguageModel(vocab, model);
-    lm.trainingHistory = ckpt.training?.history.map((r) => ({ ...r, epochs: 0, tokensPerSecond: 0, elapsedMs: 0, lr: 0 })) ?? [];
+    lm.trainingHistory =
+      ckpt.training?.history.map((r) => ({ ...r, epochs: 0, tokensPerSecond: 0, elapsedMs: 0, lr: 0 })) ?? [];
     return lm;
   }
 
@@ -153,29 +186,42 @@ export class LanguageModel {
     const tokens = typeof data === 'string' ? this.encode(data) : data;
     check(tokens instanceof Int32Array, 'train data must be an Int32Array of token ids or a string');
     const validation = typeof options.validation === 'string' ? this.encode(options.validation) : options.validation;
-    if (validation !== undefined) check(validation instanceof Int32Array && validation.length >= 2, 'validation needs at least 2 tokens', 'E_CORPUS_TOO_SMALL');
+    if (validation !== undefined)
+      check(
+        validation instanceof Int32Array && validation.length >= 2,
+        'validation needs at least 2 tokens',
+        'E_CORPUS_TOO_SMALL',
+      );
 
     const run = await this.runToStart(tokens, options);
     const { recipe } = run;
     const loader = new SeqDataLoader(tokens, recipe.batchSize, recipe.numSteps, recipe.partition, recipe.seed);
-    const result = await trainLoop(this.model, { epoch: (e) => loader.epoch(e) }, {
-      epochs: options.epochs,
-      lr: recipe.lr,
-      clip: recipe.clip ?? Infinity,
-      optimizer: recipe.optimizer,
-      partition: recipe.partition,
-      lrDecay: recipe.lrDecay ?? undefined,
-      signal: options.signal,
-      onProgress: options.onProgress,
-      start: run.cursor,
-      validate: validation ? () => streamPerplexity(this.model, validation) : undefined,
-      onEpoch: async (event) => {
-        this.trainingHistory.push(event);
-        await options.onEpoch?.(event);
+    const result = await trainLoop(
+      this.model,
+      { epoch: (e) => loader.epoch(e) },
+      {
+        epochs: options.epochs,
+        lr: recipe.lr,
+        clip: recipe.clip ?? Infinity,
+        optimizer: recipe.optimizer,
+        partition: recipe.partition,
+        lrDecay: recipe.lrDecay ?? undefined,
+        signal: options.signal,
+        onProgress: options.onProgress,
+        start: run.cursor,
+        validate: validation ? () => streamPerplexity(this.model, validation) : undefined,
+        onEpoch: async (event) => {
+          this.trainingHistory.push(event);
+          await options.onEpoch?.(event);
+        },
       },
-    });
+    );
     const c = result.cursor;
-    const history = this.trainingHistory.map(({ epoch, trainPerplexity, valPerplexity }) => ({ epoch, trainPerplexity, ...(valPerplexity !== undefined ? { valPerplexity } : {}) }));
+    const history = this.trainingHistory.map(({ epoch, trainPerplexity, valPerplexity }) => ({
+      epoch,
+      trainPerplexity,
+      ...(valPerplexity !== undefined ? { valPerplexity } : {}),
+    }));
     const state = c.batch > 0 ? await this.model.getState() : null;
     const training = toTrainingState({ recipe, cursor: c }, await this.model.optimizerState(), history, state);
     return { ...result, training };
@@ -186,15 +232,20 @@ export class LanguageModel {
     if (options.resume) {
       const saved = fromTrainingState(options.resume);
       const step = (await this.model.optimizerState()).step;
-      check(step === options.resume.optimizer.step,
-        `resume needs the model loaded from the checkpoint it resumes (its optimizer is at step ${step}, the checkpoint at ${options.resume.optimizer.step})`);
+      check(
+        step === options.resume.optimizer.step,
+        `resume needs the model loaded from the checkpoint it resumes (its optimizer is at step ${step}, the checkpoint at ${options.resume.optimizer.step})`,
+      );
       const recipe = resumeRecipe(saved.recipe, options, tokens);
       if (saved.cursor.batch > 0 && options.resume.state) this.model.setState(options.resume.state, recipe.batchSize);
       return { recipe, cursor: saved.cursor };
     }
     check(typeof options.lr === 'number', `lr is required to start training, got ${String(options.lr)}`);
     const clip = options.clip ?? 1;
-    check(typeof clip === 'number' && clip > 0, `clip must be > 0 (Infinity disables clipping), got ${String(options.clip)}`);
+    check(
+      typeof clip === 'number' && clip > 0,
+      `clip must be > 0 (Infinity disables clipping), got ${String(options.clip)}`,
+    );
     const recipe: TrainRecipe = {
       batchSize: options.batchSize ?? 32,
       numSteps: options.numSteps ?? 35,

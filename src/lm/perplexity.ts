@@ -8,7 +8,11 @@ import type { RecurrentModel } from '../model/types.js';
 
 const CHUNK_STEPS = 512;
 
-export async function streamPerplexity(model: RecurrentModel, tokens: Int32Array, chunkSteps = CHUNK_STEPS): Promise<number> {
+export async function streamPerplexity(
+  model: RecurrentModel,
+  tokens: Int32Array,
+  chunkSteps = CHUNK_STEPS,
+): Promise<number> {
   check(tokens.length >= 2, `perplexity needs at least 2 tokens, got ${tokens.length}`, 'E_CORPUS_TOO_SMALL');
   const V = model.config.vocabSize;
   let nll = 0;

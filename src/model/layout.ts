@@ -44,7 +44,13 @@ export function paramLayout(shapes: Array<[string, number[]]>): ParamLayout {
   const layers: LayerOffsets[] = [];
   for (let l = 0; at(`weight_ih_l${l}`); l++) {
     const wih = at(`weight_ih_l${l}`)!;
-    layers.push({ wih: wih.offset, whh: at(`weight_hh_l${l}`)!.offset, bih: at(`bias_ih_l${l}`)!.offset, bhh: at(`bias_hh_l${l}`)!.offset, inSize: wih.shape[1] });
+    layers.push({
+      wih: wih.offset,
+      whh: at(`weight_hh_l${l}`)!.offset,
+      bih: at(`bias_ih_l${l}`)!.offset,
+      bhh: at(`bias_hh_l${l}`)!.offset,
+      inSize: wih.shape[1],
+    });
   }
   return { entries, total, layers, wout: at('linear.weight')?.offset ?? -1, bout: at('linear.bias')?.offset ?? -1 };
 }

@@ -9,10 +9,25 @@ import { DeepRnnError, check } from '../errors.js';
 import type { Engine, FlatBuffer, StartState } from './engine.js';
 import { initParameters } from './params.js';
 import type {
-  BackendName, ForwardResult, LossAndGradsResult, OptimizerState, RecurrentModel, RecurrentState, ResolvedConfig, StateDict,
-  TokenTensor, TrainStepOptions,
+  BackendName,
+  ForwardResult,
+  LossAndGradsResult,
+  OptimizerState,
+  RecurrentModel,
+  RecurrentState,
+  ResolvedConfig,
+  StateDict,
+  TokenTensor,
+  TrainStepOptions,
 } from './types.js';
-import { validatePair, validateState, validateStateBatch, validateStateDict, validateTokens, validateTrainOptions } from './validate.js';
+import {
+  validatePair,
+  validateState,
+  validateStateBatch,
+  validateStateDict,
+  validateTokens,
+  validateTrainOptions,
+} from './validate.js';
 
 export class RecurrentModelCore<E extends Engine = Engine> implements RecurrentModel {
   readonly backend: BackendName;
@@ -89,7 +104,11 @@ export class RecurrentModelCore<E extends Engine = Engine> implements RecurrentM
     const { resetState, ...o } = validateTrainOptions(options);
     const [B, T] = validatePair(x, y, this.config.vocabSize);
     const adam = o.optimizer === 'adam';
-    this.engine.trainStep(x, y, this.start(B, resetState ? null : undefined), { ...o, step: this.step, zeroMoments: adam && !this.adamUsed });
+    this.engine.trainStep(x, y, this.start(B, resetState ? null : undefined), {
+      ...o,
+      step: this.step,
+      zeroMoments: adam && !this.adamUsed,
+    });
     this.carried = B;
     // A skipped step advances the counter too: only the device knows it was skipped, and it is not
     // asked before readLoss.
@@ -107,7 +126,10 @@ export class RecurrentModelCore<E extends Engine = Engine> implements RecurrentM
     if (steps === 0) return { loss: NaN, tokens: 0 };
     const { lossSum, skipped } = await this.engine.takeLoss();
     if (skipped > 0) {
-      throw new DeepRnnError('E_NOT_FINITE', `${skipped} of the ${steps} training steps since the loss was last read had a non-finite loss or gradient norm and were skipped, parameters not updated (lower the learning rate or clip gradients)`);
+      throw new DeepRnnError(
+        'E_NOT_FINITE',
+        `${skipped} of the ${steps} training steps since the loss was last read had a non-finite loss or gradient norm and were skipped, parameters not updated (lower the learning rate or clip gradients)`,
+      );
     }
     return { loss: lossSum / tokens, tokens };
   }
@@ -123,7 +145,10 @@ export class RecurrentModelCore<E extends Engine = Engine> implements RecurrentM
   loadOptimizerState(state: OptimizerState): void {
     this.live();
     check(typeof state === 'object' && state !== null, 'optimizer state must be an object');
-    check(Number.isInteger(state.step) && state.step >= 0, `optimizer step must be a non-negative integer, got ${String(state.step)}`);
+    check(
+      Number.isInteger(state.step) && state.step >= 0,
+      `optimizer step must be a non-negative integer, got ${String(state.step)}`,
+    );
     const { adam } = state;
     if (adam !== undefined) {
       check(typeof adam === 'object' && adam !== null, 'optimizer state adam must be {m, v}', 'E_STATE_DICT');
@@ -171,7 +196,8 @@ export class RecurrentModelCore<E extends Engine = Engine> implements RecurrentM
 
   private split(flat: Float32Array): StateDict {
     const dict: StateDict = {};
-    for (const e of this.engine.layout.entries) dict[e.name] = { shape: [...e.shape], data: flat.slice(e.offset, e.offset + e.size) };
+    for (const e of this.engine.layout.entries)
+      dict[e.name] = { shape: [...e.shape], data: flat.slice(e.offset, e.offset + e.size) };
     return dict;
   }
 }

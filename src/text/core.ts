@@ -17,13 +17,51 @@ export interface TextExports {
   release(): void;
   text_preprocess(src: number, n: number, mode: number): number;
   text_tokenize(src: number, n: number, mode: number, level: number, newlines: boolean): number;
-  vocab_build_text(src: number, n: number, mode: number, level: number, newlines: boolean, minFreq: number, resBlob: number, resOffsets: number, nRes: number, maxTokens: number): number;
-  vocab_build_tokens(blob: number, offsets: number, nTok: number, minFreq: number, resBlob: number, resOffsets: number, nRes: number): number;
+  vocab_build_text(
+    src: number,
+    n: number,
+    mode: number,
+    level: number,
+    newlines: boolean,
+    minFreq: number,
+    resBlob: number,
+    resOffsets: number,
+    nRes: number,
+    maxTokens: number,
+  ): number;
+  vocab_build_tokens(
+    blob: number,
+    offsets: number,
+    nTok: number,
+    minFreq: number,
+    resBlob: number,
+    resOffsets: number,
+    nRes: number,
+  ): number;
   vocab_load(blob: number, offsets: number, size: number): number;
   vocab_encode(src: number, n: number, mode: number, level: number, newlines: boolean): number;
   vocab_decode(ids: number, n: number, sep: number): number;
-  batches(corpus: number, n: number, batch: number, steps: number, partition: number, seed: number, epoch: number, offset: number): number;
-  sample(logits: number, rows: number, vocab: number, greedy: boolean, temperature: number, topK: number, topP: number, seed: number, counter: number): number;
+  batches(
+    corpus: number,
+    n: number,
+    batch: number,
+    steps: number,
+    partition: number,
+    seed: number,
+    epoch: number,
+    offset: number,
+  ): number;
+  sample(
+    logits: number,
+    rows: number,
+    vocab: number,
+    greedy: boolean,
+    temperature: number,
+    topK: number,
+    topP: number,
+    seed: number,
+    counter: number,
+  ): number;
   rng_mix32(x: number): number;
 }
 
@@ -32,7 +70,10 @@ let loading: Promise<TextExports> | undefined;
 
 function wasmBytes(): Uint8Array<ArrayBuffer> {
   const b64 = wasmBase64.text;
-  if (b64 === undefined) throw new Error('build/text.wasm is missing from src/generated/wasm.ts: run npm run build:wasm && npm run build:embed');
+  if (b64 === undefined)
+    throw new Error(
+      'build/text.wasm is missing from src/generated/wasm.ts: run npm run build:wasm && npm run build:embed',
+    );
   const bin = atob(b64);
   const bytes = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
@@ -57,7 +98,8 @@ const imports = {
       const text = readAsString(msg);
       core = undefined;
       loading = undefined;
-      if (/memory|allocation/i.test(text)) throw new DeepRnnError('E_TOO_LARGE', `the text core ran out of memory (${text})`);
+      if (/memory|allocation/i.test(text))
+        throw new DeepRnnError('E_TOO_LARGE', `the text core ran out of memory (${text})`);
       throw new Error(`deeprnn text core aborted at ${line}:${column}: ${text}`);
     },
   },
@@ -70,7 +112,9 @@ const imports = {
  */
 export async function loadTextCore(): Promise<void> {
   if (core !== undefined) return;
-  loading ??= WebAssembly.instantiate(wasmBytes(), imports).then(({ instance }) => instance.exports as unknown as TextExports);
+  loading ??= WebAssembly.instantiate(wasmBytes(), imports).then(
+    ({ instance }) => instance.exports as unknown as TextExports,
+  );
   core = await loading;
 }
 
@@ -83,7 +127,11 @@ export function textCore(): TextExports {
     core = instance.exports as unknown as TextExports;
     return core;
   } catch (error) {
-    throw new DeepRnnError('E_BAD_OPTION', 'the text core cannot be compiled synchronously here: await loadTextCore() first', { cause: error });
+    throw new DeepRnnError(
+      'E_BAD_OPTION',
+      'the text core cannot be compiled synchronously here: await loadTextCore() first',
+      { cause: error },
+    );
   }
 }
 
@@ -101,7 +149,10 @@ export class CoreCall {
     if (typeof text === 'string' && text.length * 3 > MAX_TEXT_BYTES) text = encoder.encode(text);
     if (typeof text !== 'string') {
       if (text.length > MAX_TEXT_BYTES) {
-        throw new DeepRnnError('E_TOO_LARGE', `a text of ${text.length} bytes is over the ${MAX_TEXT_BYTES}-byte limit of the text core`);
+        throw new DeepRnnError(
+          'E_TOO_LARGE',
+          `a text of ${text.length} bytes is over the ${MAX_TEXT_BYTES}-byte limit of the text core`,
+        );
       }
       return [this.bytes(text), text.length];
     }
@@ -136,7 +187,9 @@ export class CoreCall {
     for (let i = 0; i < parts.length; i++) offsets[i + 1] = offsets[i] + parts[i].length;
     const blob = this.alloc(offsets[parts.length]);
     const view = new Uint8Array(this.wasm.memory.buffer, blob, offsets[parts.length]);
-    parts.forEach((p, i) => view.set(p, offsets[i]));
+    parts.forEach((p, i) => {
+      view.set(p, offsets[i]);
+    });
     return [blob, this.i32(offsets)];
   }
 
@@ -179,7 +232,8 @@ export function withCore<T>(body: (call: CoreCall) => T): T {
     if (error instanceof WebAssembly.RuntimeError) {
       if (core === call.wasm) core = undefined;
       loading = undefined;
-      if (/unreachable/.test(error.message)) throw new DeepRnnError('E_TOO_LARGE', 'the text core ran out of memory', { cause: error });
+      if (/unreachable/.test(error.message))
+        throw new DeepRnnError('E_TOO_LARGE', 'the text core ran out of memory', { cause: error });
     }
     throw error;
   } finally {

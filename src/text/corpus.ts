@@ -20,7 +20,10 @@ export interface Corpus {
  * d2l's load_corpus_time_machine for any documents: tokens of all documents, in order, as ids of one
  * vocabulary. No tokens at all (an empty text, or one that preprocesses to nothing) is E_EMPTY_CORPUS.
  */
-export async function buildCorpus(documents: TextInput | readonly TextInput[], options: CorpusOptions = {}): Promise<Corpus> {
+export async function buildCorpus(
+  documents: TextInput | readonly TextInput[],
+  options: CorpusOptions = {},
+): Promise<Corpus> {
   await loadTextCore();
   return buildCorpusSync(documents, options);
 }
@@ -76,7 +79,10 @@ export function splitCorpus(tokens: Int32Array, fractions: SplitFractions): Corp
   const v = fractions.validation ?? 0;
   const t = fractions.test ?? 0;
   const ok = (f: number) => typeof f === 'number' && f >= 0 && f < 1;
-  check(ok(v) && ok(t) && v + t < 1, `validation and test must be fractions in [0, 1) that leave some training data, got ${v} and ${t}`);
+  check(
+    ok(v) && ok(t) && v + t < 1,
+    `validation and test must be fractions in [0, 1) that leave some training data, got ${v} and ${t}`,
+  );
   const n = tokens.length;
   const nTest = Math.floor(t * n);
   const nValidation = Math.floor(v * n);

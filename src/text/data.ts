@@ -28,13 +28,19 @@ async function sha1Hex(bytes: Uint8Array): Promise<string> {
   return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-async function download(url: string, fetchImpl: typeof globalThis.fetch | undefined, hint: string): Promise<Uint8Array> {
+async function download(
+  url: string,
+  fetchImpl: typeof globalThis.fetch | undefined,
+  hint: string,
+): Promise<Uint8Array> {
   const f = fetchImpl ?? globalThis.fetch;
   let response: Response;
   try {
     response = await f(url);
   } catch (error) {
-    throw new DeepRnnError('E_DOWNLOAD', `could not download ${url} (${(error as Error).message}); ${hint}`, { cause: error });
+    throw new DeepRnnError('E_DOWNLOAD', `could not download ${url} (${(error as Error).message}); ${hint}`, {
+      cause: error,
+    });
   }
   if (!response.ok) throw new DeepRnnError('E_DOWNLOAD', `could not download ${url}: HTTP ${response.status}; ${hint}`);
   return new Uint8Array(await response.arrayBuffer());
@@ -49,7 +55,10 @@ export async function loadTimeMachine(): Promise<string> {
   const bytes = await gunzipIfGzip(timeMachineGzip(), 'the Time Machine inside this deeprnn package');
   const got = await sha1Hex(bytes);
   if (got !== TIME_MACHINE.sha1) {
-    throw new DeepRnnError('E_CHECKSUM', `the Time Machine inside this deeprnn package has sha1 ${got}, expected ${TIME_MACHINE.sha1}; reinstall deeprnn`);
+    throw new DeepRnnError(
+      'E_CHECKSUM',
+      `the Time Machine inside this deeprnn package has sha1 ${got}, expected ${TIME_MACHINE.sha1}; reinstall deeprnn`,
+    );
   }
   return decodeUtf8(bytes);
 }
@@ -61,11 +70,14 @@ async function gunzipIfGzip(bytes: Uint8Array, where: string): Promise<Uint8Arra
     const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('gzip'));
     return new Uint8Array(await new Response(stream).arrayBuffer());
   } catch (error) {
-    throw new DeepRnnError('E_IO', `${where} starts as gzip but does not decompress: ${(error as Error).message}`, { cause: error });
+    throw new DeepRnnError('E_IO', `${where} starts as gzip but does not decompress: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
 }
 
-const decodeText = async (bytes: Uint8Array, where: string): Promise<string> => decodeUtf8(await gunzipIfGzip(bytes, where));
+const decodeText = async (bytes: Uint8Array, where: string): Promise<string> =>
+  decodeUtf8(await gunzipIfGzip(bytes, where));
 
 /**
  * The UTF-8 text (gzipped or not) at a path (Node) or URL (http, https or file). A string starting with http:, https: or
@@ -74,7 +86,10 @@ const decodeText = async (bytes: Uint8Array, where: string): Promise<string> => 
 export async function loadText(source: string | URL, options: Pick<LoadOptions, 'fetch'> = {}): Promise<string> {
   const isUrlString = typeof source === 'string' && /^(https?|file):/i.test(source);
   if (typeof source !== 'string' && !(source instanceof URL)) {
-    throw new DeepRnnError('E_BAD_OPTION', `loadText takes a path or a URL, got ${source === null ? 'null' : typeof source}`);
+    throw new DeepRnnError(
+      'E_BAD_OPTION',
+      `loadText takes a path or a URL, got ${source === null ? 'null' : typeof source}`,
+    );
   }
   const url = source instanceof URL ? source : isUrlString ? new URL(source) : undefined;
   if (url?.protocol === 'file:' || (url === undefined && isNode())) {
@@ -92,7 +107,10 @@ export async function loadText(source: string | URL, options: Pick<LoadOptions, 
     throw new DeepRnnError('E_BAD_OPTION', `loadText reads http, https and file URLs, got ${url.protocol}`);
   }
   const target = url?.href ?? (source as string);
-  return decodeText(await download(target, options.fetch, 'check the address, or download the file and pass its path'), target);
+  return decodeText(
+    await download(target, options.fetch, 'check the address, or download the file and pass its path'),
+    target,
+  );
 }
 
 /**

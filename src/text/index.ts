@@ -6,7 +6,13 @@ export { Vocab, UNK } from './vocab.js';
 export type { VocabOptions, VocabJson } from './vocab.js';
 export { buildCorpus, buildCorpusSync, splitCorpus } from './corpus.js';
 export type { Corpus, CorpusOptions, CorpusSplit, SplitFractions } from './corpus.js';
-export { seqDataIterRandom, seqDataIterSequential, SeqDataLoader, batchesPerEpoch, minBatchesPerEpoch } from './batches.js';
+export {
+  seqDataIterRandom,
+  seqDataIterSequential,
+  SeqDataLoader,
+  batchesPerEpoch,
+  minBatchesPerEpoch,
+} from './batches.js';
 export type { Batch, Batches, BatchOptions, Partition } from './batches.js';
 export { Sampler, sampleLogits } from './sampler.js';
 export type { SampleOptions, SamplerState, Sampled } from './sampler.js';

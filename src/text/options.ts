@@ -37,7 +37,10 @@ export function resolveTokenizeOptions(o: TokenizeOptions | undefined): Resolved
 }
 
 export function checkText(text: unknown, what = 'text'): asserts text is TextInput {
-  check(typeof text === 'string' || text instanceof Uint8Array, `${what} must be a string or a Uint8Array of UTF-8, got ${describe(text)}`);
+  check(
+    typeof text === 'string' || text instanceof Uint8Array,
+    `${what} must be a string or a Uint8Array of UTF-8, got ${describe(text)}`,
+  );
 }
 
 export function describe(v: unknown): string {

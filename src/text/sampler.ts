@@ -45,8 +45,14 @@ function resolve(o: SampleOptions): Required<SampleOptions> {
   const topK = o.topK ?? Infinity;
   const topP = o.topP ?? 1;
   check(typeof greedy === 'boolean', `greedy must be a boolean, got ${String(o.greedy)}`);
-  check(typeof temperature === 'number' && Number.isFinite(temperature) && temperature > 0, `temperature must be a finite number >= 0 (0 is greedy), got ${String(o.temperature)}`);
-  check(topK === Infinity || (Number.isInteger(topK) && topK >= 1), `topK must be an integer >= 1, got ${String(o.topK)}`);
+  check(
+    typeof temperature === 'number' && Number.isFinite(temperature) && temperature > 0,
+    `temperature must be a finite number >= 0 (0 is greedy), got ${String(o.temperature)}`,
+  );
+  check(
+    topK === Infinity || (Number.isInteger(topK) && topK >= 1),
+    `topK must be an integer >= 1, got ${String(o.topK)}`,
+  );
   check(typeof topP === 'number' && topP > 0 && topP <= 1, `topP must be in (0, 1], got ${String(o.topP)}`);
   return { greedy, temperature, topK, topP };
 }
@@ -55,18 +61,40 @@ function resolve(o: SampleOptions): Required<SampleOptions> {
  * Samples one token per row of `logits` (rows * vocabSize values, row-major) with draws counter,
  * counter + 1, ... of `seed`'s stream. Returns the tokens, their log-probabilities and the next counter.
  */
-export function sampleLogits(logits: Float32Array, vocabSize: number, options: SampleOptions & Partial<SamplerState> = {}): Sampled & { counter: number } {
+export function sampleLogits(
+  logits: Float32Array,
+  vocabSize: number,
+  options: SampleOptions & Partial<SamplerState> = {},
+): Sampled & { counter: number } {
   const o = resolve(options);
   const seed = options.seed ?? 0;
   const counter = options.counter ?? 0;
   check(isU32(seed), `seed must be an integer in [0, 2^32), got ${String(options.seed)}`);
   check(isU32(counter), `counter must be an integer in [0, 2^32), got ${String(options.counter)}`);
   check(logits instanceof Float32Array, 'logits must be a Float32Array', 'E_BAD_SHAPE');
-  check(Number.isInteger(vocabSize) && vocabSize > 0, `vocabSize must be a positive integer, got ${String(vocabSize)}`, 'E_BAD_SHAPE');
-  check(logits.length > 0 && logits.length % vocabSize === 0, `logits have ${logits.length} values, not a positive multiple of vocabSize ${vocabSize}`, 'E_BAD_SHAPE');
+  check(
+    Number.isInteger(vocabSize) && vocabSize > 0,
+    `vocabSize must be a positive integer, got ${String(vocabSize)}`,
+    'E_BAD_SHAPE',
+  );
+  check(
+    logits.length > 0 && logits.length % vocabSize === 0,
+    `logits have ${logits.length} values, not a positive multiple of vocabSize ${vocabSize}`,
+    'E_BAD_SHAPE',
+  );
   const rows = logits.length / vocabSize;
   return withCore((call) => {
-    const status = call.wasm.sample(call.f32(logits), rows, vocabSize, o.greedy, o.temperature, Math.min(o.topK, vocabSize), o.topP, seed, counter);
+    const status = call.wasm.sample(
+      call.f32(logits),
+      rows,
+      vocabSize,
+      o.greedy,
+      o.temperature,
+      Math.min(o.topK, vocabSize),
+      o.topP,
+      seed,
+      counter,
+    );
     checkStatus(call, status, (_, at) => {
       const i = Math.round(at);
       return `logits[${Math.floor(i / vocabSize)}, ${i % vocabSize}] is ${logits[i]}; logits must be finite`;

@@ -1,6 +1,14 @@
 /** preprocess() and tokenize(): the first two steps of d2l §9.2, in the WASM text core. */
 import { checkStatus, withCore } from './core.js';
-import { checkText, levelCode, modeCode, resolveTokenizeOptions, type PreprocessMode, type TextInput, type TokenizeOptions } from './options.js';
+import {
+  checkText,
+  levelCode,
+  modeCode,
+  resolveTokenizeOptions,
+  type PreprocessMode,
+  type TextInput,
+  type TokenizeOptions,
+} from './options.js';
 import { check } from '../errors.js';
 
 /**

@@ -4,7 +4,16 @@
  */
 import { DeepRnnError, check } from '../errors.js';
 import { checkStatus, withCore, type CoreCall, type TextExports } from './core.js';
-import { checkText, describe, levelCode, modeCode, resolveTokenizeOptions, type ResolvedTokenizeOptions, type TextInput, type TokenizeOptions } from './options.js';
+import {
+  checkText,
+  describe,
+  levelCode,
+  modeCode,
+  resolveTokenizeOptions,
+  type ResolvedTokenizeOptions,
+  type TextInput,
+  type TokenizeOptions,
+} from './options.js';
 
 export const UNK = '<unk>';
 
@@ -44,7 +53,12 @@ export class Vocab {
   readonly reserved: readonly string[];
   private indexOf?: Map<string, number>;
 
-  private constructor(tokens: string[], counts: Int32Array, options: ResolvedTokenizeOptions, reserved: readonly string[]) {
+  private constructor(
+    tokens: string[],
+    counts: Int32Array,
+    options: ResolvedTokenizeOptions,
+    reserved: readonly string[],
+  ) {
     this.tokens = Object.freeze(tokens);
     this.counts = counts;
     this.options = Object.freeze({ ...options });
@@ -65,7 +79,10 @@ export class Vocab {
     check(Array.isArray(tokens), `tokens must be an array of strings, got ${describe(tokens)}`);
     const flat = (tokens as readonly unknown[]).flat() as unknown[];
     for (const t of flat) {
-      check(typeof t === 'string' && t.length > 0 && !LONE_SURROGATE.test(t), `every token must be a non-empty, well-formed string, got ${JSON.stringify(t)}`);
+      check(
+        typeof t === 'string' && t.length > 0 && !LONE_SURROGATE.test(t),
+        `every token must be a non-empty, well-formed string, got ${JSON.stringify(t)}`,
+      );
     }
     const list = flat as string[];
     const level = options?.tokenize ?? (list.every((t) => [...t].length === 1) ? 'char' : 'word');
@@ -75,7 +92,15 @@ export class Vocab {
     return withCore((call) => {
       const [blob, offsets] = call.strings(list);
       const [resBlob, resOffsets] = call.strings(reserved);
-      const status = call.wasm.vocab_build_tokens(blob, offsets, list.length, minFreq, resBlob, resOffsets, reserved.length);
+      const status = call.wasm.vocab_build_tokens(
+        blob,
+        offsets,
+        list.length,
+        minFreq,
+        resBlob,
+        resOffsets,
+        reserved.length,
+      );
       checkStatus(call, status, (_, at) => `reserved token ${JSON.stringify(reserved[at])} is repeated or empty`);
       return readBuilt(call, o, reserved).vocab;
     });
@@ -88,7 +113,9 @@ export class Vocab {
       try {
         v = JSON.parse(json);
       } catch (error) {
-        throw new DeepRnnError('E_BAD_VOCAB', `vocabulary JSON does not parse: ${(error as Error).message}`, { cause: error });
+        throw new DeepRnnError('E_BAD_VOCAB', `vocabulary JSON does not parse: ${(error as Error).message}`, {
+          cause: error,
+        });
       }
     }
     const bad = (why: string): never => {
@@ -99,11 +126,16 @@ export class Vocab {
     if (o.format !== 'deeprnn.vocab' || o.version !== 1) bad(`format must be 'deeprnn.vocab' version 1`);
     let options: ResolvedTokenizeOptions;
     try {
-      options = resolveTokenizeOptions({ preprocess: o.preprocess as never, tokenize: o.tokenize as never, newlines: o.newlines as never });
+      options = resolveTokenizeOptions({
+        preprocess: o.preprocess as never,
+        tokenize: o.tokenize as never,
+        newlines: o.newlines as never,
+      });
     } catch (error) {
       return bad((error as Error).message);
     }
-    const isTokenList = (a: unknown): a is string[] => Array.isArray(a) && a.every((t) => typeof t === 'string' && t.length > 0 && !LONE_SURROGATE.test(t));
+    const isTokenList = (a: unknown): a is string[] =>
+      Array.isArray(a) && a.every((t) => typeof t === 'string' && t.length > 0 && !LONE_SURROGATE.test(t));
     if (!isTokenList(o.tokens)) return bad('tokens must be an array of non-empty, well-formed strings');
     if (!isTokenList(o.reserved)) return bad('reserved must be an array of non-empty, well-formed strings');
     const tokens = o.tokens;
@@ -112,7 +144,11 @@ export class Vocab {
     if (new Set(tokens).size !== tokens.length) bad('tokens repeat');
     if (!reserved.every((t, i) => tokens[i + 1] === t)) bad('reserved must be tokens[1..]');
     const counts = o.counts;
-    if (!Array.isArray(counts) || counts.length !== tokens.length || !counts.every((c) => Number.isInteger(c) && c >= 0 && c <= 0x7fffffff)) {
+    if (
+      !Array.isArray(counts) ||
+      counts.length !== tokens.length ||
+      !counts.every((c) => Number.isInteger(c) && c >= 0 && c <= 0x7fffffff)
+    ) {
       bad('counts must be one non-negative integer per token');
     }
     return new Vocab([...tokens], Int32Array.from(counts as number[]), options, reserved);
@@ -163,7 +199,10 @@ export class Vocab {
 
   /** The text of token ids, joined with '' at char level and ' ' at word level. */
   decode(ids: ArrayLike<number>): string {
-    check(ids !== null && typeof ids === 'object' && typeof ids.length === 'number', `ids must be an array of token ids, got ${describe(ids)}`);
+    check(
+      ids !== null && typeof ids === 'object' && typeof ids.length === 'number',
+      `ids must be an array of token ids, got ${describe(ids)}`,
+    );
     let data: Int32Array;
     if (ids instanceof Int32Array) {
       data = ids;
@@ -172,7 +211,10 @@ export class Vocab {
       for (let i = 0; i < ids.length; i++) {
         const id = ids[i];
         if (!Number.isInteger(id) || id < 0 || id >= this.tokens.length) {
-          throw new DeepRnnError('E_TOKEN_RANGE', `ids[${i}] = ${id} is outside the vocabulary [0, ${this.tokens.length})`);
+          throw new DeepRnnError(
+            'E_TOKEN_RANGE',
+            `ids[${i}] = ${id} is outside the vocabulary [0, ${this.tokens.length})`,
+          );
         }
         data[i] = id;
       }
@@ -180,7 +222,11 @@ export class Vocab {
     return withCore((call) => {
       this.load(call);
       const status = call.wasm.vocab_decode(call.i32(data), data.length, this.options.tokenize === 'word' ? 0x20 : -1);
-      checkStatus(call, status, (_, at) => `ids[${at}] = ${data[at]} is outside the vocabulary [0, ${this.tokens.length})`);
+      checkStatus(
+        call,
+        status,
+        (_, at) => `ids[${at}] = ${data[at]} is outside the vocabulary [0, ${this.tokens.length})`,
+      );
       return call.outString(0);
     });
   }
@@ -214,26 +260,40 @@ export class Vocab {
   }
 
   /** @internal */
-  static create(tokens: string[], counts: Int32Array, options: ResolvedTokenizeOptions, reserved: readonly string[]): Vocab {
+  static create(
+    tokens: string[],
+    counts: Int32Array,
+    options: ResolvedTokenizeOptions,
+    reserved: readonly string[],
+  ): Vocab {
     return new Vocab(tokens, counts, options, reserved);
   }
 }
 
 function resolveVocabOptions(o: VocabOptions | undefined): { minFreq: number; reserved: readonly string[] } {
   const minFreq = o?.minFreq ?? 0;
-  check(Number.isInteger(minFreq) && minFreq >= 0 && minFreq <= 0x7fffffff, `minFreq must be a non-negative integer, got ${String(o?.minFreq)}`);
+  check(
+    Number.isInteger(minFreq) && minFreq >= 0 && minFreq <= 0x7fffffff,
+    `minFreq must be a non-negative integer, got ${String(o?.minFreq)}`,
+  );
   const reserved = o?.reserved ?? [];
   check(Array.isArray(reserved), `reserved must be an array of strings, got ${describe(reserved)}`);
   for (const t of reserved) {
-    check(typeof t === 'string' && t.length > 0 && t !== UNK && !LONE_SURROGATE.test(t),
-      `reserved tokens must be non-empty, well-formed strings other than '${UNK}', got ${JSON.stringify(t)}`);
+    check(
+      typeof t === 'string' && t.length > 0 && t !== UNK && !LONE_SURROGATE.test(t),
+      `reserved tokens must be non-empty, well-formed strings other than '${UNK}', got ${JSON.stringify(t)}`,
+    );
   }
   check(new Set(reserved).size === reserved.length, `reserved tokens repeat: ${JSON.stringify(reserved)}`);
   return { minFreq, reserved };
 }
 
 /** Reads the outputs of vocab_build_*: the vocabulary and the encoded tokens. */
-function readBuilt(call: CoreCall, options: ResolvedTokenizeOptions, reserved: readonly string[]): { vocab: Vocab; ids: Int32Array } {
+function readBuilt(
+  call: CoreCall,
+  options: ResolvedTokenizeOptions,
+  reserved: readonly string[],
+): { vocab: Vocab; ids: Int32Array } {
   const text = call.outString(0);
   const u16 = call.outI32(2);
   const tokens = new Array<string>(u16.length - 1);
@@ -244,16 +304,33 @@ function readBuilt(call: CoreCall, options: ResolvedTokenizeOptions, reserved: r
 }
 
 /** Builds the vocabulary of one or several documents and encodes them with it (the first maxTokens if > 0). */
-export function buildFromText(input: TextInput | readonly TextInput[], options: VocabOptions | undefined, maxTokens: number): { vocab: Vocab; ids: Int32Array } {
+export function buildFromText(
+  input: TextInput | readonly TextInput[],
+  options: VocabOptions | undefined,
+  maxTokens: number,
+): { vocab: Vocab; ids: Int32Array } {
   const documents = Array.isArray(input) ? (input as readonly TextInput[]) : [input as TextInput];
-  documents.forEach((d, i) => checkText(d, documents.length > 1 ? `document ${i}` : 'text'));
+  documents.forEach((d, i) => {
+    checkText(d, documents.length > 1 ? `document ${i}` : 'text');
+  });
   if (documents.length === 0) throw new DeepRnnError('E_EMPTY_CORPUS', 'no documents were given');
   const o = resolveTokenizeOptions(options);
   const { minFreq, reserved } = resolveVocabOptions(options);
   return withCore((call) => {
     const [src, n] = call.text(documents.length === 1 ? documents[0] : joinDocuments(documents));
     const [resBlob, resOffsets] = call.strings(reserved);
-    const status = call.wasm.vocab_build_text(src, n, modeCode(o.preprocess), levelCode(o.tokenize), o.newlines, minFreq, resBlob, resOffsets, reserved.length, maxTokens);
+    const status = call.wasm.vocab_build_text(
+      src,
+      n,
+      modeCode(o.preprocess),
+      levelCode(o.tokenize),
+      o.newlines,
+      minFreq,
+      resBlob,
+      resOffsets,
+      reserved.length,
+      maxTokens,
+    );
     checkStatus(call, status, (code) =>
       code === 'E_EMPTY_CORPUS'
         ? `the text has no tokens${o.preprocess === 'd2l' ? " after 'd2l' preprocessing (it keeps only the letters A-Z, a-z)" : ''}`

@@ -54,7 +54,10 @@ export function curveSvg(records: EpochRecord[], options: SvgOptions = {}): stri
   const ys = all.map(([, y]) => y);
   let [y0, y1] = ys.length ? [Math.min(...ys), Math.max(...ys)] : [1, 10];
   const logY = (options.logY ?? y1 / y0 > 10) && y0 > 0;
-  if (y0 === y1) [y0, y1] = logY ? [y0 / 1.5, y1 * 1.5] : [y0 - Math.max(1, Math.abs(y0) * 0.1), y1 + Math.max(1, Math.abs(y1) * 0.1)];
+  if (y0 === y1)
+    [y0, y1] = logY
+      ? [y0 / 1.5, y1 * 1.5]
+      : [y0 - Math.max(1, Math.abs(y0) * 0.1), y1 + Math.max(1, Math.abs(y1) * 0.1)];
 
   // A margin so that the lines do not run along the frame; in log space for a log axis.
   const pad = logY ? Math.exp(Math.log(y1 / y0) * 0.05) : (y1 - y0) * 0.05;
@@ -68,9 +71,12 @@ export function curveSvg(records: EpochRecord[], options: SvgOptions = {}): stri
   const f = (v: number) => Number(v.toFixed(2)).toString();
 
   const out: string[] = [];
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`);
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
+  );
   out.push(`<rect x="0" y="0" width="${width}" height="${height}" fill="white"/>`);
-  if (options.title) out.push(`<text x="${f(width / 2)}" y="22" text-anchor="middle" font-size="14">${escapeXml(options.title)}</text>`);
+  if (options.title)
+    out.push(`<text x="${f(width / 2)}" y="22" text-anchor="middle" font-size="14">${escapeXml(options.title)}</text>`);
   for (const t of yTicks) {
     const y = f(py(t));
     out.push(`<line x1="${m.left}" y1="${y}" x2="${m.left + plotW}" y2="${y}" stroke="#e0e0e0"/>`);
@@ -83,11 +89,15 @@ export function curveSvg(records: EpochRecord[], options: SvgOptions = {}): stri
   }
   out.push(`<path d="M${m.left},${m.top}V${m.top + plotH}H${m.left + plotW}" fill="none" stroke="black"/>`);
   out.push(`<text x="${f(m.left + plotW / 2)}" y="${height - 10}" text-anchor="middle">epoch</text>`);
-  out.push(`<text transform="translate(16 ${f(m.top + plotH / 2)}) rotate(-90)" text-anchor="middle">perplexity${logY ? ' (log scale)' : ''}</text>`);
+  out.push(
+    `<text transform="translate(16 ${f(m.top + plotH / 2)}) rotate(-90)" text-anchor="middle">perplexity${logY ? ' (log scale)' : ''}</text>`,
+  );
   for (const s of series) {
     const pts = s.points.map(([x, y]) => `${f(px(x))},${f(py(y))}`);
-    if (pts.length > 1) out.push(`<polyline fill="none" stroke="${s.color}" stroke-width="1.5" points="${pts.join(' ')}"/>`);
-    else if (pts.length === 1) out.push(`<circle cx="${f(px(s.points[0][0]))}" cy="${f(py(s.points[0][1]))}" r="3" fill="${s.color}"/>`);
+    if (pts.length > 1)
+      out.push(`<polyline fill="none" stroke="${s.color}" stroke-width="1.5" points="${pts.join(' ')}"/>`);
+    else if (pts.length === 1)
+      out.push(`<circle cx="${f(px(s.points[0][0]))}" cy="${f(py(s.points[0][1]))}" r="3" fill="${s.color}"/>`);
   }
   series.forEach((s, i) => {
     const y = m.top + 10 + i * 16;
@@ -137,5 +147,8 @@ function formatTick(v: number): string {
 }
 
 function escapeXml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c] as string);
+  return s.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c] as string,
+  );
 }

@@ -32,7 +32,16 @@ export interface TrainRecipe {
 /** The options a resuming caller may repeat; each must equal the recipe's. */
 export type RecipeOption = Exclude<keyof TrainRecipe, 'data' | 'extra'>;
 
-export const RECIPE_OPTIONS: readonly RecipeOption[] = ['batchSize', 'numSteps', 'lr', 'clip', 'optimizer', 'partition', 'seed', 'lrDecay'];
+export const RECIPE_OPTIONS: readonly RecipeOption[] = [
+  'batchSize',
+  'numSteps',
+  'lr',
+  'clip',
+  'optimizer',
+  'partition',
+  'seed',
+  'lrDecay',
+];
 
 /** FNV-1a over the token ids: cheap, and any change of text, vocabulary or cut changes it. */
 export function tokensHash(tokens: Int32Array): number {
@@ -47,7 +56,12 @@ export interface RunState {
 }
 
 /** The checkpoint form of a run, with the model's optimizer state, curve and carried state. */
-export function toTrainingState(run: RunState, optimizer: OptimizerState, history: EpochRecord[], state: RecurrentState | null): TrainingState {
+export function toTrainingState(
+  run: RunState,
+  optimizer: OptimizerState,
+  history: EpochRecord[],
+  state: RecurrentState | null,
+): TrainingState {
   const { recipe, cursor } = run;
   return {
     optimizer,
@@ -63,7 +77,8 @@ export function toTrainingState(run: RunState, optimizer: OptimizerState, histor
   };
 }
 
-const bad = (what: string) => new DeepRnnError('E_BAD_CHECKPOINT', `the checkpoint's training state is unusable: ${what}`);
+const bad = (what: string) =>
+  new DeepRnnError('E_BAD_CHECKPOINT', `the checkpoint's training state is unusable: ${what}`);
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isPositiveInt = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) > 0;
 const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
@@ -72,24 +87,38 @@ const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Num
 export function fromTrainingState(t: TrainingState): RunState {
   const r = t.options.recipe;
   const c = t.options.cursor;
-  if (!isObject(r) || !isObject(c)) throw bad('it has no recipe and cursor (written by an older deeprnn? train it again)');
-  if (!isPositiveInt(r.batchSize) || !isPositiveInt(r.numSteps)) throw bad('batchSize and numSteps must be positive integers');
+  if (!isObject(r) || !isObject(c))
+    throw bad('it has no recipe and cursor (written by an older deeprnn? train it again)');
+  if (!isPositiveInt(r.batchSize) || !isPositiveInt(r.numSteps))
+    throw bad('batchSize and numSteps must be positive integers');
   if (!isFiniteNumber(r.lr) || r.lr <= 0) throw bad('lr must be a number > 0');
   if (r.clip !== null && !(isFiniteNumber(r.clip) && r.clip > 0)) throw bad('clip must be null or a number > 0');
   if (r.optimizer !== 'sgd' && r.optimizer !== 'adam') throw bad(`unknown optimizer ${JSON.stringify(r.optimizer)}`);
-  if (r.partition !== 'sequential' && r.partition !== 'random') throw bad(`unknown partition ${JSON.stringify(r.partition)}`);
-  if (!Number.isInteger(r.seed) || (r.seed as number) < 0 || (r.seed as number) > 0xffffffff) throw bad('seed must be a uint32');
+  if (r.partition !== 'sequential' && r.partition !== 'random')
+    throw bad(`unknown partition ${JSON.stringify(r.partition)}`);
+  if (!Number.isInteger(r.seed) || (r.seed as number) < 0 || (r.seed as number) > 0xffffffff)
+    throw bad('seed must be a uint32');
   const decay = r.lrDecay;
-  if (decay !== null && !(isObject(decay) && isFiniteNumber(decay.rate) && Number.isInteger(decay.after))) throw bad('lrDecay must be null or {rate, after}');
+  if (decay !== null && !(isObject(decay) && isFiniteNumber(decay.rate) && Number.isInteger(decay.after)))
+    throw bad('lrDecay must be null or {rate, after}');
   const data = r.data;
-  if (!isObject(data) || !Number.isSafeInteger(data.tokens) || !Number.isInteger(data.hash)) throw bad('data must be {tokens, hash}');
+  if (!isObject(data) || !Number.isSafeInteger(data.tokens) || !Number.isInteger(data.hash))
+    throw bad('data must be {tokens, hash}');
   if (!isObject(r.extra)) throw bad('extra must be a JSON object');
-  if (!isFiniteNumber(c.lr) || !isFiniteNumber(c.lossSum) || !Number.isSafeInteger(c.tokens)) throw bad('the cursor must hold lr, lossSum and tokens');
+  if (!isFiniteNumber(c.lr) || !isFiniteNumber(c.lossSum) || !Number.isSafeInteger(c.tokens))
+    throw bad('the cursor must hold lr, lossSum and tokens');
   return {
     recipe: {
-      batchSize: r.batchSize, numSteps: r.numSteps, lr: r.lr, clip: r.clip as number | null, optimizer: r.optimizer, partition: r.partition,
-      seed: r.seed as number, lrDecay: decay === null ? null : { rate: decay.rate as number, after: decay.after as number },
-      data: { tokens: data.tokens as number, hash: data.hash as number }, extra: r.extra as TrainRecipe['extra'],
+      batchSize: r.batchSize,
+      numSteps: r.numSteps,
+      lr: r.lr,
+      clip: r.clip as number | null,
+      optimizer: r.optimizer,
+      partition: r.partition,
+      seed: r.seed as number,
+      lrDecay: decay === null ? null : { rate: decay.rate as number, after: decay.after as number },
+      data: { tokens: data.tokens as number, hash: data.hash as number },
+      extra: r.extra as TrainRecipe['extra'],
     },
     cursor: { epoch: t.epoch, batch: t.batch, lr: c.lr, lossSum: c.lossSum, tokens: c.tokens as number },
   };
@@ -101,15 +130,24 @@ const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.str
  * The saved recipe, checked against what a resuming caller gave (undefined = not given) and the data
  * it resumes on. A disagreement is E_BAD_OPTION naming the option, never a silently different run.
  */
-export function resumeRecipe(saved: TrainRecipe, given: Partial<Record<RecipeOption, unknown>>, data: Int32Array): TrainRecipe {
+export function resumeRecipe(
+  saved: TrainRecipe,
+  given: Partial<Record<RecipeOption, unknown>>,
+  data: Int32Array,
+): TrainRecipe {
   for (const key of RECIPE_OPTIONS) {
     const value = key === 'clip' && given.clip === Infinity ? null : given[key];
     if (value !== undefined && !same(value, saved[key])) {
-      throw new DeepRnnError('E_BAD_OPTION', `${key} is ${JSON.stringify(value)} but the run being resumed used ${JSON.stringify(saved[key])}; leave it out to continue that run`);
+      throw new DeepRnnError(
+        'E_BAD_OPTION',
+        `${key} is ${JSON.stringify(value)} but the run being resumed used ${JSON.stringify(saved[key])}; leave it out to continue that run`,
+      );
     }
   }
   const hash = tokensHash(data);
-  check(data.length === saved.data.tokens && hash === saved.data.hash,
-    `the training data differ from the run being resumed (${data.length} tokens, hash ${hash}; it had ${saved.data.tokens}, hash ${saved.data.hash}): resume on the same data`);
+  check(
+    data.length === saved.data.tokens && hash === saved.data.hash,
+    `the training data differ from the run being resumed (${data.length} tokens, hash ${hash}; it had ${saved.data.tokens}, hash ${saved.data.hash}): resume on the same data`,
+  );
   return saved;
 }

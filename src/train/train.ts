@@ -68,22 +68,34 @@ export interface TrainResult {
 
 export function validateTrainLoopOptions(o: TrainLoopOptions): void {
   check(Number.isInteger(o.epochs) && o.epochs > 0, `epochs must be a positive integer, got ${String(o.epochs)}`);
-  check(o.partition === undefined || o.partition === 'sequential' || o.partition === 'random', `partition must be 'sequential' or 'random', got ${String(o.partition)}`);
+  check(
+    o.partition === undefined || o.partition === 'sequential' || o.partition === 'random',
+    `partition must be 'sequential' or 'random', got ${String(o.partition)}`,
+  );
   if (o.lrDecay) {
     check(o.lrDecay.rate > 0 && o.lrDecay.rate <= 1, `lrDecay.rate must be in (0, 1], got ${o.lrDecay.rate}`);
-    check(Number.isInteger(o.lrDecay.after) && o.lrDecay.after >= 0, `lrDecay.after must be an integer >= 0, got ${o.lrDecay.after}`);
+    check(
+      Number.isInteger(o.lrDecay.after) && o.lrDecay.after >= 0,
+      `lrDecay.after must be an integer >= 0, got ${o.lrDecay.after}`,
+    );
   }
 }
 
 const now = () => globalThis.performance.now();
 
-export async function trainLoop(model: RecurrentModel, source: BatchSource, options: TrainLoopOptions): Promise<TrainResult> {
+export async function trainLoop(
+  model: RecurrentModel,
+  source: BatchSource,
+  options: TrainLoopOptions,
+): Promise<TrainResult> {
   validateTrainLoopOptions(options);
   const partition = options.partition ?? 'sequential';
   const clip = options.clip ?? 1;
   const optimizer = options.optimizer ?? 'sgd';
   const history: EpochEvent[] = [];
-  const cursor: TrainCursor = options.start ? { ...options.start } : { epoch: 0, batch: 0, lr: options.lr, lossSum: 0, tokens: 0 };
+  const cursor: TrainCursor = options.start
+    ? { ...options.start }
+    : { epoch: 0, batch: 0, lr: options.lr, lossSum: 0, tokens: 0 };
   const t0 = now();
   const pace = eventLoopPacer(YIELD_EVERY_MS);
 
@@ -93,7 +105,13 @@ export async function trainLoop(model: RecurrentModel, source: BatchSource, opti
     let index = 0;
     const batches = source.epoch(cursor.epoch);
     let lastProgress = -Infinity;
-    const progress = () => options.onProgress?.({ epoch: cursor.epoch + 1, epochs: options.epochs, batch: cursor.batch, batches: batches.length });
+    const progress = () =>
+      options.onProgress?.({
+        epoch: cursor.epoch + 1,
+        epochs: options.epochs,
+        batch: cursor.batch,
+        batches: batches.length,
+      });
     for (const { x, y } of batches) {
       if (index++ < cursor.batch) continue; // resuming inside an epoch
       await pace(); // so that Ctrl-C, a worker's Stop message and UI updates act mid-epoch
@@ -115,7 +133,10 @@ export async function trainLoop(model: RecurrentModel, source: BatchSource, opti
     check(cursor.tokens > 0, 'the corpus gives no batch: lower batch size or steps', 'E_CORPUS_TOO_SMALL');
     const meanLoss = cursor.lossSum / cursor.tokens;
     if (!Number.isFinite(meanLoss)) {
-      throw new DeepRnnError('E_NOT_FINITE', `training loss became ${meanLoss} in epoch ${cursor.epoch + 1}: lower the learning rate or enable clipping`);
+      throw new DeepRnnError(
+        'E_NOT_FINITE',
+        `training loss became ${meanLoss} in epoch ${cursor.epoch + 1}: lower the learning rate or enable clipping`,
+      );
     }
     const seconds = (now() - epochStart) / 1000;
     const event: EpochEvent = {

@@ -24,7 +24,10 @@ export class Arena {
     const off = Math.ceil(this.top / 64) * 64;
     this.top = off + Math.max(0, count) * 4;
     if (this.top > MAX_BYTES) {
-      throw new DeepRnnError('E_TOO_LARGE', `the model needs ${(this.top / 2 ** 20).toFixed(0)} MiB of WASM memory; wasm32 allows at most 4 GiB`);
+      throw new DeepRnnError(
+        'E_TOO_LARGE',
+        `the model needs ${(this.top / 2 ** 20).toFixed(0)} MiB of WASM memory; wasm32 allows at most 4 GiB`,
+      );
     }
     return off;
   }
@@ -45,7 +48,9 @@ export class Arena {
     try {
       this.k.memory.grow(pages);
     } catch (cause) {
-      throw new DeepRnnError('E_TOO_LARGE', `could not grow WASM memory to ${(this.top / 2 ** 20).toFixed(0)} MiB`, { cause });
+      throw new DeepRnnError('E_TOO_LARGE', `could not grow WASM memory to ${(this.top / 2 ** 20).toFixed(0)} MiB`, {
+        cause,
+      });
     }
   }
 

@@ -56,7 +56,11 @@ export class WasmEngine implements Engine {
   private k: NnKernels;
   private arena: Arena;
 
-  private constructor(readonly config: ResolvedConfig, k: NnKernels, readonly kernelBuild: KernelBuild) {
+  private constructor(
+    readonly config: ResolvedConfig,
+    k: NnKernels,
+    readonly kernelBuild: KernelBuild,
+  ) {
     this.k = k;
     const arena = new Arena(k);
     this.arena = arena;
@@ -69,16 +73,34 @@ export class WasmEngine implements Engine {
     this.Vm = arena.alloc(n);
     const { layers: L, hidden: H, vocabSize: V } = config;
     const weights: LayerWeights[] = this.layout.layers.map((o, l) => ({
-      inSize: o.inSize, wih: this.P + o.wih * 4, whh: this.P + o.whh * 4, bih: this.P + o.bih * 4, bhh: this.P + o.bhh * 4,
+      inSize: o.inSize,
+      wih: this.P + o.wih * 4,
+      whh: this.P + o.whh * 4,
+      bih: this.P + o.bih * 4,
+      bhh: this.P + o.bhh * 4,
       ...RecurrentStack.allocCopies(arena, true, l, o.inSize, gateCount(config.cell), H),
-      gwih: this.Gr + o.wih * 4, gwhh: this.Gr + o.whh * 4, gbih: this.Gr + o.bih * 4, gbhh: this.Gr + o.bhh * 4,
+      gwih: this.Gr + o.wih * 4,
+      gwhh: this.Gr + o.whh * 4,
+      gbih: this.Gr + o.bih * 4,
+      gbhh: this.Gr + o.bhh * 4,
     }));
     this.wlinT = arena.alloc(panelElements(H, V));
     this.wlinR = arena.alloc(H * V);
-    this.stack = new RecurrentStack(k, arena, {
-      cell: config.cell, relu: config.nonlinearity === 'relu', layers: L, hidden: H, tokens: true, inSize: V,
-      dropout: config.dropout, seed: config.seed,
-    }, weights);
+    this.stack = new RecurrentStack(
+      k,
+      arena,
+      {
+        cell: config.cell,
+        relu: config.nonlinearity === 'relu',
+        layers: L,
+        hidden: H,
+        tokens: true,
+        inSize: V,
+        dropout: config.dropout,
+        seed: config.seed,
+      },
+      weights,
+    );
     arena.mark();
     arena.commit();
   }
@@ -114,7 +136,10 @@ export class WasmEngine implements Engine {
   forward(x: TokenTensor, start: StartState): Promise<EngineRun> {
     const [B, T] = x.shape;
     this.runForward(x, B, T, this.from(start, B), false, 0);
-    return Promise.resolve({ logits: this.arena.f32(this.logits, T * B * this.config.vocabSize).slice(), state: this.outState() });
+    return Promise.resolve({
+      logits: this.arena.f32(this.logits, T * B * this.config.vocabSize).slice(),
+      state: this.outState(),
+    });
   }
 
   lossAndGrads(x: TokenTensor, y: TokenTensor, start: StartState, step: number): Promise<EngineGrads> {
@@ -123,7 +148,13 @@ export class WasmEngine implements Engine {
     const logits = this.arena.f32(this.logits, T * B * this.config.vocabSize).slice();
     const loss = this.runBackward(y, B, T) / (B * T);
     const gradNorm = Math.sqrt(this.k.sumSquares(this.Gr, this.nParams));
-    return Promise.resolve({ logits, state: this.outState(), loss, gradNorm, grads: this.arena.f32(this.Gr, this.nParams).slice() });
+    return Promise.resolve({
+      logits,
+      state: this.outState(),
+      loss,
+      gradNorm,
+      grads: this.arena.f32(this.Gr, this.nParams).slice(),
+    });
   }
 
   trainStep(x: TokenTensor, y: TokenTensor, start: StartState, o: EngineStep): void {

@@ -11,6 +11,9 @@ export type { KernelBuild } from './kernels.js';
  * Creates a model on the WASM backend. `build` picks the kernel build: 'nn' (default, plain SIMD, the same
  * bits on every engine) or 'nn-relaxed' (relaxed-SIMD FMA, where the engine validates it).
  */
-export async function createWasmModel(config: ModelConfig, options: { build?: KernelBuild } = {}): Promise<RecurrentModel> {
+export async function createWasmModel(
+  config: ModelConfig,
+  options: { build?: KernelBuild } = {},
+): Promise<RecurrentModel> {
   return new RecurrentModelCore(await WasmEngine.create(validateConfig(config), options.build));
 }

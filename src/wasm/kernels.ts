@@ -17,11 +17,32 @@ export type KernelBuild = 'nn' | 'nn-relaxed';
 export interface NnKernels {
   memory: WebAssembly.Memory;
   heapBase(): number;
-  gemm(c: number, ldc: number, a: number, sam: number, sak: number, b: number, ldb: number,
-    m: number, n: number, k: number, accumulate: number): void;
+  gemm(
+    c: number,
+    ldc: number,
+    a: number,
+    sam: number,
+    sak: number,
+    b: number,
+    ldb: number,
+    m: number,
+    n: number,
+    k: number,
+    accumulate: number,
+  ): void;
   /** As gemm with B (K, N) pre-packed by packPanelsT (panelElements(K, N) elements). */
-  gemmPrepacked(c: number, ldc: number, a: number, sam: number, sak: number, bp: number,
-    m: number, n: number, k: number, accumulate: number): void;
+  gemmPrepacked(
+    c: number,
+    ldc: number,
+    a: number,
+    sam: number,
+    sak: number,
+    bp: number,
+    m: number,
+    n: number,
+    k: number,
+    accumulate: number,
+  ): void;
   /** Packs B (k, n) itself into the panel layout gemmPrepacked reads. */
   packPanels(dst: number, b: number, k: number, n: number): void;
   /** Packs W^T for W (rows, cols) into the panel layout gemmPrepacked reads. */
@@ -32,22 +53,86 @@ export interface NnKernels {
   colSum(out: number, a: number, rows: number, cols: number, accumulate: number): void;
   addRowBias(a: number, bias: number, rows: number, cols: number): void;
   mulInto(dst: number, a: number, b: number, n: number): void;
-  lstmForward(act: number, h: number, c: number, xp: number, hp: number, bih: number, bhh: number, cPrev: number,
-    batch: number, hidden: number): void;
-  lstmBackward(dgates: number, dc: number, dhOut: number, dhRec: number, act: number, cPrev: number,
-    batch: number, hidden: number): void;
-  gruForward(act: number, h: number, xp: number, hp: number, bih: number, bhh: number, hPrev: number,
-    batch: number, hidden: number): void;
-  gruBackward(dgx: number, dgh: number, dhPrev: number, dhOut: number, dhRec: number, act: number, hPrev: number,
-    batch: number, hidden: number): void;
-  rnnForward(h: number, xp: number, hp: number, bih: number, bhh: number, batch: number, hidden: number, relu: number): void;
-  rnnBackward(dgates: number, dhOut: number, dhRec: number, h: number, batch: number, hidden: number, relu: number): void;
+  lstmForward(
+    act: number,
+    h: number,
+    c: number,
+    xp: number,
+    hp: number,
+    bih: number,
+    bhh: number,
+    cPrev: number,
+    batch: number,
+    hidden: number,
+  ): void;
+  lstmBackward(
+    dgates: number,
+    dc: number,
+    dhOut: number,
+    dhRec: number,
+    act: number,
+    cPrev: number,
+    batch: number,
+    hidden: number,
+  ): void;
+  gruForward(
+    act: number,
+    h: number,
+    xp: number,
+    hp: number,
+    bih: number,
+    bhh: number,
+    hPrev: number,
+    batch: number,
+    hidden: number,
+  ): void;
+  gruBackward(
+    dgx: number,
+    dgh: number,
+    dhPrev: number,
+    dhOut: number,
+    dhRec: number,
+    act: number,
+    hPrev: number,
+    batch: number,
+    hidden: number,
+  ): void;
+  rnnForward(
+    h: number,
+    xp: number,
+    hp: number,
+    bih: number,
+    bhh: number,
+    batch: number,
+    hidden: number,
+    relu: number,
+  ): void;
+  rnnBackward(
+    dgates: number,
+    dhOut: number,
+    dhRec: number,
+    h: number,
+    batch: number,
+    hidden: number,
+    relu: number,
+  ): void;
   softmaxXent(dlogits: number, logits: number, targets: number, rows: number, vocab: number): number;
   dropoutMask(mask: number, seed: number, step: number, layer: number, n: number, p: number, scale: number): void;
   sumSquares(g: number, n: number): number;
   sgdStep(p: number, g: number, n: number, alpha: number): void;
-  adamStep(p: number, g: number, m: number, v: number, n: number, gscale: number, lr: number, beta1: number,
-    beta2: number, eps: number, t: number): void;
+  adamStep(
+    p: number,
+    g: number,
+    m: number,
+    v: number,
+    n: number,
+    gscale: number,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    t: number,
+  ): void;
 }
 
 /** Elements of the panel layout of a (k, n) matrix: n rounded up to the 8-column panel width, times k. */
@@ -59,7 +144,11 @@ const compiled = new Map<KernelBuild, Promise<WebAssembly.Module>>();
 
 function bytesOf(build: KernelBuild): Uint8Array<ArrayBuffer> {
   const b64 = wasmBase64[build];
-  if (b64 === undefined) throw new DeepRnnError('E_BAD_OPTION', `WASM module '${build}' is not built; run npm run build:wasm && npm run build:embed`);
+  if (b64 === undefined)
+    throw new DeepRnnError(
+      'E_BAD_OPTION',
+      `WASM module '${build}' is not built; run npm run build:wasm && npm run build:embed`,
+    );
   const bin = atob(b64);
   const out = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);

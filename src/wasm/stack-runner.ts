@@ -38,9 +38,14 @@ export interface StackResult {
 }
 
 export class WasmStack {
-  private constructor(private readonly arena: Arena, private readonly stack: RecurrentStack,
-    private readonly names: Array<[string, number, number]>, private readonly dhn: number, private readonly dcn: number,
-    private readonly xPtr: number) {}
+  private constructor(
+    private readonly arena: Arena,
+    private readonly stack: RecurrentStack,
+    private readonly names: Array<[string, number, number]>,
+    private readonly dhn: number,
+    private readonly dcn: number,
+    private readonly xPtr: number,
+  ) {}
 
   static async create(cfg: StackConfig, batch: number, steps: number, build: KernelBuild = 'nn'): Promise<WasmStack> {
     const k = await instantiateKernels(build);
@@ -53,18 +58,40 @@ export class WasmStack {
       const inSize = l === 0 ? cfg.inputSize : H;
       const copies = RecurrentStack.allocCopies(arena, false, l, inSize, gateCount(cfg.cell), H);
       const w: LayerWeights = {
-        inSize, wih: arena.alloc(GH * inSize), whh: arena.alloc(GH * H), bih: arena.alloc(GH), bhh: arena.alloc(GH),
+        inSize,
+        wih: arena.alloc(GH * inSize),
+        whh: arena.alloc(GH * H),
+        bih: arena.alloc(GH),
+        bhh: arena.alloc(GH),
         ...copies,
-        gwih: arena.alloc(GH * inSize), gwhh: arena.alloc(GH * H), gbih: arena.alloc(GH), gbhh: arena.alloc(GH),
+        gwih: arena.alloc(GH * inSize),
+        gwhh: arena.alloc(GH * H),
+        gbih: arena.alloc(GH),
+        gbhh: arena.alloc(GH),
       };
-      names.push([`weight_ih_l${l}`, w.wih, GH * inSize], [`weight_hh_l${l}`, w.whh, GH * H],
-        [`bias_ih_l${l}`, w.bih, GH], [`bias_hh_l${l}`, w.bhh, GH]);
+      names.push(
+        [`weight_ih_l${l}`, w.wih, GH * inSize],
+        [`weight_hh_l${l}`, w.whh, GH * H],
+        [`bias_ih_l${l}`, w.bih, GH],
+        [`bias_hh_l${l}`, w.bhh, GH],
+      );
       weights.push(w);
     }
-    const stack = new RecurrentStack(k, arena, {
-      cell: cfg.cell, relu: cfg.nonlinearity === 'relu', layers: L, hidden: H, tokens: false, inSize: cfg.inputSize,
-      dropout: 0, seed: 0,
-    }, weights);
+    const stack = new RecurrentStack(
+      k,
+      arena,
+      {
+        cell: cfg.cell,
+        relu: cfg.nonlinearity === 'relu',
+        layers: L,
+        hidden: H,
+        tokens: false,
+        inSize: cfg.inputSize,
+        dropout: 0,
+        seed: 0,
+      },
+      weights,
+    );
     const dhn = arena.alloc(L * batch * H);
     const dcn = arena.alloc(L * batch * H);
     const xPtr = arena.alloc(steps * batch * cfg.inputSize);
@@ -75,7 +102,11 @@ export class WasmStack {
 
   loadWeights(dict: Record<string, Float32Array>): void {
     for (const [name, off, n] of this.names) {
-      check(dict[name] !== undefined && dict[name].length === n, `stack weight ${name} must have ${n} elements`, 'E_STATE_DICT');
+      check(
+        dict[name] !== undefined && dict[name].length === n,
+        `stack weight ${name} must have ${n} elements`,
+        'E_STATE_DICT',
+      );
       this.arena.f32(off, n).set(dict[name]);
     }
     this.stack.refreshTransposes();
@@ -104,7 +135,12 @@ export class WasmStack {
     a.f32(s.dA, T * BH).set(r.dOutput);
     if (r.dhn) a.f32(this.dhn, L * BH).set(r.dhn);
     if (r.dcn) a.f32(this.dcn, L * BH).set(r.dcn);
-    const dx = s.backward(this.xPtr, { dhn: r.dhn ? this.dhn : 0, dcn: r.dcn ? this.dcn : 0, stateGrad: true, inputGrad: true });
+    const dx = s.backward(this.xPtr, {
+      dhn: r.dhn ? this.dhn : 0,
+      dcn: r.dcn ? this.dcn : 0,
+      stateGrad: true,
+      inputGrad: true,
+    });
     const grads: Record<string, Float32Array> = {};
     const GH = s.G * H;
     for (let l = 0; l < L; l++) {

@@ -85,8 +85,12 @@ export class RecurrentStack {
   dc0 = 0;
   private dropped = false;
 
-  constructor(private readonly k: NnKernels, private readonly arena: Arena, readonly spec: StackSpec,
-    readonly weights: LayerWeights[]) {
+  constructor(
+    private readonly k: NnKernels,
+    private readonly arena: Arena,
+    readonly spec: StackSpec,
+    readonly weights: LayerWeights[],
+  ) {
     this.G = gateCount(spec.cell);
     this.S = spec.cell === 'lstm' ? 5 * spec.hidden : spec.cell === 'gru' ? 4 * spec.hidden : 0;
   }
@@ -128,14 +132,28 @@ export class RecurrentStack {
   /** Elements of each layer's wihT, whhT, wihR, whhR, wihP and whhP buffers (0: not needed). */
   static copySizes(tokens: boolean, l: number, inSize: number, G: number, H: number): number[] {
     const gather = tokens && l === 0;
-    return [gather ? inSize * G * H : panelElements(inSize, G * H), panelElements(H, G * H), gather ? 0 : inSize * G * H, H * G * H,
-      gather ? 0 : panelElements(G * H, inSize), panelElements(G * H, H)];
+    return [
+      gather ? inSize * G * H : panelElements(inSize, G * H),
+      panelElements(H, G * H),
+      gather ? 0 : inSize * G * H,
+      H * G * H,
+      gather ? 0 : panelElements(G * H, inSize),
+      panelElements(G * H, H),
+    ];
   }
 
   /** Allocates one layer's parameter copies (see copySizes) in `arena`. */
-  static allocCopies(arena: Arena, tokens: boolean, l: number, inSize: number, G: number, H: number):
-    Pick<LayerWeights, 'wihT' | 'whhT' | 'wihR' | 'whhR' | 'wihP' | 'whhP'> {
-    const [wihT, whhT, wihR, whhR, wihP, whhP] = RecurrentStack.copySizes(tokens, l, inSize, G, H).map((n) => (n ? arena.alloc(n) : 0));
+  static allocCopies(
+    arena: Arena,
+    tokens: boolean,
+    l: number,
+    inSize: number,
+    G: number,
+    H: number,
+  ): Pick<LayerWeights, 'wihT' | 'whhT' | 'wihR' | 'whhR' | 'wihP' | 'whhP'> {
+    const [wihT, whhT, wihR, whhR, wihP, whhP] = RecurrentStack.copySizes(tokens, l, inSize, G, H).map((n) =>
+      n ? arena.alloc(n) : 0,
+    );
     return { wihT, whhT, wihR, whhR, wihP, whhP };
   }
 
@@ -209,8 +227,18 @@ export class RecurrentStack {
         if (B < 4) k.gemm(this.hp, GH, hPrev, H, 1, w.whhR, GH, B, GH, H, 0);
         else k.gemmPrepacked(this.hp, GH, hPrev, H, 1, w.whhT, B, GH, H, 0);
         if (cell === 'lstm') {
-          k.lstmForward(buf.act + t * B * this.S * 4, this.h(l, t + 1), this.c(l, t + 1), xp, this.hp, w.bih, w.bhh,
-            this.c(l, t), B, H);
+          k.lstmForward(
+            buf.act + t * B * this.S * 4,
+            this.h(l, t + 1),
+            this.c(l, t + 1),
+            xp,
+            this.hp,
+            w.bih,
+            w.bhh,
+            this.c(l, t),
+            B,
+            H,
+          );
         } else if (cell === 'gru') {
           k.gruForward(buf.act + t * B * this.S * 4, this.h(l, t + 1), xp, this.hp, w.bih, w.bhh, hPrev, B, H);
         } else {

@@ -49,21 +49,41 @@ export interface DenseStack {
   dispose(): void;
 }
 
-export async function createDenseStack(config: DenseStackConfig, options: { device?: GPUDevice } = {}): Promise<DenseStack> {
+export async function createDenseStack(
+  config: DenseStackConfig,
+  options: { device?: GPUDevice } = {},
+): Promise<DenseStack> {
   const { cell, layers: L, hidden: H, inputSize: I } = config;
   const G = gateCount(cell);
   const shapes: Array<[string, number[]]> = [];
   for (let l = 0; l < L; l++) {
-    shapes.push([`weight_ih_l${l}`, [G * H, l === 0 ? I : H]], [`weight_hh_l${l}`, [G * H, H]], [`bias_ih_l${l}`, [G * H]], [`bias_hh_l${l}`, [G * H]]);
+    shapes.push(
+      [`weight_ih_l${l}`, [G * H, l === 0 ? I : H]],
+      [`weight_hh_l${l}`, [G * H, H]],
+      [`bias_ih_l${l}`, [G * H]],
+      [`bias_hh_l${l}`, [G * H]],
+    );
   }
   const layout = paramLayout(shapes);
   const device = options.device ?? (await requestDevice()).device;
   const kernels = await loadKernels(pipelineCache(device), stackKernelNames(cell));
-  const spec = { cell, relu: config.nonlinearity === 'relu', layers: L, hidden: H, dropout: 0, seed: 0, offsets: layout.layers };
+  const spec = {
+    cell,
+    relu: config.nonlinearity === 'relu',
+    layers: L,
+    hidden: H,
+    dropout: 0,
+    seed: 0,
+    offsets: layout.layers,
+  };
 
   async function run(inp: DenseStackInput): Promise<DenseStackResult> {
     const { batch: B, steps: T } = inp;
-    check(inp.x.length === T * B * I && inp.dout.length === T * B * H && inp.h0.length === L * B * H, 'dense stack input sizes do not match', 'E_BAD_SHAPE');
+    check(
+      inp.x.length === T * B * I && inp.dout.length === T * B * H && inp.h0.length === L * B * H,
+      'dense stack input sizes do not match',
+      'E_BAD_SHAPE',
+    );
     const pool = new BufferPool(device);
     try {
       const put = (label: string, data: Float32Array | undefined, floats: number): GPUBuffer => {
@@ -129,6 +149,8 @@ export async function createDenseStack(config: DenseStackConfig, options: { devi
 
   return {
     run,
-    dispose: () => { if (!options.device) device.destroy(); },
+    dispose: () => {
+      if (!options.device) device.destroy();
+    },
   };
 }

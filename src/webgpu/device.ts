@@ -53,7 +53,11 @@ export function describeAdapter(adapter: GPUAdapter): AdapterDescription {
 export async function requestAdapter(): Promise<GPUAdapter> {
   const gpu = await getGpu();
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-  if (!adapter) throw new DeepRnnError('E_NO_ADAPTER', 'WebGPU is available but no adapter was found (on Linux without a GPU, install Mesa lavapipe)');
+  if (!adapter)
+    throw new DeepRnnError(
+      'E_NO_ADAPTER',
+      'WebGPU is available but no adapter was found (on Linux without a GPU, install Mesa lavapipe)',
+    );
   return adapter;
 }
 
@@ -74,13 +78,18 @@ export async function probeWebGpu(): Promise<{ available: boolean; fallback: boo
 export const STORAGE_BUFFERS_NEEDED = 7;
 
 /** A device with the adapter's storage limits rather than the defaults (and `features`, e.g. for profiling). */
-export async function requestDevice(features: GPUFeatureName[] = []): Promise<{ device: GPUDevice; adapter: AdapterDescription }> {
+export async function requestDevice(
+  features: GPUFeatureName[] = [],
+): Promise<{ device: GPUDevice; adapter: AdapterDescription }> {
   const adapter = await requestAdapter();
   const missing = features.filter((f) => !adapter.features.has(f));
   if (missing.length > 0) throw new DeepRnnError('E_NO_ADAPTER', `the WebGPU adapter lacks ${missing.join(', ')}`);
   const l = adapter.limits;
   if (l.maxStorageBuffersPerShaderStage < STORAGE_BUFFERS_NEEDED) {
-    throw new DeepRnnError('E_NO_ADAPTER', `the WebGPU adapter allows ${l.maxStorageBuffersPerShaderStage} storage buffers per shader stage; deeprnn needs ${STORAGE_BUFFERS_NEEDED}`);
+    throw new DeepRnnError(
+      'E_NO_ADAPTER',
+      `the WebGPU adapter allows ${l.maxStorageBuffersPerShaderStage} storage buffers per shader stage; deeprnn needs ${STORAGE_BUFFERS_NEEDED}`,
+    );
   }
   let device: GPUDevice;
   try {
@@ -95,7 +104,11 @@ export async function requestDevice(features: GPUFeatureName[] = []): Promise<{ 
       },
     });
   } catch (e) {
-    throw new DeepRnnError('E_NO_ADAPTER', `the WebGPU adapter refused a device: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    throw new DeepRnnError(
+      'E_NO_ADAPTER',
+      `the WebGPU adapter refused a device: ${e instanceof Error ? e.message : String(e)}`,
+      { cause: e },
+    );
   }
   return { device, adapter: describeAdapter(adapter) };
 }

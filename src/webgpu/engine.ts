@@ -18,7 +18,15 @@ import { Workspace, type AdamBuffers, type ModelBuffers, type PlanKind } from '.
 
 /** Per-call values of the `Step` uniform shared by dropout, loss_sum, clip_scale, sgd_step, adam_step. */
 interface StepValues {
-  lr: number; clip: number; beta1: number; beta2: number; eps: number; stepSize: number; bc2Sqrt: number; counter: number; accumulate: boolean;
+  lr: number;
+  clip: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  stepSize: number;
+  bc2Sqrt: number;
+  counter: number;
+  accumulate: boolean;
 }
 
 export class WebGpuEngine implements Engine {
@@ -38,12 +46,19 @@ export class WebGpuEngine implements Engine {
   private workspace: Workspace | null = null;
   private lostReason: string | null = null;
   private gpuError: string | null = null;
-  private readonly onError = (e: Event): void => { this.gpuError ??= (e as GPUUncapturedErrorEvent).error.message; };
+  private readonly onError = (e: Event): void => {
+    this.gpuError ??= (e as GPUUncapturedErrorEvent).error.message;
+  };
   /** Benchmarks: time every dispatch of the next trainStep; its timings land in `timings`. */
   timeNextStep = false;
   timings: Promise<Record<string, number>> | null = null;
 
-  private constructor(readonly device: GPUDevice, readonly config: ResolvedConfig, private readonly kernels: StackKernels, private readonly ownsDevice: boolean) {
+  private constructor(
+    readonly device: GPUDevice,
+    readonly config: ResolvedConfig,
+    private readonly kernels: StackKernels,
+    private readonly ownsDevice: boolean,
+  ) {
     this.layout = modelLayout(config);
     this.pool = new BufferPool(device);
     const P = this.layout.total;
@@ -53,18 +68,30 @@ export class WebGpuEngine implements Engine {
     this.partials = this.pool.storage('partials', normGroups(P));
     this.stepUniform = this.pool.create({ label: 'step', size: 64, usage: Usage.UNIFORM | Usage.COPY_DST });
     this.readback = new Readback(this.pool, () => this.lostReason);
-    device.lost.then((info) => { this.lostReason = `${info.reason}: ${info.message}`; });
+    device.lost.then((info) => {
+      this.lostReason = `${info.reason}: ${info.message}`;
+    });
     device.addEventListener('uncapturederror', this.onError);
   }
 
   /** `config` must be validated (the core's factories do). Uses `device` when given, else requests one it owns. */
   static async create(config: ResolvedConfig, options: { device?: GPUDevice } = {}): Promise<WebGpuEngine> {
     const given = options.device?.limits.maxStorageBuffersPerShaderStage;
-    check(given === undefined || given >= STORAGE_BUFFERS_NEEDED,
-      `the given GPUDevice allows ${given} storage buffers per shader stage; deeprnn needs ${STORAGE_BUFFERS_NEEDED} (request it in requiredLimits)`);
+    check(
+      given === undefined || given >= STORAGE_BUFFERS_NEEDED,
+      `the given GPUDevice allows ${given} storage buffers per shader stage; deeprnn needs ${STORAGE_BUFFERS_NEEDED} (request it in requiredLimits)`,
+    );
     const device = options.device ?? (await requestDevice()).device;
     try {
-      const names: KernelName[] = [...stackKernelNames(config.cell), 'softmax_xent', 'loss_sum', 'grad_norm', 'clip_scale', 'sgd_step', 'adam_step'];
+      const names: KernelName[] = [
+        ...stackKernelNames(config.cell),
+        'softmax_xent',
+        'loss_sum',
+        'grad_norm',
+        'clip_scale',
+        'sgd_step',
+        'adam_step',
+      ];
       const kernels = await loadKernels(pipelineCache(device), names);
       return new WebGpuEngine(device, config, kernels, !options.device);
     } catch (e) {
@@ -102,7 +129,10 @@ export class WebGpuEngine implements Engine {
     const ws = this.prepare(x, start);
     const encoder = this.device.createCommandEncoder({ label: 'forward' });
     ws.plan('forward').encode(encoder);
-    const done = this.readback.stage(encoder, [{ buffer: ws.head.logits, offset: 0, size: B * T * this.config.vocabSize * 4 }, ...this.stateRanges()]);
+    const done = this.readback.stage(encoder, [
+      { buffer: ws.head.logits, offset: 0, size: B * T * this.config.vocabSize * 4 },
+      ...this.stateRanges(),
+    ]);
     this.device.queue.submit([encoder.finish()]);
     return this.finish(done).then(([logits, h, c]) => ({ logits, state: c ? { h, c } : { h } }));
   }
@@ -110,7 +140,17 @@ export class WebGpuEngine implements Engine {
   lossAndGrads(x: TokenTensor, y: TokenTensor, start: StartState, step: number): Promise<EngineGrads> {
     const [B, T] = x.shape;
     const ws = this.prepare(x, start, y);
-    this.writeStep({ lr: 0, clip: -1, beta1: 0, beta2: 0, eps: 0, stepSize: 0, bc2Sqrt: 1, counter: step, accumulate: false });
+    this.writeStep({
+      lr: 0,
+      clip: -1,
+      beta1: 0,
+      beta2: 0,
+      eps: 0,
+      stepSize: 0,
+      bc2Sqrt: 1,
+      counter: step,
+      accumulate: false,
+    });
     const encoder = this.device.createCommandEncoder({ label: 'lossAndGrads' });
     ws.plan('grads').encode(encoder);
     const done = this.readback.stage(encoder, [
@@ -120,15 +160,28 @@ export class WebGpuEngine implements Engine {
       ...this.stateRanges(),
     ]);
     this.device.queue.submit([encoder.finish()]);
-    return this.finish(done).then(([scalars, grads, logits, h, c]) => ({ loss: scalars[0], gradNorm: scalars[2], grads, logits, state: c ? { h, c } : { h } }));
+    return this.finish(done).then(([scalars, grads, logits, h, c]) => ({
+      loss: scalars[0],
+      gradNorm: scalars[2],
+      grads,
+      logits,
+      state: c ? { h, c } : { h },
+    }));
   }
 
   trainStep(x: TokenTensor, y: TokenTensor, start: StartState, o: EngineStep): void {
     const ws = this.prepare(x, start, y);
     const t = o.step + 1;
     this.writeStep({
-      lr: o.lr, clip: Number.isFinite(o.clip) ? o.clip : -1, beta1: o.beta1, beta2: o.beta2, eps: o.eps,
-      stepSize: o.lr / (1 - o.beta1 ** t), bc2Sqrt: Math.sqrt(1 - o.beta2 ** t), counter: o.step, accumulate: true,
+      lr: o.lr,
+      clip: Number.isFinite(o.clip) ? o.clip : -1,
+      beta1: o.beta1,
+      beta2: o.beta2,
+      eps: o.eps,
+      stepSize: o.lr / (1 - o.beta1 ** t),
+      bc2Sqrt: Math.sqrt(1 - o.beta2 ** t),
+      counter: o.step,
+      accumulate: true,
     });
     const encoder = this.device.createCommandEncoder({ label: 'trainStep' });
     if (o.zeroMoments && this.adam) {
@@ -167,7 +220,10 @@ export class WebGpuEngine implements Engine {
     const pool = new BufferPool(this.device);
     try {
       const n = this.config.layers * batch * this.config.hidden;
-      const state = { stateH: pool.storage('state h', n), stateC: this.config.cell === 'lstm' ? pool.storage('state c', n) : null };
+      const state = {
+        stateH: pool.storage('state h', n),
+        stateC: this.config.cell === 'lstm' ? pool.storage('state c', n) : null,
+      };
       const ws = new Workspace({ ...this.modelBuffers(), ...state }, batch, steps);
       try {
         return ws.plan(kind, kind === 'adam' ? this.adamBuffers() : undefined).dispatchCount;
@@ -185,7 +241,10 @@ export class WebGpuEngine implements Engine {
 
   /** Adam moments, allocated on first use (zeros, as torch.optim.Adam starts). */
   private adamBuffers(): AdamBuffers {
-    this.adam ??= { m: this.pool.storage('adam m', this.layout.total), v: this.pool.storage('adam v', this.layout.total) };
+    this.adam ??= {
+      m: this.pool.storage('adam m', this.layout.total),
+      v: this.pool.storage('adam v', this.layout.total),
+    };
     return this.adam;
   }
 
@@ -196,7 +255,12 @@ export class WebGpuEngine implements Engine {
 
   private stateRanges(): Range[] {
     const n = this.config.layers * this.stateBatch * this.config.hidden * 4;
-    return this.stateC ? [{ buffer: this.stateH!, offset: 0, size: n }, { buffer: this.stateC, offset: 0, size: n }] : [{ buffer: this.stateH!, offset: 0, size: n }];
+    return this.stateC
+      ? [
+          { buffer: this.stateH!, offset: 0, size: n },
+          { buffer: this.stateC, offset: 0, size: n },
+        ]
+      : [{ buffer: this.stateH!, offset: 0, size: n }];
   }
 
   /** State buffers for `batch` (zeros when new); the workspace records copies from them, so it goes too. */
@@ -239,7 +303,9 @@ export class WebGpuEngine implements Engine {
 
   private writeStep(v: StepValues): void {
     const view = new DataView(new ArrayBuffer(48));
-    [v.lr, v.clip, v.beta1, v.beta2, v.eps, v.stepSize, v.bc2Sqrt].forEach((f, i) => view.setFloat32(4 * i, f, true));
+    [v.lr, v.clip, v.beta1, v.beta2, v.eps, v.stepSize, v.bc2Sqrt].forEach((f, i) => {
+      view.setFloat32(4 * i, f, true);
+    });
     view.setUint32(28, v.counter >>> 0, true);
     view.setUint32(32, v.accumulate ? 1 : 0, true);
     this.device.queue.writeBuffer(this.stepUniform, 0, view.buffer);
@@ -257,7 +323,9 @@ export class WebGpuEngine implements Engine {
       const [raw] = await this.finish(done);
       const ns = new BigUint64Array(raw.buffer);
       const out: Record<string, number> = {};
-      names.forEach((name, i) => { out[name] = (out[name] ?? 0) + Number(ns[2 * i + 1] - ns[2 * i]) / 1e6; });
+      names.forEach((name, i) => {
+        out[name] = (out[name] ?? 0) + Number(ns[2 * i + 1] - ns[2 * i]) / 1e6;
+      });
       querySet.destroy();
       this.pool.release(resolved);
       return out;

@@ -32,7 +32,12 @@ export interface KernelSpec {
  * Dims fields in WGSL declaration order: `name` for a u32 field, `name:f32` for an f32 one.
  * test/webgpu/wgsl-contract.test.ts checks every entry (bindings, dims, wg) against its shader.
  */
-const k = (bindings: Record<string, BindingKind>, dims: string[], wg = 64, dispatch: KernelSpec['dispatch'] = 'grid'): KernelSpec => ({
+const k = (
+  bindings: Record<string, BindingKind>,
+  dims: string[],
+  wg = 64,
+  dispatch: KernelSpec['dispatch'] = 'grid',
+): KernelSpec => ({
   bindings,
   dims: dims.map((f) => {
     const [name, type = 'u32'] = f.split(':');
@@ -47,16 +52,42 @@ const cellBackward = ['batch', 'hidden', 't', 'whh_off'];
 const dropout = ['count', 'in_off', 'out_off', 'layer', 'seed', 'keep_from', 'scale:f32'];
 
 export const kernelTable = {
-  matmul: k({ a: 'read', b: 'read', bias: 'read', c: 'rw' }, ['m', 'n', 'k', 'a_off', 'a_rs', 'a_cs', 'b_off', 'b_rs', 'b_cs', 'c_off', 'bias_off', 'flags']),
+  matmul: k({ a: 'read', b: 'read', bias: 'read', c: 'rw' }, [
+    'm',
+    'n',
+    'k',
+    'a_off',
+    'a_rs',
+    'a_cs',
+    'b_off',
+    'b_rs',
+    'b_cs',
+    'c_off',
+    'bias_off',
+    'flags',
+  ]),
   column_sum: k({ a: 'read', out: 'rw' }, ['rows', 'cols', 'a_off', 'c_off']),
-  embedding_forward: k({ tokens: 'read', params: 'read', xp: 'rw' }, ['batch', 'steps', 'gh', 'vocab', 'w_off', 'b_off']),
+  embedding_forward: k({ tokens: 'read', params: 'read', xp: 'rw' }, [
+    'batch',
+    'steps',
+    'gh',
+    'vocab',
+    'w_off',
+    'b_off',
+  ]),
   embedding_backward: k({ tokens: 'read', dg: 'read', grads: 'rw' }, ['batch', 'steps', 'gh', 'vocab', 'g_off']),
   rnn_forward: k({ xp: 'read', params: 'read', hs: 'rw' }, [...cellForward, 'act']),
   rnn_backward: k({ params: 'read', hs: 'read', dout: 'read', dgates: 'rw', hcarry: 'read' }, [...cellBackward, 'act']),
   gru_forward: k({ xp: 'read', params: 'read', hs: 'rw', gates: 'rw' }, cellForward),
-  gru_backward: k({ params: 'read', gates: 'read', hs: 'read', dout: 'read', dgates: 'rw', dgi: 'rw', hcarry: 'rw' }, cellBackward),
+  gru_backward: k(
+    { params: 'read', gates: 'read', hs: 'read', dout: 'read', dgates: 'rw', dgi: 'rw', hcarry: 'rw' },
+    cellBackward,
+  ),
   lstm_forward: k({ xp: 'read', params: 'read', hs: 'rw', cs: 'rw', gates: 'rw' }, cellForward),
-  lstm_backward: k({ params: 'read', gates: 'read', cs: 'read', dout: 'read', dgates: 'rw', ccarry: 'rw', hcarry: 'read' }, cellBackward),
+  lstm_backward: k(
+    { params: 'read', gates: 'read', cs: 'read', dout: 'read', dgates: 'rw', ccarry: 'rw', hcarry: 'read' },
+    cellBackward,
+  ),
   dropout_forward: k({ st: 'step', inp: 'read', out: 'rw' }, dropout),
   dropout_backward: k({ st: 'step', dout: 'read', din: 'rw' }, dropout),
   softmax_xent: k({ logits: 'read', targets: 'read', dlogits: 'rw', row_loss: 'rw' }, ['batch', 'steps', 'vocab']),
@@ -100,7 +131,10 @@ const caches = new WeakMap<GPUDevice, PipelineCache>();
 /** The device's pipeline cache: every model and stack on one device shares its compiled kernels. */
 export function pipelineCache(device: GPUDevice): PipelineCache {
   let c = caches.get(device);
-  if (!c) caches.set(device, (c = new PipelineCache(device)));
+  if (!c) {
+    c = new PipelineCache(device);
+    caches.set(device, c);
+  }
   return c;
 }
 
@@ -123,14 +157,20 @@ export class PipelineCache {
   private async create(name: KernelName, constants: Record<string, number>): Promise<Kernel> {
     const spec: KernelSpec = kernelTable[name];
     const code = shaderSources[name];
-    if (code === undefined) throw new DeepRnnError('E_NO_WEBGPU', `shader '${name}' is missing from src/generated/shaders.ts (run npm run build:embed)`);
+    if (code === undefined)
+      throw new DeepRnnError(
+        'E_NO_WEBGPU',
+        `shader '${name}' is missing from src/generated/shaders.ts (run npm run build:embed)`,
+      );
     const entries: GPUBindGroupLayoutEntry[] = [
       { binding: 0, visibility: STAGE_COMPUTE, buffer: { type: 'uniform', hasDynamicOffset: true } },
-      ...Object.values(spec.bindings).map((kind, i): GPUBindGroupLayoutEntry => ({
-        binding: i + 1,
-        visibility: STAGE_COMPUTE,
-        buffer: { type: kind === 'step' ? 'uniform' : kind === 'read' ? 'read-only-storage' : 'storage' },
-      })),
+      ...Object.values(spec.bindings).map(
+        (kind, i): GPUBindGroupLayoutEntry => ({
+          binding: i + 1,
+          visibility: STAGE_COMPUTE,
+          buffer: { type: kind === 'step' ? 'uniform' : kind === 'read' ? 'read-only-storage' : 'storage' },
+        }),
+      ),
     ];
     const layout = this.device.createBindGroupLayout({ label: name, entries });
     const module = this.device.createShaderModule({ label: name, code });

@@ -35,6 +35,9 @@ export class WebGpuModel extends RecurrentModelCore<WebGpuEngine> {
   }
 }
 
-export async function createWebGpuModel(config: ModelConfig, options?: { device?: GPUDevice }): Promise<RecurrentModel> {
+export async function createWebGpuModel(
+  config: ModelConfig,
+  options?: { device?: GPUDevice },
+): Promise<RecurrentModel> {
   return WebGpuModel.create(config, options);
 }

@@ -20,7 +20,10 @@ export class BufferPool {
     const size = Math.max(4, 4 * floats);
     const limit = Math.min(this.device.limits.maxStorageBufferBindingSize, this.device.limits.maxBufferSize);
     if (size > limit) {
-      throw new DeepRnnError('E_TOO_LARGE', `${label} needs ${size} bytes, more than this device's storage buffer limit of ${limit} bytes`);
+      throw new DeepRnnError(
+        'E_TOO_LARGE',
+        `${label} needs ${size} bytes, more than this device's storage buffer limit of ${limit} bytes`,
+      );
     }
     return this.create({ label, size, usage: Usage.STORAGE | Usage.COPY_SRC | Usage.COPY_DST | extraUsage });
   }
@@ -42,14 +45,24 @@ export class BufferPool {
 }
 
 type Op =
-  | { kind: 'dispatch'; kernel: Kernel; slot: number; bound: GPUBuffer[] /* bindings 1.. */; groups: [number, number]; group?: GPUBindGroup }
+  | {
+      kind: 'dispatch';
+      kernel: Kernel;
+      slot: number;
+      bound: GPUBuffer[] /* bindings 1.. */;
+      groups: [number, number];
+      group?: GPUBindGroup;
+    }
   | { kind: 'copy'; src: GPUBuffer; srcOffset: number; dst: GPUBuffer; dstOffset: number; size: number };
 
 const bufferIds = new WeakMap<GPUBuffer, number>();
 let nextBufferId = 1;
 function bufferId(b: GPUBuffer): number {
   let id = bufferIds.get(b);
-  if (id === undefined) bufferIds.set(b, (id = nextBufferId++));
+  if (id === undefined) {
+    id = nextBufferId++;
+    bufferIds.set(b, id);
+  }
   return id;
 }
 
@@ -75,11 +88,17 @@ export class Plan {
    * in y] for kernels that take a uniform block index from workgroup_id.y), workgroups for 'groups'. `buffers`
    * holds every storage binding by its name in the kernel table; the step uniform is bound where declared.
    */
-  dispatch(kernel: Kernel, dims: Record<string, number>, buffers: Record<string, GPUBuffer>, items: number | [number, number]): void {
+  dispatch(
+    kernel: Kernel,
+    dims: Record<string, number>,
+    buffers: Record<string, GPUBuffer>,
+    items: number | [number, number],
+  ): void {
     if (this.uniform) throw new Error('plan already finished');
     const { bindings } = kernel.spec;
     for (const name of Object.keys(buffers)) {
-      if (!Object.hasOwn(bindings, name) || bindings[name] === 'step') throw new Error(`${kernel.name} has no storage binding '${name}'`);
+      if (!Object.hasOwn(bindings, name) || bindings[name] === 'step')
+        throw new Error(`${kernel.name} has no storage binding '${name}'`);
     }
     const bound = Object.entries(bindings).map(([name, kind]) => {
       const buffer = kind === 'step' ? this.stepUniform : buffers[name];
@@ -105,19 +124,28 @@ export class Plan {
     if (dispatch === 'single') return [1, 1];
     if (Array.isArray(items)) {
       const xy: [number, number] = [Math.max(1, Math.ceil(items[0] / wg)), Math.max(1, items[1])];
-      if (xy[0] > maxDim || xy[1] > maxDim) throw new DeepRnnError('E_TOO_LARGE', `${kernel.name} needs ${xy.join(' x ')} workgroups, more than this device can dispatch`);
+      if (xy[0] > maxDim || xy[1] > maxDim)
+        throw new DeepRnnError(
+          'E_TOO_LARGE',
+          `${kernel.name} needs ${xy.join(' x ')} workgroups, more than this device can dispatch`,
+        );
       return xy;
     }
     const n = dispatch === 'groups' ? items : Math.ceil(items / wg);
     if (n <= maxDim) return [Math.max(1, n), 1];
     const y = Math.ceil(n / maxDim);
-    if (y > maxDim) throw new DeepRnnError('E_TOO_LARGE', `${kernel.name} needs ${n} workgroups, more than this device can dispatch`);
+    if (y > maxDim)
+      throw new DeepRnnError('E_TOO_LARGE', `${kernel.name} needs ${n} workgroups, more than this device can dispatch`);
     return [Math.ceil(n / y), y];
   }
 
   /** Uploads the uniforms and creates the bind groups; after this the plan only encodes. */
   finish(): this {
-    const uniform = this.pool.create({ label: `${this.label} dims`, size: Math.max(DIMS_BYTES, this.slots * DIMS_BYTES), usage: Usage.UNIFORM | Usage.COPY_DST });
+    const uniform = this.pool.create({
+      label: `${this.label} dims`,
+      size: Math.max(DIMS_BYTES, this.slots * DIMS_BYTES),
+      usage: Usage.UNIFORM | Usage.COPY_DST,
+    });
     this.device.queue.writeBuffer(uniform, 0, this.dims.buffer, 0, this.slots * DIMS_BYTES);
     this.uniform = uniform;
     const groups = new Map<string, GPUBindGroup>();
@@ -130,7 +158,11 @@ export class Plan {
           { binding: 0, resource: { buffer: uniform, size: DIMS_BYTES } },
           ...op.bound.map((buffer, i) => ({ binding: i + 1, resource: { buffer } })),
         ];
-        group = this.device.createBindGroup({ label: `${this.label} ${op.kernel.name}`, layout: op.kernel.layout, entries });
+        group = this.device.createBindGroup({
+          label: `${this.label} ${op.kernel.name}`,
+          layout: op.kernel.layout,
+          entries,
+        });
         groups.set(key, group);
       }
       op.group = group;
@@ -148,7 +180,9 @@ export class Plan {
     for (const op of this.ops) {
       if (op.kind === 'dispatch') {
         const i = names.length;
-        const pass = encoder.beginComputePass({ timestampWrites: { querySet, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 } });
+        const pass = encoder.beginComputePass({
+          timestampWrites: { querySet, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 },
+        });
         pass.setPipeline(op.kernel.pipeline);
         pass.setBindGroup(0, op.group!, [op.slot * DIMS_BYTES]);
         pass.dispatchWorkgroups(op.groups[0], op.groups[1]);
@@ -181,6 +215,11 @@ export class Plan {
 }
 
 /** queue.writeBuffer for typed arrays of any backing buffer (TS 5.9 types views by their buffer kind). */
-export function upload(device: GPUDevice, buffer: GPUBuffer, byteOffset: number, data: Float32Array | Int32Array): void {
+export function upload(
+  device: GPUDevice,
+  buffer: GPUBuffer,
+  byteOffset: number,
+  data: Float32Array | Int32Array,
+): void {
   device.queue.writeBuffer(buffer, byteOffset, data as Float32Array<ArrayBuffer>);
 }

@@ -18,13 +18,19 @@ const MAP_READ_MODE = 1; // GPUMapMode.READ
 export class Readback {
   private readonly free: GPUBuffer[] = [];
 
-  constructor(private readonly pool: BufferPool, private readonly lostReason: () => string | null) {}
+  constructor(
+    private readonly pool: BufferPool,
+    private readonly lostReason: () => string | null,
+  ) {}
 
   /** Encodes the copies; call the returned function after submitting the encoder. */
   stage(encoder: GPUCommandEncoder, ranges: Range[]): () => Promise<Float32Array[]> {
     const total = ranges.reduce((s, r) => s + r.size, 0);
     const i = this.free.findIndex((b) => b.size >= total);
-    const staging = i >= 0 ? this.free.splice(i, 1)[0] : this.pool.create({ label: 'staging', size: Math.max(16, total), usage: Usage.MAP_READ | Usage.COPY_DST });
+    const staging =
+      i >= 0
+        ? this.free.splice(i, 1)[0]
+        : this.pool.create({ label: 'staging', size: Math.max(16, total), usage: Usage.MAP_READ | Usage.COPY_DST });
     let at = 0;
     for (const r of ranges) {
       if (r.size > 0) encoder.copyBufferToBuffer(r.buffer, r.offset, staging, at, r.size);

@@ -32,19 +32,34 @@ export interface StackSpec {
   offsets: LayerOffsets[];
 }
 
-export type StackInput = { kind: 'onehot'; tokens: GPUBuffer; vocab: number } | { kind: 'dense'; x: GPUBuffer; size: number };
+export type StackInput =
+  | { kind: 'onehot'; tokens: GPUBuffer; vocab: number }
+  | { kind: 'dense'; x: GPUBuffer; size: number };
 
 export type StackKernels = Record<KernelName, Kernel>;
 
 /** The kernels a stack of this cell needs, compiled (once per device) before any plan is recorded. */
 export async function loadKernels(cache: PipelineCache, names: KernelName[]): Promise<StackKernels> {
   const out = {} as StackKernels;
-  await Promise.all(names.map(async (n) => { out[n] = await cache.get(n); }));
+  await Promise.all(
+    names.map(async (n) => {
+      out[n] = await cache.get(n);
+    }),
+  );
   return out;
 }
 
 export function stackKernelNames(cell: CellType): KernelName[] {
-  return [`${cell}_forward`, `${cell}_backward`, 'matmul', 'column_sum', 'embedding_forward', 'embedding_backward', 'dropout_forward', 'dropout_backward'];
+  return [
+    `${cell}_forward`,
+    `${cell}_backward`,
+    'matmul',
+    'column_sum',
+    'embedding_forward',
+    'embedding_backward',
+    'dropout_forward',
+    'dropout_backward',
+  ];
 }
 
 /** Floats saved per (t, b) row by the forward kernels for backward: LSTM i,f,g,o; GRU r,z,n,h_n. */
@@ -65,7 +80,12 @@ export class StackBuffers {
   readonly dhOut: GPUBuffer;
   readonly dinput: GPUBuffer;
 
-  constructor(pool: BufferPool, readonly spec: StackSpec, readonly batch: number, readonly steps: number) {
+  constructor(
+    pool: BufferPool,
+    readonly spec: StackSpec,
+    readonly batch: number,
+    readonly steps: number,
+  ) {
     const { cell, layers: L, hidden: H } = spec;
     const B = batch;
     const T = steps;
@@ -115,11 +135,26 @@ function layerInput(c: Ctx, l: number): { buffer: GPUBuffer; offset: number; siz
 
 function dropoutDims(spec: StackSpec, layer: number, count: number): Record<string, number> {
   const p = spec.dropout;
-  return { count, in_off: 0, out_off: 0, layer, seed: spec.seed, keep_from: Math.ceil(p * 16777216), scale: 1 / (1 - p) };
+  return {
+    count,
+    in_off: 0,
+    out_off: 0,
+    layer,
+    seed: spec.seed,
+    keep_from: Math.ceil(p * 16777216),
+    scale: 1 / (1 - p),
+  };
 }
 
 /** Records the forward pass. hs[l] slot 0 (and cs[l]) must already hold the initial state. */
-export function recordStackForward(plan: Plan, k: StackKernels, buf: StackBuffers, params: GPUBuffer, input: StackInput, train: boolean): void {
+export function recordStackForward(
+  plan: Plan,
+  k: StackKernels,
+  buf: StackBuffers,
+  params: GPUBuffer,
+  input: StackInput,
+  train: boolean,
+): void {
   const c: Ctx = { plan, k, buf, params, input, train };
   const { spec, batch: B, steps: T } = buf;
   const { cell, hidden: H } = spec;
@@ -128,23 +163,63 @@ export function recordStackForward(plan: Plan, k: StackKernels, buf: StackBuffer
   for (let l = 0; l < spec.layers; l++) {
     const o = spec.offsets[l];
     if (l === 0 && input.kind === 'onehot') {
-      plan.dispatch(k.embedding_forward, { batch: B, steps: T, gh: GH, vocab: input.vocab, w_off: o.wih, b_off: o.bih }, { tokens: input.tokens, params, xp: buf.xp }, N * GH);
+      plan.dispatch(
+        k.embedding_forward,
+        { batch: B, steps: T, gh: GH, vocab: input.vocab, w_off: o.wih, b_off: o.bih },
+        { tokens: input.tokens, params, xp: buf.xp },
+        N * GH,
+      );
     } else {
       const src = layerInput(c, l);
-      plan.dispatch(k.matmul, {
-        m: N, n: GH, k: src.size, a_off: src.offset, a_rs: src.size, a_cs: 1,
-        b_off: o.wih, b_rs: 1, b_cs: src.size, c_off: 0, bias_off: o.bih, flags: 1,
-      }, { a: src.buffer, b: params, bias: params, c: buf.xp }, blocks(N, GH));
+      plan.dispatch(
+        k.matmul,
+        {
+          m: N,
+          n: GH,
+          k: src.size,
+          a_off: src.offset,
+          a_rs: src.size,
+          a_cs: 1,
+          b_off: o.wih,
+          b_rs: 1,
+          b_cs: src.size,
+          c_off: 0,
+          bias_off: o.bih,
+          flags: 1,
+        },
+        { a: src.buffer, b: params, bias: params, c: buf.xp },
+        blocks(N, GH),
+      );
     }
     const kernel = k[`${cell}_forward`];
-    const buffers: Record<string, GPUBuffer> = cell === 'rnn' ? { xp: buf.xp, params, hs: buf.hs[l] }
-      : cell === 'gru' ? { xp: buf.xp, params, hs: buf.hs[l], gates: buf.gates[l] }
-        : { xp: buf.xp, params, hs: buf.hs[l], cs: buf.cs[l], gates: buf.gates[l] };
+    const buffers: Record<string, GPUBuffer> =
+      cell === 'rnn'
+        ? { xp: buf.xp, params, hs: buf.hs[l] }
+        : cell === 'gru'
+          ? { xp: buf.xp, params, hs: buf.hs[l], gates: buf.gates[l] }
+          : { xp: buf.xp, params, hs: buf.hs[l], cs: buf.cs[l], gates: buf.gates[l] };
     for (let t = 0; t < T; t++) {
-      plan.dispatch(kernel, { batch: B, hidden: H, t, whh_off: o.whh, bhh_off: o.bhh, ...(cell === 'rnn' ? { act: spec.relu ? 1 : 0 } : {}) }, buffers, cellGrid(B, H));
+      plan.dispatch(
+        kernel,
+        {
+          batch: B,
+          hidden: H,
+          t,
+          whh_off: o.whh,
+          bhh_off: o.bhh,
+          ...(cell === 'rnn' ? { act: spec.relu ? 1 : 0 } : {}),
+        },
+        buffers,
+        cellGrid(B, H),
+      );
     }
     if (train && buf.drop.length > 0 && l < spec.layers - 1) {
-      plan.dispatch(k.dropout_forward, { ...dropoutDims(spec, l, N * H), in_off: buf.outputOffset }, { inp: buf.hs[l], out: buf.drop[l] }, N * H);
+      plan.dispatch(
+        k.dropout_forward,
+        { ...dropoutDims(spec, l, N * H), in_off: buf.outputOffset },
+        { inp: buf.hs[l], out: buf.drop[l] },
+        N * H,
+      );
     }
   }
 }
@@ -170,8 +245,16 @@ export interface BackwardOptions {
  * Records the backward pass through time. dhOut must hold dL/d(top layer outputs) (T, B, H). Writes every
  * weight and bias gradient into `grads` (same layout as params).
  */
-export function recordStackBackward(plan: Plan, k: StackKernels, buf: StackBuffers, params: GPUBuffer, grads: GPUBuffer,
-  input: StackInput, train: boolean, opts: BackwardOptions = {}): void {
+export function recordStackBackward(
+  plan: Plan,
+  k: StackKernels,
+  buf: StackBuffers,
+  params: GPUBuffer,
+  grads: GPUBuffer,
+  input: StackInput,
+  train: boolean,
+  opts: BackwardOptions = {},
+): void {
   const c: Ctx = { plan, k, buf, params, input, train };
   const { spec, batch: B, steps: T } = buf;
   const { cell, hidden: H } = spec;
@@ -188,37 +271,126 @@ export function recordStackBackward(plan: Plan, k: StackKernels, buf: StackBuffe
       if (cell === 'lstm' && sg.dcn) plan.copy(sg.dcn, l * slot, buf.ccarry, T * slot, slot);
     }
     const kernel = k[`${cell}_backward`];
-    const buffers: Record<string, GPUBuffer> = cell === 'rnn' ? { params, hs: buf.hs[l], dout: buf.dhOut, dgates: dgh, hcarry: buf.hcarry }
-      : cell === 'gru' ? { params, gates: buf.gates[l], hs: buf.hs[l], dout: buf.dhOut, dgates: dgh, dgi, hcarry: buf.hcarry }
-        : { params, gates: buf.gates[l], cs: buf.cs[l], dout: buf.dhOut, dgates: dgh, ccarry: buf.ccarry, hcarry: buf.hcarry };
+    const buffers: Record<string, GPUBuffer> =
+      cell === 'rnn'
+        ? { params, hs: buf.hs[l], dout: buf.dhOut, dgates: dgh, hcarry: buf.hcarry }
+        : cell === 'gru'
+          ? { params, gates: buf.gates[l], hs: buf.hs[l], dout: buf.dhOut, dgates: dgh, dgi, hcarry: buf.hcarry }
+          : {
+              params,
+              gates: buf.gates[l],
+              cs: buf.cs[l],
+              dout: buf.dhOut,
+              dgates: dgh,
+              ccarry: buf.ccarry,
+              hcarry: buf.hcarry,
+            };
     for (let t = T - 1; t >= 0; t--) {
-      plan.dispatch(kernel, { batch: B, hidden: H, t, whh_off: o.whh, ...(cell === 'rnn' ? { act: spec.relu ? 1 : 0 } : {}) }, buffers, cellGrid(B, H, 4));
+      plan.dispatch(
+        kernel,
+        { batch: B, hidden: H, t, whh_off: o.whh, ...(cell === 'rnn' ? { act: spec.relu ? 1 : 0 } : {}) },
+        buffers,
+        cellGrid(B, H, 4),
+      );
     }
     // Weight gradients over all T steps at once: dW_hh = sum_t dgh_tᵀ·h_{t-1} (hs slots 0..T-1).
-    plan.dispatch(k.matmul, { m: GH, n: H, k: N, a_off: 0, a_rs: 1, a_cs: GH, b_off: 0, b_rs: H, b_cs: 1, c_off: o.whh, bias_off: 0, flags: 0 },
-      { a: dgh, b: buf.hs[l], bias: dgh, c: grads }, blocks(GH, H));
+    plan.dispatch(
+      k.matmul,
+      {
+        m: GH,
+        n: H,
+        k: N,
+        a_off: 0,
+        a_rs: 1,
+        a_cs: GH,
+        b_off: 0,
+        b_rs: H,
+        b_cs: 1,
+        c_off: o.whh,
+        bias_off: 0,
+        flags: 0,
+      },
+      { a: dgh, b: buf.hs[l], bias: dgh, c: grads },
+      blocks(GH, H),
+    );
     plan.dispatch(k.column_sum, { rows: N, cols: GH, a_off: 0, c_off: o.bhh }, { a: dgh, out: grads }, GH);
     if (l === 0 && input.kind === 'onehot') {
-      plan.dispatch(k.embedding_backward, { batch: B, steps: T, gh: GH, vocab: input.vocab, g_off: o.wih }, { tokens: input.tokens, dg: dgi, grads }, GH);
+      plan.dispatch(
+        k.embedding_backward,
+        { batch: B, steps: T, gh: GH, vocab: input.vocab, g_off: o.wih },
+        { tokens: input.tokens, dg: dgi, grads },
+        GH,
+      );
     } else {
       const src = layerInput(c, l);
-      plan.dispatch(k.matmul, { m: GH, n: src.size, k: N, a_off: 0, a_rs: 1, a_cs: GH, b_off: src.offset, b_rs: src.size, b_cs: 1, c_off: o.wih, bias_off: 0, flags: 0 },
-        { a: dgi, b: src.buffer, bias: dgi, c: grads }, blocks(GH, src.size));
+      plan.dispatch(
+        k.matmul,
+        {
+          m: GH,
+          n: src.size,
+          k: N,
+          a_off: 0,
+          a_rs: 1,
+          a_cs: GH,
+          b_off: src.offset,
+          b_rs: src.size,
+          b_cs: 1,
+          c_off: o.wih,
+          bias_off: 0,
+          flags: 0,
+        },
+        { a: dgi, b: src.buffer, bias: dgi, c: grads },
+        blocks(GH, src.size),
+      );
     }
     plan.dispatch(k.column_sum, { rows: N, cols: GH, a_off: 0, c_off: o.bih }, { a: dgi, out: grads }, GH);
     if (sg) {
       // dL/dh_0 = dgh_0·W_hh + the pointwise carry (GRU's z path); dL/dc_0 is LSTM's carry.
       plan.copy(buf.hcarry, 0, sg.dh0, l * slot, slot);
-      plan.dispatch(k.matmul, { m: B, n: H, k: GH, a_off: 0, a_rs: GH, a_cs: 1, b_off: o.whh, b_rs: H, b_cs: 1, c_off: l * B * H, bias_off: 0, flags: 2 },
-        { a: dgh, b: params, bias: dgh, c: sg.dh0 }, blocks(B, H));
+      plan.dispatch(
+        k.matmul,
+        {
+          m: B,
+          n: H,
+          k: GH,
+          a_off: 0,
+          a_rs: GH,
+          a_cs: 1,
+          b_off: o.whh,
+          b_rs: H,
+          b_cs: 1,
+          c_off: l * B * H,
+          bias_off: 0,
+          flags: 2,
+        },
+        { a: dgh, b: params, bias: dgh, c: sg.dh0 },
+        blocks(B, H),
+      );
       if (cell === 'lstm' && sg.dc0) plan.copy(buf.ccarry, 0, sg.dc0, l * slot, slot);
     }
     // Gradient w.r.t. this layer's input: one matmul over all steps, dX = dgi·W_ih.
     const inSize = o.inSize;
     const target = l > 0 ? (train && buf.drop.length > 0 ? buf.dinput : buf.dhOut) : opts.dx;
     if (target) {
-      plan.dispatch(k.matmul, { m: N, n: inSize, k: GH, a_off: 0, a_rs: GH, a_cs: 1, b_off: o.wih, b_rs: inSize, b_cs: 1, c_off: 0, bias_off: 0, flags: 0 },
-        { a: dgi, b: params, bias: dgi, c: target }, blocks(N, inSize));
+      plan.dispatch(
+        k.matmul,
+        {
+          m: N,
+          n: inSize,
+          k: GH,
+          a_off: 0,
+          a_rs: GH,
+          a_cs: 1,
+          b_off: o.wih,
+          b_rs: inSize,
+          b_cs: 1,
+          c_off: 0,
+          bias_off: 0,
+          flags: 0,
+        },
+        { a: dgi, b: params, bias: dgi, c: target },
+        blocks(N, inSize),
+      );
     }
     if (l > 0 && train && buf.drop.length > 0) {
       plan.dispatch(k.dropout_backward, dropoutDims(spec, l - 1, N * H), { dout: buf.dinput, din: buf.dhOut }, N * H);

@@ -38,12 +38,21 @@ export class Workspace {
   readonly head: HeadBuffers;
   readonly plans = new Map<PlanKind, Plan>();
 
-  constructor(readonly m: ModelBuffers, readonly batch: number, readonly steps: number) {
+  constructor(
+    readonly m: ModelBuffers,
+    readonly batch: number,
+    readonly steps: number,
+  ) {
     const { cell, layers, hidden, vocabSize: V, dropout, seed, nonlinearity } = m.config;
     this.pool = new BufferPool(m.device);
     const N = batch * steps;
     try {
-      this.stack = new StackBuffers(this.pool, { cell, relu: nonlinearity === 'relu', layers, hidden, dropout, seed, offsets: m.layout.layers }, batch, steps);
+      this.stack = new StackBuffers(
+        this.pool,
+        { cell, relu: nonlinearity === 'relu', layers, hidden, dropout, seed, offsets: m.layout.layers },
+        batch,
+        steps,
+      );
       this.tokens = this.pool.storage('tokens', N);
       this.head = {
         logits: this.pool.storage('logits', N * V),

@@ -31,7 +31,9 @@ describe('dist/browser/index.js', () => {
     expect(bundle).toContain('nn-relaxed');
     expect(bundle).toContain('@compute');
     const gzipped = gzipSync(readFileSync(bundlePath), { level: 9 }).length;
-    console.log(`browser bundle: ${(bundle.length / 1024).toFixed(1)} KiB, ${(gzipped / 1024).toFixed(1)} KiB gzipped (JS + WASM + WGSL)`);
+    console.log(
+      `browser bundle: ${(bundle.length / 1024).toFixed(1)} KiB, ${(gzipped / 1024).toFixed(1)} KiB gzipped (JS + WASM + WGSL)`,
+    );
     expect(gzipped).toBeLessThanOrEqual(150 * 1024);
   });
 });
@@ -46,7 +48,15 @@ describeChromium()('the bundle in Chromium', () => {
 
   it('loads without errors and exports the public API', async () => {
     const names: string[] = await s.page.evaluate(`import('/dist/browser/index.js').then((m) => Object.keys(m))`);
-    for (const name of ['LanguageModel', 'buildCorpus', 'createModel', 'decodeCheckpoint', 'encodeCheckpoint', 'probeWebGpu', 'DeepRnnError']) {
+    for (const name of [
+      'LanguageModel',
+      'buildCorpus',
+      'createModel',
+      'decodeCheckpoint',
+      'encodeCheckpoint',
+      'probeWebGpu',
+      'DeepRnnError',
+    ]) {
       expect(names).toContain(name);
     }
     expect(s.errors).toEqual([]);
@@ -61,7 +71,17 @@ describeChromium()('the bundle in Chromium', () => {
   });
 
   it('trains in a Web Worker with the same numbers as on the main thread', async () => {
-    const input: ScenarioInput = { text: bookText(2000), cell: 'gru', layers: 2, hidden: 16, backend: 'wasm', wasmBuild: 'nn', epochs: 2, lr: 1, seed: 3 };
+    const input: ScenarioInput = {
+      text: bookText(2000),
+      cell: 'gru',
+      layers: 2,
+      hidden: 16,
+      backend: 'wasm',
+      wasmBuild: 'nn',
+      epochs: 2,
+      lr: 1,
+      seed: 3,
+    };
     const onPage = (await s.page.evaluate(inPage(input))) as ScenarioResult;
     const inWorker = (await s.page.evaluate(
       `new Promise((resolve) => {

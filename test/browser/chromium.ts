@@ -22,8 +22,13 @@ export function describeChromium(): typeof describe | typeof describe.skip {
 }
 
 const ARGS = [
-  '--enable-unsafe-webgpu', '--enable-features=Vulkan', '--no-sandbox', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--no-first-run',
+  '--enable-unsafe-webgpu',
+  '--enable-features=Vulkan',
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
 ];
 
 export interface Session {
@@ -41,7 +46,13 @@ export async function openSession(viewport = { width: 1200, height: 900 }): Prom
   const profile = await mkdtemp(join(tmpdir(), 'deeprnn-chromium-'));
   let context: BrowserContext;
   try {
-    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS, viewport, acceptDownloads: true });
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ARGS,
+      viewport,
+      acceptDownloads: true,
+    });
   } catch (error) {
     await server.close();
     await rm(profile, { recursive: true, force: true });
@@ -54,11 +65,16 @@ export async function openSession(viewport = { width: 1200, height: 900 }): Prom
   });
   page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
   // Errors inside the demo's module worker surface here, not as page errors.
-  page.on('worker', (w) => w.on('console', (m) => {
-    if (m.type() === 'error') errors.push(`worker console: ${m.text()}`);
-  }));
+  page.on('worker', (w) =>
+    w.on('console', (m) => {
+      if (m.type() === 'error') errors.push(`worker console: ${m.text()}`);
+    }),
+  );
   return {
-    context, page, url: server.url, errors,
+    context,
+    page,
+    url: server.url,
+    errors,
     async close() {
       await context.close();
       await server.close();

@@ -42,7 +42,8 @@ async function idle(page: Page, timeout = 60_000): Promise<string> {
 const series = async (page: Page, name: 'history' | 'validation' | 'lr'): Promise<number[]> =>
   JSON.parse((await page.locator('#chart').getAttribute(`data-${name}`)) ?? '[]');
 const history = (page: Page) => series(page, 'history');
-const text = async (page: Page, selector: string): Promise<string> => (await page.locator(selector).textContent()) ?? '';
+const text = async (page: Page, selector: string): Promise<string> =>
+  (await page.locator(selector).textContent()) ?? '';
 const samples = (page: Page) => page.locator('#samples li').allTextContents();
 
 /** d2l's RNNModel: per layer W_ih (G·H × input), W_hh (G·H × H) and two biases, then the linear head. */
@@ -57,12 +58,30 @@ function parameterCount(cell: 'rnn' | 'gru' | 'lstm', layers: number, hidden: nu
 async function chartScale(page: Page): Promise<number> {
   await page.waitForFunction(() => {
     const svg = document.querySelector('#chart svg');
-    return svg !== null && Number(svg.getAttribute('width')) === Math.floor(document.getElementById('chart')!.clientWidth);
+    return (
+      svg !== null && Number(svg.getAttribute('width')) === Math.floor(document.getElementById('chart')!.clientWidth)
+    );
   });
-  return page.locator('#chart svg').evaluate((svg) => svg.getBoundingClientRect().width / Number(svg.getAttribute('width')));
+  return page
+    .locator('#chart svg')
+    .evaluate((svg) => svg.getBoundingClientRect().width / Number(svg.getAttribute('width')));
 }
 
-const small = { cell: 'gru', layers: 2, hidden: 32, 'batch-size': 8, 'num-steps': 16, lr: 1, 'max-tokens': 3000, seed: 2, validation: 0.1, optimizer: 'sgd', dropout: 0, clip: 1, 'decay-rate': 1 };
+const small = {
+  cell: 'gru',
+  layers: 2,
+  hidden: 32,
+  'batch-size': 8,
+  'num-steps': 16,
+  lr: 1,
+  'max-tokens': 3000,
+  seed: 2,
+  validation: 0.1,
+  optimizer: 'sgd',
+  dropout: 0,
+  clip: 1,
+  'decay-rate': 1,
+};
 
 describeChromium()('the demo page', () => {
   let s: Session;
@@ -78,11 +97,15 @@ describeChromium()('the demo page', () => {
 
   it('loads with no console errors, labels every control, fits a phone and shows empty panels, not invented data', async () => {
     const report = await s.page.evaluate(() => ({
-      unlabeled: Array.from(document.querySelectorAll('input, select, progress')).filter((e) => (e as HTMLInputElement).labels?.length === 0).map((e) => e.id),
+      unlabeled: Array.from(document.querySelectorAll('input, select, progress'))
+        .filter((e) => (e as HTMLInputElement).labels?.length === 0)
+        .map((e) => e.id),
       unnamed: Array.from(document.querySelectorAll('button')).filter((b) => !b.textContent?.trim()).length,
       overflow: document.documentElement.scrollWidth - window.innerWidth,
       // A text or number field squeezed by its grid is unusable on a phone even when nothing overflows.
-      squeezed: Array.from(document.querySelectorAll('input[type=number], input[type=text], select')).filter((e) => (e as HTMLElement).offsetWidth < 96).map((e) => e.id),
+      squeezed: Array.from(document.querySelectorAll('input[type=number], input[type=text], select'))
+        .filter((e) => (e as HTMLElement).offsetWidth < 96)
+        .map((e) => e.id),
     }));
     expect(report).toEqual({ unlabeled: [], unnamed: 0, overflow: 0, squeezed: [] });
     // Keyboard: tabbing from the start reaches the first form control.
@@ -104,7 +127,8 @@ describeChromium()('the demo page', () => {
       const seen: string[] = [];
       (window as unknown as { sampleStates: string[] }).sampleStates = seen;
       new MutationObserver((records) => {
-        for (const r of records) for (let i = 0; i < r.addedNodes.length; i++) seen.push(document.body.dataset.busy ?? '');
+        for (const r of records)
+          for (let i = 0; i < r.addedNodes.length; i++) seen.push(document.body.dataset.busy ?? '');
       }).observe(document.getElementById('samples')!, { childList: true });
     });
     await s.page.click('#train');
@@ -126,7 +150,12 @@ describeChromium()('the demo page', () => {
 
     const lines = await samples(s.page);
     expect(lines).toHaveLength(4);
-    expect(await s.page.evaluate(() => (window as unknown as { sampleStates: string[] }).sampleStates)).toEqual(['training', 'training', 'training', 'training']);
+    expect(await s.page.evaluate(() => (window as unknown as { sampleStates: string[] }).sampleStates)).toEqual([
+      'training',
+      'training',
+      'training',
+      'training',
+    ]);
     expect(await s.page.locator('#samples li').first().locator('mark.prefix').textContent()).toBe('the time machine');
     expect(lines[3]).toMatch(/^epoch 4 · ppl [\d.]+the time machine[a-z ]{60}$/);
 
@@ -139,7 +168,9 @@ describeChromium()('the demo page', () => {
     expect(await text(s.page, '#sum-model')).toBe('GRU, 2 layers × 32 hidden');
     const vocab = Number((await text(s.page, '#sum-vocab')).split(' ')[0]);
     expect(vocab).toBe(28);
-    expect(Number(await s.page.locator('#sum-params').getAttribute('data-params'))).toBe(parameterCount('gru', 2, 32, vocab));
+    expect(Number(await s.page.locator('#sum-params').getAttribute('data-params'))).toBe(
+      parameterCount('gru', 2, 32, vocab),
+    );
     expect(await text(s.page, '#sum-params')).toBe(parameterCount('gru', 2, 32, vocab).toLocaleString('en'));
     expect(await text(s.page, '#sum-data')).toBe('2,700 training tokens, 300 held out');
     expect(await text(s.page, '#sum-training')).toBe('SGD, lr 1, clip 1, no lr decay');
@@ -148,12 +179,21 @@ describeChromium()('the demo page', () => {
   });
 
   it('streams generated text into the page, the prefix marked apart from the continuation', async () => {
-    await fill(s.page, { prefix: 'time traveller', length: 120, temperature: 0.8, 'top-k': 5, 'top-p': 1, 'gen-seed': 1 });
+    await fill(s.page, {
+      prefix: 'time traveller',
+      length: 120,
+      temperature: 0.8,
+      'top-k': 5,
+      'top-p': 1,
+      'gen-seed': 1,
+    });
     await s.page.evaluate(() => {
       const seen: number[] = [];
       (window as unknown as { seen: number[] }).seen = seen;
-      new MutationObserver(() => seen.push(document.getElementById('output')!.textContent!.length))
-        .observe(document.getElementById('output')!, { childList: true, characterData: true, subtree: true });
+      new MutationObserver(() => seen.push(document.getElementById('output')!.textContent!.length)).observe(
+        document.getElementById('output')!,
+        { childList: true, characterData: true, subtree: true },
+      );
     });
     await s.page.click('#generate');
     expect(await idle(s.page)).toBe('Done.');
@@ -191,7 +231,9 @@ describeChromium()('the demo page', () => {
     expect(await text(s.page, '#copy-status')).toBe(`Copied ${out.length} characters.`);
     expect(await s.page.evaluate(() => navigator.clipboard.readText())).toBe(out);
     // Without the Clipboard API (an insecure page) the text is selected instead, and the page says so.
-    await s.page.evaluate(() => Object.defineProperty(navigator, 'clipboard', { value: undefined, configurable: true }));
+    await s.page.evaluate(() =>
+      Object.defineProperty(navigator, 'clipboard', { value: undefined, configurable: true }),
+    );
     await s.page.click('#copy');
     await s.page.waitForFunction(() => /Ctrl\+C/.test(document.getElementById('copy-status')!.textContent!));
     expect(await s.page.evaluate(() => getSelection()?.toString())).toBe(out);
@@ -241,7 +283,11 @@ describeChromium()('the demo page', () => {
   });
 
   it('trains on WebGPU (SwiftShader) on a text file the user picked, lowering perplexity, the epoch bar moving', async () => {
-    await s.page.setInputFiles('#data-file', { name: 'mine.txt', mimeType: 'text/plain', buffer: Buffer.from(bookText(4000)) });
+    await s.page.setInputFiles('#data-file', {
+      name: 'mine.txt',
+      mimeType: 'text/plain',
+      buffer: Buffer.from(bookText(4000)),
+    });
     await s.page.waitForFunction(() => document.getElementById('data-status')!.textContent!.startsWith('mine.txt'));
     expect(await text(s.page, '#data-status')).toMatch(/^mine\.txt: [\d,]+ characters\.$/);
     await fill(s.page, { ...small, backend: 'webgpu', epochs: 3 });
@@ -269,11 +315,17 @@ describeChromium()('the demo page', () => {
     const book = /^The Time Machine .*: 178,\d{3} characters\.$/;
     expect(await s.page.locator('#use-book').isEnabled()).toBe(true);
     await s.page.setInputFiles('#data-file', []);
-    await s.page.waitForFunction(() => document.getElementById('data-status')!.textContent!.startsWith('The Time Machine'));
+    await s.page.waitForFunction(() =>
+      document.getElementById('data-status')!.textContent!.startsWith('The Time Machine'),
+    );
     expect(await text(s.page, '#data-status')).toMatch(book);
     expect(await s.page.locator('#use-book').isEnabled()).toBe(false);
 
-    await s.page.setInputFiles('#data-file', { name: 'again.txt', mimeType: 'text/plain', buffer: Buffer.from(bookText(500)) });
+    await s.page.setInputFiles('#data-file', {
+      name: 'again.txt',
+      mimeType: 'text/plain',
+      buffer: Buffer.from(bookText(500)),
+    });
     await s.page.waitForFunction(() => document.getElementById('data-status')!.textContent!.startsWith('again.txt'));
     await s.page.click('#use-book');
     expect(await text(s.page, '#data-status')).toMatch(book);
@@ -281,15 +333,25 @@ describeChromium()('the demo page', () => {
 
     // Half control characters: used, with a warning that names the share.
     const mixed = Buffer.from(Array.from({ length: 2000 }, (_, i) => (i % 2 === 0 ? 0x01 : 0x61)));
-    await s.page.setInputFiles('#data-file', { name: 'mixed.bin', mimeType: 'application/octet-stream', buffer: mixed });
+    await s.page.setInputFiles('#data-file', {
+      name: 'mixed.bin',
+      mimeType: 'application/octet-stream',
+      buffer: mixed,
+    });
     await s.page.waitForFunction(() => document.getElementById('data-status')!.textContent!.startsWith('mixed.bin'));
     expect(await text(s.page, '#data-status')).toMatch(/Warning: it looks binary, not text: 50% of its characters/);
     expect(await s.page.locator('#data-status').getAttribute('class')).toContain('warning');
     // Nothing but control characters: refused as an error, the book stays in use.
-    await s.page.setInputFiles('#data-file', { name: 'zeros.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(1000) });
+    await s.page.setInputFiles('#data-file', {
+      name: 'zeros.bin',
+      mimeType: 'application/octet-stream',
+      buffer: Buffer.alloc(1000),
+    });
     await s.page.waitForFunction(() => !document.getElementById('error')!.hidden);
     expect(await s.page.locator('[role=alert]').textContent()).toMatch(/^Error: zeros\.bin holds no text/);
-    await s.page.waitForFunction(() => document.getElementById('data-status')!.textContent!.startsWith('The Time Machine'));
+    await s.page.waitForFunction(() =>
+      document.getElementById('data-status')!.textContent!.startsWith('The Time Machine'),
+    );
     expect(await s.page.locator('#data-status').getAttribute('class')).not.toContain('warning');
     expect(await s.page.locator('#use-book').isEnabled()).toBe(false);
   });
@@ -320,7 +382,7 @@ describeChromium()('the demo page', () => {
     expect(s.errors).toEqual([]);
   });
 
-  it('shows errors as alerts, apart from the status: the page\'s own checks, the browser\'s, and the library\'s codes', async () => {
+  it("shows errors as alerts, apart from the status: the page's own checks, the browser's, and the library's codes", async () => {
     await fill(s.page, { ...small, hidden: 0, epochs: 1 });
     await s.page.click('#train');
     expect(await s.page.locator('#hidden').evaluate((e) => (e as HTMLInputElement).validity.valid)).toBe(false);
@@ -347,20 +409,67 @@ describeChromium()('the demo page', () => {
     await fill(s.page, { ...small, backend: 'wasm', epochs: 10_000 });
     await s.page.click('#train');
     expect(await s.page.locator('#error').isVisible()).toBe(false);
-    await s.page.waitForFunction(() => JSON.parse(document.getElementById('chart')!.dataset.history ?? '[]').length >= 2);
+    await s.page.waitForFunction(
+      () => JSON.parse(document.getElementById('chart')!.dataset.history ?? '[]').length >= 2,
+    );
     await s.page.click('#stop');
     expect(await idle(s.page)).toMatch(/^Stopped/);
     expect((await history(s.page)).length).toBeLessThan(10_000);
     expect(await s.page.locator('#generate').isEnabled()).toBe(true);
   });
 
-  it('loads a checkpoint saved by the CLI: the panels reset, the model is named, and it generates the CLI\'s text for the same seed', async () => {
+  it("loads a checkpoint saved by the CLI: the panels reset, the model is named, and it generates the CLI's text for the same seed", async () => {
     const data = join(work, 'book.txt');
     writeFileSync(data, bookText(3000));
     const model = join(work, 'cli.safetensors');
-    const cli = (...args: string[]) => promisify(execFile)('node', [join(root, 'dist/node/cli.js'), ...args], { cwd: work });
-    await cli('train', '--data', data, '--cell', 'lstm', '--layers', '2', '--hidden', '24', '--epochs', '3', '--batch-size', '4', '--num-steps', '16', '--lr', '2', '--backend', 'wasm', '--out', model, '--json');
-    const generated = JSON.parse((await cli('generate', '--model', model, '--prefix', 'the time', '--length', '100', '--temperature', '0.7', '--top-k', '4', '--seed', '9', '--backend', 'wasm', '--json')).stdout);
+    const cli = (...args: string[]) =>
+      promisify(execFile)('node', [join(root, 'dist/node/cli.js'), ...args], { cwd: work });
+    await cli(
+      'train',
+      '--data',
+      data,
+      '--cell',
+      'lstm',
+      '--layers',
+      '2',
+      '--hidden',
+      '24',
+      '--epochs',
+      '3',
+      '--batch-size',
+      '4',
+      '--num-steps',
+      '16',
+      '--lr',
+      '2',
+      '--backend',
+      'wasm',
+      '--out',
+      model,
+      '--json',
+    );
+    const generated = JSON.parse(
+      (
+        await cli(
+          'generate',
+          '--model',
+          model,
+          '--prefix',
+          'the time',
+          '--length',
+          '100',
+          '--temperature',
+          '0.7',
+          '--top-k',
+          '4',
+          '--seed',
+          '9',
+          '--backend',
+          'wasm',
+          '--json',
+        )
+      ).stdout,
+    );
 
     await s.page.click('#generate'); // something in the output, to see it go
     await idle(s.page);
@@ -380,7 +489,9 @@ describeChromium()('the demo page', () => {
     expect(await text(s.page, '#model-name')).toBe('Loaded from cli.safetensors');
     expect(await text(s.page, '#sum-model')).toBe('LSTM, 2 layers × 24 hidden');
     const vocab = Number((await text(s.page, '#sum-vocab')).split(' ')[0]);
-    expect(Number(await s.page.locator('#sum-params').getAttribute('data-params'))).toBe(parameterCount('lstm', 2, 24, vocab));
+    expect(Number(await s.page.locator('#sum-params').getAttribute('data-params'))).toBe(
+      parameterCount('lstm', 2, 24, vocab),
+    );
     expect(await text(s.page, '#sum-training')).toMatch(/^3 epochs in the checkpoint's record, perplexity [\d.]+$/);
 
     await fill(s.page, { prefix: 'the time', length: 100, temperature: 0.7, 'top-k': 4, 'top-p': 1, 'gen-seed': 9 });

@@ -8,7 +8,16 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeChromium, openSession, type Session } from './chromium.js';
 import { bookText, inPage, scenario, type ScenarioInput, type ScenarioResult } from './scenario.js';
 
-const base: ScenarioInput = { text: bookText(3000), cell: 'lstm', layers: 2, hidden: 24, backend: 'wasm', epochs: 3, lr: 2, seed: 11 };
+const base: ScenarioInput = {
+  text: bookText(3000),
+  cell: 'lstm',
+  layers: 2,
+  hidden: 24,
+  backend: 'wasm',
+  epochs: 3,
+  lr: 2,
+  seed: 11,
+};
 
 function expectRelativelyClose(actual: number[], expected: number[], tolerance: number): void {
   expect(actual).toHaveLength(expected.length);
@@ -41,12 +50,22 @@ describeChromium()('Node and Chromium compute the same numbers', () => {
   it('rejects an unknown WASM build with the same coded error in both', async () => {
     const attempt = async (lib: any) => {
       const corpus = await lib.buildCorpus('abc abc', { preprocess: 'd2l', tokenize: 'char' });
-      return lib.LanguageModel.create(corpus.vocab, { cell: 'gru', layers: 1, hidden: 4, backend: 'wasm', wasmBuild: 'fast' })
-        .then(() => 'created', (e: { code: string; message: string }) => `${e.code}: ${e.message}`);
+      return lib.LanguageModel.create(corpus.vocab, {
+        cell: 'gru',
+        layers: 1,
+        hidden: 4,
+        backend: 'wasm',
+        wasmBuild: 'fast',
+      }).then(
+        () => 'created',
+        (e: { code: string; message: string }) => `${e.code}: ${e.message}`,
+      );
     };
     const node = await attempt(nodeLib);
     expect(node).toBe("E_BAD_OPTION: wasmBuild must be 'nn' or 'nn-relaxed', got fast");
-    expect(await s.page.evaluate(`import('/dist/browser/index.js').then((lib) => (${attempt.toString()})(lib))`)).toBe(node);
+    expect(await s.page.evaluate(`import('/dist/browser/index.js').then((lib) => (${attempt.toString()})(lib))`)).toBe(
+      node,
+    );
   });
 
   it('WASM with the opt-in relaxed-SIMD kernels stays within 1e-5', async () => {

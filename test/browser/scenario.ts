@@ -29,13 +29,29 @@ export interface ScenarioResult {
 export async function scenario(lib: any, input: ScenarioInput): Promise<ScenarioResult> {
   const corpus = await lib.buildCorpus(input.text, { preprocess: 'd2l', tokenize: 'char' });
   const lm = await lib.LanguageModel.create(corpus.vocab, {
-    cell: input.cell, layers: input.layers, hidden: input.hidden, seed: input.seed, backend: input.backend, wasmBuild: input.wasmBuild,
+    cell: input.cell,
+    layers: input.layers,
+    hidden: input.hidden,
+    seed: input.seed,
+    backend: input.backend,
+    wasmBuild: input.wasmBuild,
   });
   try {
-    const result = await lm.train(corpus.tokens, { epochs: input.epochs, batchSize: 4, numSteps: 16, lr: input.lr, clip: 1 });
+    const result = await lm.train(corpus.tokens, {
+      epochs: input.epochs,
+      batchSize: 4,
+      numSteps: 16,
+      lr: input.lr,
+      clip: 1,
+    });
     const greedy = await lm.predict('time traveller', 30);
     const sampled = await lm.generate('the ', { length: 60, temperature: 0.8, topK: 5, seed: 7 });
-    return { backend: lm.backend, perplexities: result.history.map((e: { trainPerplexity: number }) => e.trainPerplexity), greedy, sampled };
+    return {
+      backend: lm.backend,
+      perplexities: result.history.map((e: { trainPerplexity: number }) => e.trainPerplexity),
+      greedy,
+      sampled,
+    };
   } finally {
     lm.dispose();
   }

@@ -10,13 +10,25 @@ beforeAll(async () => {
 afterAll(async () => server?.close());
 
 /** A raw request, so paths reach the server exactly as written (fetch would normalize `..`). */
-function get(path: string, method = 'GET'): Promise<{ status: number; type?: string; location?: string; body: string }> {
+function get(
+  path: string,
+  method = 'GET',
+): Promise<{ status: number; type?: string; location?: string; body: string }> {
   const { port } = new URL(server.url);
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, path, method }, (res) => {
       let body = '';
-      res.setEncoding('utf8').on('data', (c: string) => (body += c)).on('end', () =>
-        resolve({ status: res.statusCode ?? 0, type: res.headers['content-type'], location: res.headers.location, body }));
+      res
+        .setEncoding('utf8')
+        .on('data', (c: string) => (body += c))
+        .on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            type: res.headers['content-type'],
+            location: res.headers.location,
+            body,
+          }),
+        );
     });
     req.on('error', reject).end();
   });
@@ -32,7 +44,9 @@ describe('demo/server.mjs', () => {
   });
 
   it('serves the compiled scripts, the browser bundle and the Time Machine chunk', async () => {
-    expect(await get('/demo/worker.js')).toMatchObject({ status: 200, type: 'text/javascript; charset=utf-8' });
+    for (const module of ['main', 'worker', 'protocol', 'chart', 'data', 'dom', 'form', 'output']) {
+      expect(await get(`/demo/${module}.js`), module).toMatchObject({ status: 200, type: 'text/javascript; charset=utf-8' });
+    }
     expect((await get('/dist/browser/index.js')).body).toContain('class LanguageModel');
     const book = await get('/dist/browser/datasets/timemachine.js');
     expect(book).toMatchObject({ status: 200, type: 'text/javascript; charset=utf-8' });
@@ -40,7 +54,14 @@ describe('demo/server.mjs', () => {
   });
 
   it('serves nothing else', async () => {
-    for (const path of ['/package.json', '/demo/../package.json', '/demo/%2e%2e/package.json', '/dist/node/index.js', '/demo/main.ts', '/data/timemachine.txt']) {
+    for (const path of [
+      '/package.json',
+      '/demo/../package.json',
+      '/demo/%2e%2e/package.json',
+      '/dist/node/index.js',
+      '/demo/main.ts',
+      '/data/timemachine.txt',
+    ]) {
       expect((await get(path)).status, path).toBe(404);
     }
     expect((await get('/demo/', 'POST')).status).toBe(405);

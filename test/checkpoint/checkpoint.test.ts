@@ -3,12 +3,28 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  checkpointFromBlob, checkpointToBlob, decodeCheckpoint, encodeCheckpoint, loadCheckpoint, saveCheckpoint,
-  type Checkpoint, type TrainingState,
+  checkpointFromBlob,
+  checkpointToBlob,
+  decodeCheckpoint,
+  encodeCheckpoint,
+  loadCheckpoint,
+  saveCheckpoint,
+  type Checkpoint,
+  type TrainingState,
 } from '../../src/checkpoint/index.js';
 import { DeepRnnError } from '../../src/errors.js';
 import type { StateDict } from '../../src/model/types.js';
-import { f32Bytes, filledLike, fixtureCheckpoint, joinFile, pyDumps, pyTensors, pythonStyleFile, smallCheckpoint, splitFile } from './helpers.js';
+import {
+  f32Bytes,
+  filledLike,
+  fixtureCheckpoint,
+  joinFile,
+  pyDumps,
+  pyTensors,
+  pythonStyleFile,
+  smallCheckpoint,
+  splitFile,
+} from './helpers.js';
 
 function expectBitIdentical(a: StateDict, b: StateDict): void {
   expect(Object.keys(a)).toEqual(Object.keys(b));
@@ -29,9 +45,24 @@ function trainingCheckpoint(): Checkpoint {
     epoch: 17,
     batch: 3,
     rng: [0xdeadbeef, 0, 42, 0xffffffff],
-    options: { lr: 0.01, clip: 1, optimizer: 'adam', batchSize: 3, numSteps: 35, partition: 'sequential', lrDecay: null },
-    history: [{ epoch: 1, trainPerplexity: 27.5 }, { epoch: 2, trainPerplexity: 20.25, valPerplexity: 21.125 }, { epoch: 3, trainPerplexity: 18, valPerplexity: NaN }],
-    state: { h: Float32Array.from({ length: n }, (_, i) => i / 7 - 2), c: Float32Array.from({ length: n }, (_, i) => -i / 3) },
+    options: {
+      lr: 0.01,
+      clip: 1,
+      optimizer: 'adam',
+      batchSize: 3,
+      numSteps: 35,
+      partition: 'sequential',
+      lrDecay: null,
+    },
+    history: [
+      { epoch: 1, trainPerplexity: 27.5 },
+      { epoch: 2, trainPerplexity: 20.25, valPerplexity: 21.125 },
+      { epoch: 3, trainPerplexity: 18, valPerplexity: NaN },
+    ],
+    state: {
+      h: Float32Array.from({ length: n }, (_, i) => i / 7 - 2),
+      c: Float32Array.from({ length: n }, (_, i) => -i / 3),
+    },
   };
   return { ...ckpt, training };
 }
@@ -49,7 +80,10 @@ function expectBad(bytes: Uint8Array, message: RegExp): void {
 }
 
 /** The fixture model as a Python user writes it: params sorted by name, metadata without format/version. */
-function pythonFile(edit: (meta: Record<string, string>, tensors: ReturnType<typeof pyTensors>) => void = () => {}, pad = true): Uint8Array {
+function pythonFile(
+  edit: (meta: Record<string, string>, tensors: ReturnType<typeof pyTensors>) => void = () => {},
+  pad = true,
+): Uint8Array {
   const { ckpt, config } = fixtureCheckpoint();
   const meta: Record<string, string> = {
     text: pyDumps({ tokenize: 'char', preprocess: 'd2l' }),
@@ -117,7 +151,11 @@ describe('checkpoint round trip', () => {
       seed: '0',
     });
     expect(header['rnn.weight_ih_l0']).toEqual({ dtype: 'F32', shape: [24, 11], data_offsets: [0, 24 * 11 * 4] });
-    expect(Object.keys(header).filter((k) => k !== '__metadata__').sort()).toEqual(Object.keys(ckpt.params).sort());
+    expect(
+      Object.keys(header)
+        .filter((k) => k !== '__metadata__')
+        .sort(),
+    ).toEqual(Object.keys(ckpt.params).sort());
   });
 
   it('round-trips through a Blob (the browser path)', async () => {
@@ -134,7 +172,15 @@ describe('files written by Python safetensors', () => {
     for (const pad of [true, false]) {
       const back = decodeCheckpoint(pythonFile(() => {}, pad));
       expectBitIdentical(back.params, ckpt.params);
-      expect(back.config).toEqual({ cell: 'lstm', nonlinearity: 'tanh', layers: 2, hidden: 6, vocabSize: 11, dropout: 0, seed: 0 });
+      expect(back.config).toEqual({
+        cell: 'lstm',
+        nonlinearity: 'tanh',
+        layers: 2,
+        hidden: 6,
+        vocabSize: 11,
+        dropout: 0,
+        seed: 0,
+      });
       expect(back.vocab).toEqual(ckpt.vocab);
       expect(back.text).toEqual({ preprocess: 'd2l', tokenize: 'char', newlines: false, reserved: [] }); // defaults filled in
       expect(back.training).toBeUndefined();
@@ -142,12 +188,18 @@ describe('files written by Python safetensors', () => {
   });
 
   it('loads a config without nonlinearity and dropout, and a GRU fixture', () => {
-    const back = decodeCheckpoint(pythonFile((meta) => {
-      meta.config = '{"vocab_size": 11, "hidden": 6, "layers": 2, "cell": "lstm"}';
-    }));
+    const back = decodeCheckpoint(
+      pythonFile((meta) => {
+        meta.config = '{"vocab_size": 11, "hidden": 6, "layers": 2, "cell": "lstm"}';
+      }),
+    );
     expect(back.config.dropout).toBe(0);
     const { ckpt, config } = fixtureCheckpoint('model_gru_1layer');
-    const file = pythonStyleFile(pyTensors(ckpt.params), { config: JSON.stringify(config), vocab: JSON.stringify(ckpt.vocab), text: '{"preprocess":"none","tokenize":"word"}' });
+    const file = pythonStyleFile(pyTensors(ckpt.params), {
+      config: JSON.stringify(config),
+      vocab: JSON.stringify(ckpt.vocab),
+      text: '{"preprocess":"none","tokenize":"word"}',
+    });
     const gru = decodeCheckpoint(file);
     expectBitIdentical(gru.params, ckpt.params);
     expect(gru.text).toEqual({ preprocess: 'none', tokenize: 'word', newlines: false, reserved: [] });
@@ -157,24 +209,30 @@ describe('files written by Python safetensors', () => {
     const { ckpt } = fixtureCheckpoint();
     const bias = ckpt.params['linear.bias'].data;
     const f64 = new Uint8Array(Float64Array.from(bias).buffer);
-    const back = decodeCheckpoint(pythonFile((_, t) => {
-      t['linear.bias'] = { dtype: 'F64', shape: [11], bytes: f64 };
-    }));
+    const back = decodeCheckpoint(
+      pythonFile((_, t) => {
+        t['linear.bias'] = { dtype: 'F64', shape: [11], bytes: f64 };
+      }),
+    );
     expect(Array.from(back.params['linear.bias'].data)).toEqual(Array.from(bias));
 
     // 1, -2, 0.5, 65504 (largest half), 2^-24 (smallest half denormal), then zeros.
     const halves = new Uint16Array(11);
     halves.set([0x3c00, 0xc000, 0x3800, 0x7bff, 0x0001]);
-    const f16 = decodeCheckpoint(pythonFile((_, t) => {
-      t['linear.bias'] = { dtype: 'F16', shape: [11], bytes: new Uint8Array(halves.buffer) };
-    }));
+    const f16 = decodeCheckpoint(
+      pythonFile((_, t) => {
+        t['linear.bias'] = { dtype: 'F16', shape: [11], bytes: new Uint8Array(halves.buffer) };
+      }),
+    );
     expect(Array.from(f16.params['linear.bias'].data.slice(0, 6))).toEqual([1, -2, 0.5, 65504, 2 ** -24, 0]);
 
     const bf = new Uint16Array(11);
     bf.set([0x3f80, 0xc040, 0x3e00]); // 1, -3, 0.125
-    const bf16 = decodeCheckpoint(pythonFile((_, t) => {
-      t['linear.bias'] = { dtype: 'BF16', shape: [11], bytes: new Uint8Array(bf.buffer) };
-    }));
+    const bf16 = decodeCheckpoint(
+      pythonFile((_, t) => {
+        t['linear.bias'] = { dtype: 'BF16', shape: [11], bytes: new Uint8Array(bf.buffer) };
+      }),
+    );
     expect(Array.from(bf16.params['linear.bias'].data.slice(0, 4))).toEqual([1, -3, 0.125, 0]);
   });
 });
@@ -212,71 +270,262 @@ describe('bad files are E_BAD_CHECKPOINT with a precise message', () => {
     expectBad(longer, /data section has \d+ bytes but the tensors cover/);
   });
   it('malformed JSON', () => expectBad(joinFile(null, new Uint8Array(0), '{"a": [1, 2'), /header is not valid JSON/));
-  it('header that is not an object', () => expectBad(joinFile(null, new Uint8Array(0), '[1, 2, 3]  '), /must be a JSON object/));
+  it('header that is not an object', () =>
+    expectBad(joinFile(null, new Uint8Array(0), '[1, 2, 3]  '), /must be a JSON object/));
   it('header that is not UTF-8', () => {
     const bytes = joinFile(null, new Uint8Array(0), '{"a":"xx"}');
     bytes[14] = 0xff;
     expectBad(bytes, /not valid UTF-8/);
   });
-  it('offsets out of range', () => expectBad(withHeader((h) => { h['linear.bias'].data_offsets = [10 ** 12, 10 ** 12 + 44]; }),
-    /'linear.bias' bytes \[1000000000000, 1000000000044\) run past the data section of \d+ bytes/));
+  it('offsets out of range', () =>
+    expectBad(
+      withHeader((h) => {
+        h['linear.bias'].data_offsets = [10 ** 12, 10 ** 12 + 44];
+      }),
+      /'linear.bias' bytes \[1000000000000, 1000000000044\) run past the data section of \d+ bytes/,
+    ));
   it('offsets past the end of the data section', () => {
     const bytes = good();
     const { header, data } = splitFile(bytes);
-    const last = Object.entries(header).filter(([k]) => k !== '__metadata__').sort((a: any, b: any) => b[1].data_offsets[0] - a[1].data_offsets[0])[0][0];
-    expectBad(joinFile(header, data.subarray(0, data.length - 4)), new RegExp(`'${last.replace('.', '\\.')}' bytes \\[\\d+, \\d+\\) run past the data section`));
+    const last = Object.entries(header)
+      .filter(([k]) => k !== '__metadata__')
+      .sort((a: any, b: any) => b[1].data_offsets[0] - a[1].data_offsets[0])[0][0];
+    expectBad(
+      joinFile(header, data.subarray(0, data.length - 4)),
+      new RegExp(`'${last.replace('.', '\\.')}' bytes \\[\\d+, \\d+\\) run past the data section`),
+    );
   });
-  it('overlapping tensors', () => expectBad(withHeader((h) => {
-    h['linear.weight'].data_offsets = h['linear.weight'].data_offsets.map((o: number) => o - 4);
-  }), /'linear.weight' bytes \[40, 304\) overlap the previous tensor, which ends at 44/));
-  it('a gap between tensors', () => expectBad(withHeader((h) => {
-    h['linear.bias'].data_offsets = [h['linear.bias'].data_offsets[0] + 4, h['linear.bias'].data_offsets[1] + 4];
-  }), /leaving a gap/));
-  it('offsets not matching dtype * shape', () => expectBad(withHeader((h) => { h['linear.bias'].shape = [12]; }), /'linear.bias' \(F32, shape \[12\]\) needs 48 bytes but data_offsets \[\d+, \d+\] hold 44/));
-  it('offsets that end before they begin', () => expectBad(withHeader((h) => { h['linear.bias'].data_offsets = [44, 0]; }), /end before they begin/));
-  it('non-integer offsets', () => expectBad(withHeader((h) => { h['linear.bias'].data_offsets = [0.5, 44]; }), /data_offsets must be \[begin, end\]/));
-  it('unknown dtype', () => expectBad(withHeader((h) => { h['linear.bias'].dtype = 'F128'; }), /'linear.bias' has unknown dtype "F128"/));
+  it('overlapping tensors', () =>
+    expectBad(
+      withHeader((h) => {
+        h['linear.weight'].data_offsets = h['linear.weight'].data_offsets.map((o: number) => o - 4);
+      }),
+      /'linear.weight' bytes \[40, 304\) overlap the previous tensor, which ends at 44/,
+    ));
+  it('a gap between tensors', () =>
+    expectBad(
+      withHeader((h) => {
+        h['linear.bias'].data_offsets = [h['linear.bias'].data_offsets[0] + 4, h['linear.bias'].data_offsets[1] + 4];
+      }),
+      /leaving a gap/,
+    ));
+  it('offsets not matching dtype * shape', () =>
+    expectBad(
+      withHeader((h) => {
+        h['linear.bias'].shape = [12];
+      }),
+      /'linear.bias' \(F32, shape \[12\]\) needs 48 bytes but data_offsets \[\d+, \d+\] hold 44/,
+    ));
+  it('offsets that end before they begin', () =>
+    expectBad(
+      withHeader((h) => {
+        h['linear.bias'].data_offsets = [44, 0];
+      }),
+      /end before they begin/,
+    ));
+  it('non-integer offsets', () =>
+    expectBad(
+      withHeader((h) => {
+        h['linear.bias'].data_offsets = [0.5, 44];
+      }),
+      /data_offsets must be \[begin, end\]/,
+    ));
+  it('unknown dtype', () =>
+    expectBad(
+      withHeader((h) => {
+        h['linear.bias'].dtype = 'F128';
+      }),
+      /'linear.bias' has unknown dtype "F128"/,
+    ));
   it('a non-float dtype for a parameter', () => {
-    expectBad(pythonFile((_, t) => { t['linear.bias'] = { dtype: 'I64', shape: [11], bytes: new Uint8Array(88) }; }), /parameter 'linear.bias' has dtype I64/);
+    expectBad(
+      pythonFile((_, t) => {
+        t['linear.bias'] = { dtype: 'I64', shape: [11], bytes: new Uint8Array(88) };
+      }),
+      /parameter 'linear.bias' has dtype I64/,
+    );
   });
   it('a shape that does not match the config', () => {
     const { ckpt } = fixtureCheckpoint();
-    expectBad(pythonFile((_, t) => { t['linear.weight'] = { dtype: 'F32', shape: [6, 11], bytes: f32Bytes(ckpt.params['linear.weight'].data) }; }),
-      /parameter 'linear.weight' has shape \[6,11\], the config needs \[11,6\]/);
+    expectBad(
+      pythonFile((_, t) => {
+        t['linear.weight'] = { dtype: 'F32', shape: [6, 11], bytes: f32Bytes(ckpt.params['linear.weight'].data) };
+      }),
+      /parameter 'linear.weight' has shape \[6,11\], the config needs \[11,6\]/,
+    );
   });
-  it('a config whose hidden size disagrees with the tensors', () => expectBad(withMeta((m) => { m.config = m.config.replace('"hidden": 6', '"hidden": 7'); }), /has shape \[24,11\], the config needs \[28,11\]/));
-  it('a missing parameter', () => expectBad(pythonFile((_, t) => { delete t['rnn.bias_hh_l1']; }), /'rnn.bias_hh_l1' is missing/));
-  it('an unexpected tensor', () => expectBad(pythonFile((_, t) => { t['rnn.weight_ih_l2'] = { dtype: 'F32', shape: [1], bytes: new Uint8Array(4) }; }), /unexpected tensor 'rnn.weight_ih_l2'/));
-  it('unknown format version', () => expectBad(withMeta((m) => { m.version = '2'; }), /unknown checkpoint format version '2'/));
-  it('another format', () => expectBad(withMeta((m) => { m.format = 'pt'; }), /format is 'pt', expected 'deeprnn'/));
-  it('missing vocabulary', () => expectBad(withMeta((m) => { delete m.vocab; }), /metadata has no 'vocab'/));
-  it('missing config', () => expectBad(withMeta((m) => { delete m.config; }), /metadata has no 'config'/));
-  it('missing text', () => expectBad(withMeta((m) => { delete m.text; }), /metadata has no 'text'/));
-  it('no metadata at all', () => expectBad(withHeader((h) => { delete h.__metadata__; }), /metadata has no 'config'/));
-  it('metadata values that are not strings', () => expectBad(withMeta((m) => { (m as any).vocab = ['<unk>']; }), /__metadata__.vocab must be a string/));
-  it('vocabulary length different from vocab_size', () => expectBad(withMeta((m) => { m.vocab = JSON.stringify(JSON.parse(m.vocab).slice(1)); }), /vocab has 10 tokens but config vocab_size is 11/));
-  it('vocabulary without <unk> first', () => expectBad(withMeta((m) => { m.vocab = JSON.stringify(JSON.parse(m.vocab).reverse()); }), /vocab\[0\] must be '<unk>'/));
+  it('a config whose hidden size disagrees with the tensors', () =>
+    expectBad(
+      withMeta((m) => {
+        m.config = m.config.replace('"hidden": 6', '"hidden": 7');
+      }),
+      /has shape \[24,11\], the config needs \[28,11\]/,
+    ));
+  it('a missing parameter', () =>
+    expectBad(
+      pythonFile((_, t) => {
+        delete t['rnn.bias_hh_l1'];
+      }),
+      /'rnn.bias_hh_l1' is missing/,
+    ));
+  it('an unexpected tensor', () =>
+    expectBad(
+      pythonFile((_, t) => {
+        t['rnn.weight_ih_l2'] = { dtype: 'F32', shape: [1], bytes: new Uint8Array(4) };
+      }),
+      /unexpected tensor 'rnn.weight_ih_l2'/,
+    ));
+  it('unknown format version', () =>
+    expectBad(
+      withMeta((m) => {
+        m.version = '2';
+      }),
+      /unknown checkpoint format version '2'/,
+    ));
+  it('another format', () =>
+    expectBad(
+      withMeta((m) => {
+        m.format = 'pt';
+      }),
+      /format is 'pt', expected 'deeprnn'/,
+    ));
+  it('missing vocabulary', () =>
+    expectBad(
+      withMeta((m) => {
+        delete m.vocab;
+      }),
+      /metadata has no 'vocab'/,
+    ));
+  it('missing config', () =>
+    expectBad(
+      withMeta((m) => {
+        delete m.config;
+      }),
+      /metadata has no 'config'/,
+    ));
+  it('missing text', () =>
+    expectBad(
+      withMeta((m) => {
+        delete m.text;
+      }),
+      /metadata has no 'text'/,
+    ));
+  it('no metadata at all', () =>
+    expectBad(
+      withHeader((h) => {
+        delete h.__metadata__;
+      }),
+      /metadata has no 'config'/,
+    ));
+  it('metadata values that are not strings', () =>
+    expectBad(
+      withMeta((m) => {
+        (m as any).vocab = ['<unk>'];
+      }),
+      /__metadata__.vocab must be a string/,
+    ));
+  it('vocabulary length different from vocab_size', () =>
+    expectBad(
+      withMeta((m) => {
+        m.vocab = JSON.stringify(JSON.parse(m.vocab).slice(1));
+      }),
+      /vocab has 10 tokens but config vocab_size is 11/,
+    ));
+  it('vocabulary without <unk> first', () =>
+    expectBad(
+      withMeta((m) => {
+        m.vocab = JSON.stringify(JSON.parse(m.vocab).reverse());
+      }),
+      /vocab\[0\] must be '<unk>'/,
+    ));
   it('vocabulary with a duplicate or a non-string token', () => {
-    expectBad(withMeta((m) => { const v = JSON.parse(m.vocab); v[3] = v[2]; m.vocab = JSON.stringify(v); }), /vocab\[3\] "b" appears twice/);
-    expectBad(withMeta((m) => { const v = JSON.parse(m.vocab); v[3] = 3; m.vocab = JSON.stringify(v); }), /vocab\[3\] must be a string, got 3/);
+    expectBad(
+      withMeta((m) => {
+        const v = JSON.parse(m.vocab);
+        v[3] = v[2];
+        m.vocab = JSON.stringify(v);
+      }),
+      /vocab\[3\] "b" appears twice/,
+    );
+    expectBad(
+      withMeta((m) => {
+        const v = JSON.parse(m.vocab);
+        v[3] = 3;
+        m.vocab = JSON.stringify(v);
+      }),
+      /vocab\[3\] must be a string, got 3/,
+    );
   });
-  it('malformed metadata JSON', () => expectBad(withMeta((m) => { m.vocab = '["<unk>", "a"'; }), /metadata 'vocab' is not valid JSON/));
+  it('malformed metadata JSON', () =>
+    expectBad(
+      withMeta((m) => {
+        m.vocab = '["<unk>", "a"';
+      }),
+      /metadata 'vocab' is not valid JSON/,
+    ));
   it('config errors', () => {
-    expectBad(withMeta((m) => { m.config = m.config.replace('"lstm"', '"transformer"'); }), /metadata config: cell must be 'rnn', 'gru' or 'lstm', got transformer/);
-    expectBad(withMeta((m) => { m.config = m.config.replace('"hidden"', '"hidden_size"'); }), /unknown key 'hidden_size'/);
-    expectBad(withMeta((m) => { m.config = m.config.replace('"dropout": 0', '"dropout": 1.5'); }), /dropout must be in \[0, 1\)/);
-    expectBad(withMeta((m) => { m.config = m.config.replace('"layers": 2', '"layers": 1000000000'); }), /config says 1000000000 layers but the file holds only 10 tensors/);
-    expectBad(withMeta((m) => { m.config = '[2]'; }), /config must be a JSON object/);
+    expectBad(
+      withMeta((m) => {
+        m.config = m.config.replace('"lstm"', '"transformer"');
+      }),
+      /metadata config: cell must be 'rnn', 'gru' or 'lstm', got transformer/,
+    );
+    expectBad(
+      withMeta((m) => {
+        m.config = m.config.replace('"hidden"', '"hidden_size"');
+      }),
+      /unknown key 'hidden_size'/,
+    );
+    expectBad(
+      withMeta((m) => {
+        m.config = m.config.replace('"dropout": 0', '"dropout": 1.5');
+      }),
+      /dropout must be in \[0, 1\)/,
+    );
+    expectBad(
+      withMeta((m) => {
+        m.config = m.config.replace('"layers": 2', '"layers": 1000000000');
+      }),
+      /config says 1000000000 layers but the file holds only 10 tensors/,
+    );
+    expectBad(
+      withMeta((m) => {
+        m.config = '[2]';
+      }),
+      /config must be a JSON object/,
+    );
   });
   it('text options errors', () => {
-    expectBad(withMeta((m) => { m.text = '{"preprocess": "d2l", "tokenize": "bpe"}'; }), /text.tokenize must be 'char' or 'word', got "bpe"/);
-    expectBad(withMeta((m) => { m.text = '{"tokenize": "char"}'; }), /text.preprocess must be 'd2l' or 'none', got nothing/);
+    expectBad(
+      withMeta((m) => {
+        m.text = '{"preprocess": "d2l", "tokenize": "bpe"}';
+      }),
+      /text.tokenize must be 'char' or 'word', got "bpe"/,
+    );
+    expectBad(
+      withMeta((m) => {
+        m.text = '{"tokenize": "char"}';
+      }),
+      /text.preprocess must be 'd2l' or 'none', got nothing/,
+    );
   });
-  it('a bad seed', () => expectBad(withMeta((m) => { m.seed = '-1'; }), /seed must be an integer in \[0, 2\^32\)/));
+  it('a bad seed', () =>
+    expectBad(
+      withMeta((m) => {
+        m.seed = '-1';
+      }),
+      /seed must be an integer in \[0, 2\^32\)/,
+    ));
 
   describe('training state', () => {
     const train = () => encodeCheckpoint(trainingCheckpoint());
-    it('training tensors without training metadata', () => expectBad(withHeader((h) => { delete h.__metadata__.training; }, train()), /is training state, but the file has no 'training' metadata/));
+    it('training tensors without training metadata', () =>
+      expectBad(
+        withHeader((h) => {
+          delete h.__metadata__.training;
+        }, train()),
+        /is training state, but the file has no 'training' metadata/,
+      ));
     it('half of the Adam moments', () => {
       const ckpt = trainingCheckpoint();
       const bytes = encodeCheckpoint(ckpt);
@@ -289,17 +538,45 @@ describe('bad files are E_BAD_CHECKPOINT with a precise message', () => {
       }
       expectBad(joinFile(header, data.subarray(0, end)), /Adam moment 'optimizer.adam.v.rnn.weight_ih_l0' is missing/);
     });
-    it('a carried state of the wrong shape', () => expectBad(withHeader((h) => {
-      h['state.h'].shape = [2, 5, 3];
-    }, train()), /state.h has shape \[2,5,3\], expected \[2, batch, 5\]/));
-    it('state.c that differs from state.h', () => expectBad(withHeader((h) => {
-      h['state.c'].shape = [1, 6, 5];
-    }, train()), /state.c has shape \[1,6,5\], expected \[2,3,5\]/));
+    it('a carried state of the wrong shape', () =>
+      expectBad(
+        withHeader((h) => {
+          h['state.h'].shape = [2, 5, 3];
+        }, train()),
+        /state.h has shape \[2,5,3\], expected \[2, batch, 5\]/,
+      ));
+    it('state.c that differs from state.h', () =>
+      expectBad(
+        withHeader((h) => {
+          h['state.c'].shape = [1, 6, 5];
+        }, train()),
+        /state.c has shape \[1,6,5\], expected \[2,3,5\]/,
+      ));
     it('bad training fields', () => {
-      expectBad(withHeader((h) => { h.__metadata__.training = h.__metadata__.training.replace('"epoch":17', '"epoch":-1'); }, train()), /training epoch must be a non-negative integer, got -1/);
-      expectBad(withHeader((h) => { h.__metadata__.training = h.__metadata__.training.replace('"step":4321', '"step":"x"'); }, train()), /training step must be a non-negative integer/);
-      expectBad(withHeader((h) => { h.__metadata__.training = h.__metadata__.training.replace('"rng":[', '"rng":[-5,'); }, train()), /rng must be an array of uint32/);
-      expectBad(withHeader((h) => { h.__metadata__.training = '7'; }, train()), /metadata training must be a JSON object/);
+      expectBad(
+        withHeader((h) => {
+          h.__metadata__.training = h.__metadata__.training.replace('"epoch":17', '"epoch":-1');
+        }, train()),
+        /training epoch must be a non-negative integer, got -1/,
+      );
+      expectBad(
+        withHeader((h) => {
+          h.__metadata__.training = h.__metadata__.training.replace('"step":4321', '"step":"x"');
+        }, train()),
+        /training step must be a non-negative integer/,
+      );
+      expectBad(
+        withHeader((h) => {
+          h.__metadata__.training = h.__metadata__.training.replace('"rng":[', '"rng":[-5,');
+        }, train()),
+        /rng must be an array of uint32/,
+      );
+      expectBad(
+        withHeader((h) => {
+          h.__metadata__.training = '7';
+        }, train()),
+        /metadata training must be a JSON object/,
+      );
     });
   });
 });
@@ -311,11 +588,21 @@ describe('encodeCheckpoint refuses what it could not read back', () => {
       edit(ckpt);
       expect(() => encodeCheckpoint(ckpt)).toThrow(message);
     };
-    bad((c) => { c.params['linear.bias'] = { shape: [8], data: new Float32Array(8) }; }, /params: 'linear.bias' has shape \[8\], expected \[9\]/);
-    bad((c) => { c.vocab = c.vocab.slice(1); }, /vocab has 8 tokens but config vocab_size is 9/);
-    bad((c) => { c.training!.state = { h: new Float32Array(7) }; }, /carried state.h must hold/);
-    bad((c) => { delete c.training!.state!.c; }, /carried state: an LSTM state needs c/);
-    bad((c) => { c.training!.optimizer.adam!.v = {}; }, /Adam moment v: state dict is missing/);
+    bad((c) => {
+      c.params['linear.bias'] = { shape: [8], data: new Float32Array(8) };
+    }, /params: 'linear.bias' has shape \[8\], expected \[9\]/);
+    bad((c) => {
+      c.vocab = c.vocab.slice(1);
+    }, /vocab has 8 tokens but config vocab_size is 9/);
+    bad((c) => {
+      c.training!.state = { h: new Float32Array(7) };
+    }, /carried state.h must hold/);
+    bad((c) => {
+      delete c.training!.state!.c;
+    }, /carried state: an LSTM state needs c/);
+    bad((c) => {
+      c.training!.optimizer.adam!.v = {};
+    }, /Adam moment v: state dict is missing/);
   });
 });
 
@@ -335,8 +622,13 @@ describe('saveCheckpoint / loadCheckpoint', () => {
   });
 
   it('reports I/O failures as E_IO and leaves no temporary file behind', async () => {
-    await expect(loadCheckpoint(join(dir, 'missing.safetensors'))).rejects.toMatchObject({ code: 'E_IO', message: expect.stringMatching(/cannot read checkpoint .*missing\.safetensors/) });
-    await expect(saveCheckpoint(join(dir, 'no-such-dir', 'x.safetensors'), trainingCheckpoint())).rejects.toMatchObject({ code: 'E_IO' });
+    await expect(loadCheckpoint(join(dir, 'missing.safetensors'))).rejects.toMatchObject({
+      code: 'E_IO',
+      message: expect.stringMatching(/cannot read checkpoint .*missing\.safetensors/),
+    });
+    await expect(saveCheckpoint(join(dir, 'no-such-dir', 'x.safetensors'), trainingCheckpoint())).rejects.toMatchObject(
+      { code: 'E_IO' },
+    );
     const target = join(dir, 'is-a-dir');
     await import('node:fs/promises').then((fs) => fs.mkdir(target));
     await expect(saveCheckpoint(target, trainingCheckpoint())).rejects.toMatchObject({ code: 'E_IO' });
@@ -354,6 +646,9 @@ describe('saveCheckpoint / loadCheckpoint', () => {
   it('names the file in decoding errors', async () => {
     const path = join(dir, 'bad.safetensors');
     writeFileSync(path, new Uint8Array(3));
-    await expect(loadCheckpoint(path)).rejects.toMatchObject({ code: 'E_BAD_CHECKPOINT', message: expect.stringMatching(/bad\.safetensors: file is truncated/) });
+    await expect(loadCheckpoint(path)).rejects.toMatchObject({
+      code: 'E_BAD_CHECKPOINT',
+      message: expect.stringMatching(/bad\.safetensors: file is truncated/),
+    });
   });
 });

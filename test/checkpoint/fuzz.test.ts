@@ -8,7 +8,16 @@ import { decodeCheckpoint, encodeCheckpoint } from '../../src/checkpoint/index.j
 import { DeepRnnError } from '../../src/errors.js';
 import { mix32 } from '../../src/model/params.js';
 import { validateStateDict } from '../../src/model/validate.js';
-import { filledLike, fixtureCheckpoint, joinFile, pyDumps, pyTensors, pythonStyleFile, smallCheckpoint, splitFile } from './helpers.js';
+import {
+  filledLike,
+  fixtureCheckpoint,
+  joinFile,
+  pyDumps,
+  pyTensors,
+  pythonStyleFile,
+  smallCheckpoint,
+  splitFile,
+} from './helpers.js';
 
 const CASES = 20_000;
 
@@ -30,17 +39,47 @@ function baseFiles(): Uint8Array[] {
   const lstm = smallCheckpoint({ cell: 'lstm', layers: 2, hidden: 3, vocabSize: 6, dropout: 0.1, seed: 7 });
   lstm.training = {
     optimizer: { step: 12, adam: { m: filledLike(lstm.params, 1), v: filledLike(lstm.params, 2) } },
-    epoch: 3, batch: 1, rng: [1, 2, 3], options: { lr: 0.1, optimizer: 'adam' },
+    epoch: 3,
+    batch: 1,
+    rng: [1, 2, 3],
+    options: { lr: 0.1, optimizer: 'adam' },
     history: [{ epoch: 1, trainPerplexity: 5.5, valPerplexity: 6 }],
     state: { h: new Float32Array(2 * 2 * 3).fill(0.5), c: new Float32Array(2 * 2 * 3).fill(-0.25) },
   };
   const rnn = smallCheckpoint({ cell: 'rnn', nonlinearity: 'relu', layers: 1, hidden: 2, vocabSize: 4 });
   const { ckpt: gru, config } = fixtureCheckpoint('model_gru_1layer');
-  const python = pythonStyleFile(pyTensors(gru.params), { vocab: pyDumps(gru.vocab), config: pyDumps(config), text: pyDumps({ preprocess: 'd2l', tokenize: 'char' }) }, false);
+  const python = pythonStyleFile(
+    pyTensors(gru.params),
+    { vocab: pyDumps(gru.vocab), config: pyDumps(config), text: pyDumps({ preprocess: 'd2l', tokenize: 'char' }) },
+    false,
+  );
   return [encodeCheckpoint(lstm), encodeCheckpoint(rnn), python];
 }
 
-const INTERESTING = ['-1', '0', '1', '2', '3', '4', '1e9', '4294967296', '1e308', '0.5', '-0', 'null', 'true', '""', '[]', '{}', '"F16"', '"BF16"', '"F64"', '"I64"', '"F32"', '9007199254740993'];
+const INTERESTING = [
+  '-1',
+  '0',
+  '1',
+  '2',
+  '3',
+  '4',
+  '1e9',
+  '4294967296',
+  '1e308',
+  '0.5',
+  '-0',
+  'null',
+  'true',
+  '""',
+  '[]',
+  '{}',
+  '"F16"',
+  '"BF16"',
+  '"F64"',
+  '"I64"',
+  '"F32"',
+  '9007199254740993',
+];
 const JSON_CHARS = '{}[]":,0123456789-.eE \\ntruefalsenull';
 
 function headerTextLength(bytes: Uint8Array): number {
@@ -61,7 +100,7 @@ function editHeader(bytes: Uint8Array, rng: Rng): Uint8Array {
     else {
       // Mutate a token inside the nested JSON text.
       const text: string = meta[mk] ?? '';
-      const tokens = text.split(/([,:\[\]{}])/);
+      const tokens = text.split(/([,:[\]{}])/);
       const i = rng.int(Math.max(1, tokens.length));
       tokens[i] = choice === 2 ? rng.pick(INTERESTING) : '';
       meta[mk] = tokens.join('');
@@ -71,12 +110,16 @@ function editHeader(bytes: Uint8Array, rng: Rng): Uint8Array {
     const field = rng.pick(['dtype', 'shape', 'data_offsets', 'whole', 'rename']);
     if (field === 'whole') header[key] = JSON.parse(rng.pick(INTERESTING));
     else if (field === 'rename') {
-      header[rng.pick(['state.h', 'state.c', 'optimizer.adam.m.linear.bias', 'rnn.weight_ih_l1', `${key}x`, '__proto__'])] = entry;
+      header[
+        rng.pick(['state.h', 'state.c', 'optimizer.adam.m.linear.bias', 'rnn.weight_ih_l1', `${key}x`, '__proto__'])
+      ] = entry;
       delete header[key];
-    } else if (field === 'dtype') entry.dtype = rng.pick(['F16', 'BF16', 'F64', 'I64', 'U8', 'BOOL', 'F8_E4M3', 'X', 3]);
+    } else if (field === 'dtype')
+      entry.dtype = rng.pick(['F16', 'BF16', 'F64', 'I64', 'U8', 'BOOL', 'F8_E4M3', 'X', 3]);
     else {
       const arr = entry[field];
-      if (Array.isArray(arr) && arr.length > 0 && rng.int(4) > 0) arr[rng.int(arr.length)] = JSON.parse(rng.pick(INTERESTING));
+      if (Array.isArray(arr) && arr.length > 0 && rng.int(4) > 0)
+        arr[rng.int(arr.length)] = JSON.parse(rng.pick(INTERESTING));
       else if (Array.isArray(arr) && rng.int(2) === 0) arr.push(JSON.parse(rng.pick(INTERESTING)));
       else entry[field] = JSON.parse(rng.pick(INTERESTING));
     }
@@ -114,7 +157,10 @@ function mutate(bytes: Uint8Array, rng: Rng): [string, Uint8Array] {
     case 4: {
       const text = new TextDecoder().decode(bytes.subarray(8, headerEnd));
       const at = rng.int(text.length);
-      const edited = rng.int(2) === 0 ? text.slice(0, at) + text.slice(at + 1 + rng.int(8)) : text.slice(0, at) + rng.pick(INTERESTING) + text.slice(at);
+      const edited =
+        rng.int(2) === 0
+          ? text.slice(0, at) + text.slice(at + 1 + rng.int(8))
+          : text.slice(0, at) + rng.pick(INTERESTING) + text.slice(at);
       return ['header splice', joinFile(null, bytes.subarray(headerEnd), edited)];
     }
     case 5:
@@ -147,8 +193,10 @@ describe('checkpoint reader fuzz', () => {
         validateStateDict(ckpt.params, ckpt.config);
         let floats = Object.values(ckpt.params).reduce((a, t) => a + t.data.byteLength, 0);
         const adam = ckpt.training?.optimizer.adam;
-        if (adam) for (const d of [adam.m, adam.v]) floats += Object.values(d).reduce((a, t) => a + t.data.byteLength, 0);
-        if (floats > 2 * bytes.length) throw new Error(`case ${i} (${kind}): ${floats} bytes of tensors from a ${bytes.length}-byte file`);
+        if (adam)
+          for (const d of [adam.m, adam.v]) floats += Object.values(d).reduce((a, t) => a + t.data.byteLength, 0);
+        if (floats > 2 * bytes.length)
+          throw new Error(`case ${i} (${kind}): ${floats} bytes of tensors from a ${bytes.length}-byte file`);
         // What loads must be consistent enough to be written again unchanged.
         const again = decodeCheckpoint(encodeCheckpoint(ckpt));
         expect(again.config, `case ${i} (${kind})`).toEqual(ckpt.config);
@@ -161,7 +209,9 @@ describe('checkpoint reader fuzz', () => {
       }
       slowest = Math.max(slowest, performance.now() - start);
     }
-    console.log(`fuzz outcomes: ${JSON.stringify(Object.fromEntries(outcomes))}; slowest case ${slowest.toFixed(1)} ms`);
+    console.log(
+      `fuzz outcomes: ${JSON.stringify(Object.fromEntries(outcomes))}; slowest case ${slowest.toFixed(1)} ms`,
+    );
     // Loose: a real hang runs into the test timeout; this catches a pathological (super-linear) case.
     expect(slowest).toBeLessThan(2000);
     // Every kind of mutation ran, and the mix holds both loadable and refused files.

@@ -9,21 +9,42 @@ import type { ModelConfig, StateDict } from '../../src/model/types.js';
 import { loadFixture, toStateDict } from '../helpers/fixtures.js';
 
 export function vocabOf(size: number): string[] {
-  return ['<unk>', ...Array.from({ length: size - 1 }, (_, i) => String.fromCharCode(97 + (i % 26)) + (i >= 26 ? String(i) : ''))];
+  return [
+    '<unk>',
+    ...Array.from({ length: size - 1 }, (_, i) => String.fromCharCode(97 + (i % 26)) + (i >= 26 ? String(i) : '')),
+  ];
 }
 
 export function smallCheckpoint(config: ModelConfig): Checkpoint {
   const resolved = resolveConfig(config);
-  return { config: resolved, vocab: vocabOf(resolved.vocabSize), text: { preprocess: 'd2l', tokenize: 'char' }, params: initParameters(resolved) };
+  return {
+    config: resolved,
+    vocab: vocabOf(resolved.vocabSize),
+    text: { preprocess: 'd2l', tokenize: 'char' },
+    params: initParameters(resolved),
+  };
 }
 
 /** The d2l LSTM fixture's parameters (PyTorch 1.13) with d2l-style metadata. */
 export function fixtureCheckpoint(name = 'model_lstm'): { ckpt: Checkpoint; config: Record<string, unknown> } {
   const fx = loadFixture(name);
   const m = fx.meta;
-  const config = { cell: m.cell, nonlinearity: m.nonlinearity ?? 'tanh', layers: m.num_layers, hidden: m.hidden_size, vocab_size: m.vocab_size, dropout: 0 };
+  const config = {
+    cell: m.cell,
+    nonlinearity: m.nonlinearity ?? 'tanh',
+    layers: m.num_layers,
+    hidden: m.hidden_size,
+    vocab_size: m.vocab_size,
+    dropout: 0,
+  };
   const ckpt: Checkpoint = {
-    config: resolveConfig({ cell: m.cell, nonlinearity: config.nonlinearity, layers: m.num_layers, hidden: m.hidden_size, vocabSize: m.vocab_size }),
+    config: resolveConfig({
+      cell: m.cell,
+      nonlinearity: config.nonlinearity,
+      layers: m.num_layers,
+      hidden: m.hidden_size,
+      vocabSize: m.vocab_size,
+    }),
     // A space and a non-ASCII token, which Python's json.dumps writes as \u00e9.
     vocab: [...vocabOf(m.vocab_size - 2), ' ', 'é'],
     text: { preprocess: 'd2l', tokenize: 'char' },
@@ -62,9 +83,15 @@ export function pyTensors(params: StateDict): Record<string, PyTensor> {
  * Like safetensors' `save_file`: data ordered by (dtype size descending, name), header compact JSON with
  * `__metadata__` first, spaces to an 8-byte boundary when `pad`.
  */
-export function pythonStyleFile(tensors: Record<string, PyTensor>, metadata: Record<string, string>, pad = true): Uint8Array {
+export function pythonStyleFile(
+  tensors: Record<string, PyTensor>,
+  metadata: Record<string, string>,
+  pad = true,
+): Uint8Array {
   const size = (d: string) => ({ F64: 8, I64: 8, F32: 4, F16: 2, BF16: 2 })[d] as number;
-  const names = Object.keys(tensors).sort((a, b) => size(tensors[b].dtype) - size(tensors[a].dtype) || (a < b ? -1 : a > b ? 1 : 0));
+  const names = Object.keys(tensors).sort(
+    (a, b) => size(tensors[b].dtype) - size(tensors[a].dtype) || (a < b ? -1 : a > b ? 1 : 0),
+  );
   const header: Record<string, unknown> = { __metadata__: metadata };
   let offset = 0;
   for (const n of names) {
@@ -103,8 +130,11 @@ export function joinFile(header: unknown, data: Uint8Array, headerText?: string)
 
 /** Python's `json.dumps` for flat objects and arrays: ", " and ": " separators, non-ASCII as \uXXXX. */
 export function pyDumps(value: unknown): string {
-  const ascii = (s: string) => JSON.stringify(s).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const ascii = (s: string) =>
+    JSON.stringify(s).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   const one = (v: unknown) => (typeof v === 'string' ? ascii(v) : JSON.stringify(v));
   if (Array.isArray(value)) return `[${value.map(one).join(', ')}]`;
-  return `{${Object.entries(value as object).map(([k, v]) => `${ascii(k)}: ${one(v)}`).join(', ')}}`;
+  return `{${Object.entries(value as object)
+    .map(([k, v]) => `${ascii(k)}: ${one(v)}`)
+    .join(', ')}}`;
 }

@@ -21,33 +21,125 @@ const expectUsage = (argv: string[], message: RegExp) => expect(usageError(argv)
 describe('deeprnn train', () => {
   it('defaults to d2l §9.3', () => {
     expect(parseArgs(['train'])).toEqual({
-      command: 'train', json: false, verbose: false, given: [],
-      cell: 'lstm', nonlinearity: 'tanh', layers: 2, hidden: 256, dropout: 0, batchSize: 32, numSteps: 35, lr: 2, clip: 1,
-      optimizer: 'sgd', epochs: 500, maxTokens: 10000, partition: 'sequential', seed: 0, backend: 'auto', data: [], valFrac: 0,
-      out: 'model.safetensors', resume: null,
+      command: 'train',
+      json: false,
+      verbose: false,
+      given: [],
+      cell: 'lstm',
+      nonlinearity: 'tanh',
+      layers: 2,
+      hidden: 256,
+      dropout: 0,
+      batchSize: 32,
+      numSteps: 35,
+      lr: 2,
+      clip: 1,
+      optimizer: 'sgd',
+      epochs: 500,
+      maxTokens: 10000,
+      partition: 'sequential',
+      seed: 0,
+      backend: 'auto',
+      data: [],
+      valFrac: 0,
+      out: 'model.safetensors',
+      resume: null,
     } satisfies TrainArgs);
   });
 
   it('reads every flag in both forms', () => {
     const args = parseArgs([
-      'train', '--cell', 'rnn', '--nonlinearity=relu', '--layers', '3', '--hidden=64', '--dropout', '0.2', '--batch-size', '8',
-      '--num-steps=10', '--lr', '1e-3', '--clip=inf', '--optimizer', 'adam', '--epochs', '2', '--max-tokens=0', '--partition', 'random',
-      '--seed', '4294967295', '--backend=wasm', '--data', 'a.txt', '--data=b.txt', '--val-frac', '.1', '--out', 'x/m.safetensors',
-      '--resume=old.safetensors', '--json', '--verbose',
+      'train',
+      '--cell',
+      'rnn',
+      '--nonlinearity=relu',
+      '--layers',
+      '3',
+      '--hidden=64',
+      '--dropout',
+      '0.2',
+      '--batch-size',
+      '8',
+      '--num-steps=10',
+      '--lr',
+      '1e-3',
+      '--clip=inf',
+      '--optimizer',
+      'adam',
+      '--epochs',
+      '2',
+      '--max-tokens=0',
+      '--partition',
+      'random',
+      '--seed',
+      '4294967295',
+      '--backend=wasm',
+      '--data',
+      'a.txt',
+      '--data=b.txt',
+      '--val-frac',
+      '.1',
+      '--out',
+      'x/m.safetensors',
+      '--resume=old.safetensors',
+      '--json',
+      '--verbose',
     ]) as TrainArgs;
     expect(args).toMatchObject({
-      cell: 'rnn', nonlinearity: 'relu', layers: 3, hidden: 64, dropout: 0.2, batchSize: 8, numSteps: 10, lr: 0.001, clip: Infinity,
-      optimizer: 'adam', epochs: 2, maxTokens: 0, partition: 'random', seed: 4294967295, backend: 'wasm', data: ['a.txt', 'b.txt'],
-      valFrac: 0.1, out: 'x/m.safetensors', resume: 'old.safetensors', json: true, verbose: true,
+      cell: 'rnn',
+      nonlinearity: 'relu',
+      layers: 3,
+      hidden: 64,
+      dropout: 0.2,
+      batchSize: 8,
+      numSteps: 10,
+      lr: 0.001,
+      clip: Infinity,
+      optimizer: 'adam',
+      epochs: 2,
+      maxTokens: 0,
+      partition: 'random',
+      seed: 4294967295,
+      backend: 'wasm',
+      data: ['a.txt', 'b.txt'],
+      valFrac: 0.1,
+      out: 'x/m.safetensors',
+      resume: 'old.safetensors',
+      json: true,
+      verbose: true,
     });
-    expect(args.given).toEqual(['cell', 'nonlinearity', 'layers', 'hidden', 'dropout', 'batch-size', 'num-steps', 'lr', 'clip', 'optimizer',
-      'epochs', 'max-tokens', 'partition', 'seed', 'backend', 'data', 'val-frac', 'out', 'resume', 'json', 'verbose']);
+    expect(args.given).toEqual([
+      'cell',
+      'nonlinearity',
+      'layers',
+      'hidden',
+      'dropout',
+      'batch-size',
+      'num-steps',
+      'lr',
+      'clip',
+      'optimizer',
+      'epochs',
+      'max-tokens',
+      'partition',
+      'seed',
+      'backend',
+      'data',
+      'val-frac',
+      'out',
+      'resume',
+      'json',
+      'verbose',
+    ]);
   });
 
   it('takes values that start with a single dash or contain =', () => {
     expect((parseArgs(['train', '--out=a=b.safetensors']) as TrainArgs).out).toBe('a=b.safetensors');
     expect((parseArgs(['train', '--data', '-']) as TrainArgs).data).toEqual(['-']);
-    expect((parseArgs(['train', '--clip', 'Infinity', '--lr', '+0.5']) as TrainArgs)).toMatchObject({ clip: Infinity, lr: 0.5 });
+    expect(parseArgs(['train', '--clip', 'Infinity', '--lr', '+0.5']) as TrainArgs).toMatchObject({
+      clip: Infinity,
+      lr: 0.5,
+    });
   });
 
   it('refuses unknown flags, with a suggestion', () => {
@@ -108,16 +200,55 @@ describe('deeprnn train', () => {
 describe('deeprnn generate', () => {
   it('needs --model and --prefix, defaults the rest', () => {
     expect(parseArgs(['generate', '--model', 'm.safetensors', '--prefix', 'time traveller'])).toEqual({
-      command: 'generate', json: false, verbose: false, given: ['model', 'prefix'],
-      model: 'm.safetensors', prefix: 'time traveller', length: 50, temperature: 1, topK: 0, topP: 1, seed: 0, backend: 'wasm',
+      command: 'generate',
+      json: false,
+      verbose: false,
+      given: ['model', 'prefix'],
+      model: 'm.safetensors',
+      prefix: 'time traveller',
+      length: 50,
+      temperature: 1,
+      topK: 0,
+      topP: 1,
+      seed: 0,
+      backend: 'wasm',
     } satisfies GenerateArgs);
-    expectUsage(['generate', '--prefix', 'a'], /^deeprnn generate: --model is required \(see deeprnn generate --help\)$/);
+    expectUsage(
+      ['generate', '--prefix', 'a'],
+      /^deeprnn generate: --model is required \(see deeprnn generate --help\)$/,
+    );
     expectUsage(['generate', '--model', 'm'], /--prefix is required/);
   });
 
   it('reads the sampling flags and checks their ranges', () => {
-    expect(parseArgs(['generate', '--model=m', '--prefix=-dash start', '--length', '7', '--temperature', '0', '--top-k', '5', '--top-p=0.9', '--seed', '3', '--backend', 'webgpu', '--json']))
-      .toMatchObject({ prefix: '-dash start', length: 7, temperature: 0, topK: 5, topP: 0.9, seed: 3, backend: 'webgpu', json: true });
+    expect(
+      parseArgs([
+        'generate',
+        '--model=m',
+        '--prefix=-dash start',
+        '--length',
+        '7',
+        '--temperature',
+        '0',
+        '--top-k',
+        '5',
+        '--top-p=0.9',
+        '--seed',
+        '3',
+        '--backend',
+        'webgpu',
+        '--json',
+      ]),
+    ).toMatchObject({
+      prefix: '-dash start',
+      length: 7,
+      temperature: 0,
+      topK: 5,
+      topP: 0.9,
+      seed: 3,
+      backend: 'webgpu',
+      json: true,
+    });
     expectUsage(['generate', '--model=m', '--prefix=a', '--length', '0'], /--length must be an integer in \[1, /);
     expectUsage(['generate', '--model=m', '--prefix=a', '--temperature', '-1'], /--temperature must be a number >= 0/);
     expectUsage(['generate', '--model=m', '--prefix=a', '--top-p', '0'], /--top-p must be a number in \(0, 1\]/);
@@ -131,7 +262,13 @@ describe('deeprnn generate', () => {
 describe('deeprnn eval', () => {
   it('needs --model and --data, one of each', () => {
     expect(parseArgs(['eval', '--data', 'held-out.txt', '--model', 'm.safetensors', '--backend', 'wasm'])).toEqual({
-      command: 'eval', json: false, verbose: false, given: ['data', 'model', 'backend'], model: 'm.safetensors', data: 'held-out.txt', backend: 'wasm',
+      command: 'eval',
+      json: false,
+      verbose: false,
+      given: ['data', 'model', 'backend'],
+      model: 'm.safetensors',
+      data: 'held-out.txt',
+      backend: 'wasm',
     } satisfies EvalArgs);
     expectUsage(['eval', '--model', 'm'], /--data is required/);
     expectUsage(['eval', '--model', 'm', '--data', 'a', '--data', 'b'], /--data given more than once/);
@@ -147,34 +284,58 @@ describe('commands and help', () => {
   });
 
   it('--help wins over other problems on the line', () => {
-    for (const argv of [['train', '--help'], ['train', '--lr', 'x', '--help'], ['train', '--bogus', '-h'], ['help', 'train']]) {
+    for (const argv of [
+      ['train', '--help'],
+      ['train', '--lr', 'x', '--help'],
+      ['train', '--bogus', '-h'],
+      ['help', 'train'],
+    ]) {
       expect(parseArgs(argv)).toMatchObject({ command: 'help', topic: 'train' });
     }
     expect(parseArgs(['--help'])).toMatchObject({ command: 'help', topic: null });
     expect(parseArgs(['help'])).toMatchObject({ command: 'help', topic: null });
     // As a value, -h is text.
-    expect(parseArgs(['generate', '--model', 'm', '--prefix', '-h'])).toMatchObject({ command: 'generate', prefix: '-h' });
+    expect(parseArgs(['generate', '--model', 'm', '--prefix', '-h'])).toMatchObject({
+      command: 'generate',
+      prefix: '-h',
+    });
   });
 
   it('help lists every flag with its values and default', () => {
     const train = (parseArgs(['train', '--help']) as { text: string }).text;
     expect(train).toMatch(/^Usage: deeprnn train \[options\]\n/);
     for (const line of [
-      /--cell rnn\|gru\|lstm +recurrent cell \[default lstm\]/, /--layers N +stacked recurrent layers \[default 2\]/,
-      /--hidden N .*\[default 256\]/, /--batch-size N .*\[default 32\]/, /--num-steps N .*\[default 35\]/, /--lr RATE .*\[default 2\]/,
-      /--clip THETA .*\[default 1\]/, /--epochs N .*\[default 500\]/, /--max-tokens N .*\[default 10000\]/,
-      /--partition sequential\|random .*\[default sequential\]/, /--backend wasm\|webgpu\|auto .*\[default auto\]/,
-      /--data FILE .*\[repeatable\]/, /--val-frac F .*\[default 0\]/, /--out FILE .*\[default model.safetensors\]/,
-      /--resume FILE +continue training from this checkpoint\n/, /--json +print one machine-readable JSON object/, /--verbose/, /--help/,
-    ]) expect(train).toMatch(line);
+      /--cell rnn\|gru\|lstm +recurrent cell \[default lstm\]/,
+      /--layers N +stacked recurrent layers \[default 2\]/,
+      /--hidden N .*\[default 256\]/,
+      /--batch-size N .*\[default 32\]/,
+      /--num-steps N .*\[default 35\]/,
+      /--lr RATE .*\[default 2\]/,
+      /--clip THETA .*\[default 1\]/,
+      /--epochs N .*\[default 500\]/,
+      /--max-tokens N .*\[default 10000\]/,
+      /--partition sequential\|random .*\[default sequential\]/,
+      /--backend wasm\|webgpu\|auto .*\[default auto\]/,
+      /--data FILE .*\[repeatable\]/,
+      /--val-frac F .*\[default 0\]/,
+      /--out FILE .*\[default model.safetensors\]/,
+      /--resume FILE +continue training from this checkpoint\n/,
+      /--json +print one machine-readable JSON object/,
+      /--verbose/,
+      /--help/,
+    ])
+      expect(train).toMatch(line);
     const generate = (parseArgs(['generate', '-h']) as { text: string }).text;
     expect(generate).toMatch(/^Usage: deeprnn generate --model FILE --prefix TEXT \[options\]/);
     expect(generate).toMatch(/--top-p P .*\[default 1\]/);
-    expect((parseArgs(['eval', '--help']) as { text: string }).text).toMatch(/^Usage: deeprnn eval --model FILE --data FILE \[options\]/);
+    expect((parseArgs(['eval', '--help']) as { text: string }).text).toMatch(
+      /^Usage: deeprnn eval --model FILE --data FILE \[options\]/,
+    );
     const overview = (parseArgs(['--help']) as { text: string }).text;
     expect(overview).toMatch(/train +train a language model/);
     expect(overview).toMatch(/generate +continue a prefix/);
     expect(overview).toMatch(/eval +perplexity/);
-    for (const text of [train, generate, overview]) for (const l of text.split('\n')) expect(l.length, l).toBeLessThanOrEqual(120);
+    for (const text of [train, generate, overview])
+      for (const l of text.split('\n')) expect(l.length, l).toBeLessThanOrEqual(120);
   });
 });

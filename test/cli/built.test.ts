@@ -16,7 +16,20 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const text = join(dir, 'book.txt');
 writeFileSync(text, timeMachineText().slice(0, 8000));
 const model = join(dir, 'm.safetensors');
-const small = ['--data', text, '--layers', '1', '--hidden', '8', '--batch-size', '4', '--num-steps', '8', '--backend', 'wasm'];
+const small = [
+  '--data',
+  text,
+  '--layers',
+  '1',
+  '--hidden',
+  '8',
+  '--batch-size',
+  '4',
+  '--num-steps',
+  '8',
+  '--backend',
+  'wasm',
+];
 
 /** Runs the bin itself (no `node` in front: the execute bit and the shebang are part of the test). */
 function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -59,7 +72,18 @@ describe('dist/node/cli.js', () => {
   });
 
   it('generate --json gives every token with its log-probability; no Dawn warning reaches stderr', async () => {
-    const r = await run(['generate', '--model', model, '--prefix', 'the time', '--length', '20', '--seed', '3', '--json']);
+    const r = await run([
+      'generate',
+      '--model',
+      model,
+      '--prefix',
+      'the time',
+      '--length',
+      '20',
+      '--seed',
+      '3',
+      '--json',
+    ]);
     expect(r.stderr).toBe('');
     const out = JSON.parse(r.stdout);
     expect(out.tokens).toHaveLength(20);
@@ -71,7 +95,9 @@ describe('dist/node/cli.js', () => {
 
   it('SIGTERM saves a checkpoint and exits 143, with the JSON object under --json', async () => {
     const out = join(dir, 'term.safetensors');
-    const child = spawn(cli, ['train', ...small, '--epochs', '100000', '--out', out, '--json'], { env: { ...process.env, CI: '' } });
+    const child = spawn(cli, ['train', ...small, '--epochs', '100000', '--out', out, '--json'], {
+      env: { ...process.env, CI: '' },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -86,13 +112,37 @@ describe('dist/node/cli.js', () => {
 
   it('warns about a binary --data file and refuses one with no text', async () => {
     const noisy = join(dir, 'noisy.bin');
-    writeFileSync(noisy, Buffer.concat([Buffer.from(timeMachineText().slice(0, 3000)), Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * 37) % 256))]));
-    const r = await run(['train', ...small.slice(2), '--data', noisy, '--epochs', '1', '--out', join(dir, 'noisy.safetensors')]);
+    writeFileSync(
+      noisy,
+      Buffer.concat([
+        Buffer.from(timeMachineText().slice(0, 3000)),
+        Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * 37) % 256)),
+      ]),
+    );
+    const r = await run([
+      'train',
+      ...small.slice(2),
+      '--data',
+      noisy,
+      '--epochs',
+      '1',
+      '--out',
+      join(dir, 'noisy.safetensors'),
+    ]);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/^deeprnn: warning: .*noisy\.bin looks binary, not text \(\d+% of its characters/);
     const zeros = join(dir, 'zeros.bin');
     writeFileSync(zeros, Buffer.alloc(4000));
-    const z = await run(['train', ...small.slice(2), '--data', zeros, '--epochs', '1', '--out', join(dir, 'zeros.safetensors')]);
+    const z = await run([
+      'train',
+      ...small.slice(2),
+      '--data',
+      zeros,
+      '--epochs',
+      '1',
+      '--out',
+      join(dir, 'zeros.safetensors'),
+    ]);
     expect(z.code).toBe(1);
     expect(z.stderr).toMatch(/zeros\.bin holds no text.*\[E_EMPTY_CORPUS\]/);
   });

@@ -15,11 +15,27 @@ const model = join(dir, 'tiny.safetensors');
 async function run(...argv: string[]) {
   let stdout = '';
   let stderr = '';
-  const code = await main(argv, { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) } });
+  const code = await main(argv, {
+    stdout: { write: (s: string) => (stdout += s) },
+    stderr: { write: (s: string) => (stderr += s) },
+  });
   return { code, stdout, stderr };
 }
 
-const small = ['--layers', '1', '--hidden', '16', '--batch-size', '4', '--num-steps', '8', '--backend', 'wasm', '--max-tokens', '3000'];
+const small = [
+  '--layers',
+  '1',
+  '--hidden',
+  '16',
+  '--batch-size',
+  '4',
+  '--num-steps',
+  '8',
+  '--backend',
+  'wasm',
+  '--max-tokens',
+  '3000',
+];
 
 describe('deeprnn CLI', () => {
   test('train writes a checkpoint, a curve and the d2l summary lines', async () => {
@@ -48,7 +64,9 @@ describe('deeprnn CLI', () => {
       const r = await run('train', '--epochs', '1', '--out', out, ...tiny);
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
-      expect(r.stdout).toContain("data: The Time Machine (d2l's timemachine.txt, shipped with deeprnn) 170,580 tokens; training on the first 10,000 of 170,580 tokens (--max-tokens 10000; 0 keeps all)\n");
+      expect(r.stdout).toContain(
+        "data: The Time Machine (d2l's timemachine.txt, shipped with deeprnn) 170,580 tokens; training on the first 10,000 of 170,580 tokens (--max-tokens 10000; 0 keeps all)\n",
+      );
       expect(r.stdout).toMatch(/^perplexity \d+\.\d, \d+\.\d tokens\/sec on wasm$/m);
     } finally {
       globalThis.fetch = saved;
@@ -58,23 +76,74 @@ describe('deeprnn CLI', () => {
   test('--data files are used whole unless --max-tokens is given, with a token count per source', async () => {
     const second = join(dir, 'second.txt');
     writeFileSync(second, timeMachineText().slice(50_000, 55_000));
-    const tiny = ['--layers', '1', '--hidden', '8', '--batch-size', '8', '--num-steps', '16', '--backend', 'wasm', '--epochs', '1'];
-    const whole = await run('train', '--data', text, '--data', second, '--out', join(dir, 'two.safetensors'), '--json', ...tiny);
+    const tiny = [
+      '--layers',
+      '1',
+      '--hidden',
+      '8',
+      '--batch-size',
+      '8',
+      '--num-steps',
+      '16',
+      '--backend',
+      'wasm',
+      '--epochs',
+      '1',
+    ];
+    const whole = await run(
+      'train',
+      '--data',
+      text,
+      '--data',
+      second,
+      '--out',
+      join(dir, 'two.safetensors'),
+      '--json',
+      ...tiny,
+    );
     expect(whole.code).toBe(0);
     const all = JSON.parse(whole.stdout).tokens;
     const plain = await run('train', '--data', text, '--data', second, '--out', join(dir, 'two.safetensors'), ...tiny);
     const [line] = plain.stdout.split('\n').filter((l) => l.startsWith('data: '));
     const counts = [...line.matchAll(/ ([\d,]+) tokens/g)].map((m) => Number(m[1].replaceAll(',', '')));
-    expect(line).toMatch(new RegExp(`^data: ${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} [\\d,]+ tokens, .*second\\.txt [\\d,]+ tokens; training on [\\d,]+ tokens$`));
+    expect(line).toMatch(
+      new RegExp(
+        `^data: ${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} [\\d,]+ tokens, .*second\\.txt [\\d,]+ tokens; training on [\\d,]+ tokens$`,
+      ),
+    );
     expect(counts[0] + counts[1]).toBe(counts[2]);
     expect(all).toBe(counts[2]);
-    const cut = await run('train', '--data', text, '--data', second, '--max-tokens', '3000', '--out', join(dir, 'two.safetensors'), '--json', ...tiny);
+    const cut = await run(
+      'train',
+      '--data',
+      text,
+      '--data',
+      second,
+      '--max-tokens',
+      '3000',
+      '--out',
+      join(dir, 'two.safetensors'),
+      '--json',
+      ...tiny,
+    );
     expect(JSON.parse(cut.stdout).tokens).toBe(3000);
   });
 
   test('--json prints one JSON object', async () => {
     const out = join(dir, 'json.safetensors');
-    const r = await run('train', '--data', text, '--epochs', '1', '--out', out, '--val-frac', '0.2', '--json', ...small);
+    const r = await run(
+      'train',
+      '--data',
+      text,
+      '--epochs',
+      '1',
+      '--out',
+      out,
+      '--val-frac',
+      '0.2',
+      '--json',
+      ...small,
+    );
     expect(r.code).toBe(0);
     const parsed = JSON.parse(r.stdout);
     expect(parsed).toMatchObject({ backend: 'wasm', epochs: 1, checkpoint: out });
@@ -82,10 +151,39 @@ describe('deeprnn CLI', () => {
   });
 
   test('generate streams the prefix and its continuation; same seed, same text', async () => {
-    const a = await run('generate', '--model', model, '--prefix', 'the time', '--length', '30', '--temperature', '0.8', '--seed', '5', '--backend', 'wasm');
+    const a = await run(
+      'generate',
+      '--model',
+      model,
+      '--prefix',
+      'the time',
+      '--length',
+      '30',
+      '--temperature',
+      '0.8',
+      '--seed',
+      '5',
+      '--backend',
+      'wasm',
+    );
     expect(a.code).toBe(0);
     expect(a.stdout).toMatch(/^the time.{30}\n$/);
-    const b = await run('generate', '--model', model, '--prefix', 'the time', '--length', '30', '--temperature', '0.8', '--seed', '5', '--backend', 'wasm', '--json');
+    const b = await run(
+      'generate',
+      '--model',
+      model,
+      '--prefix',
+      'the time',
+      '--length',
+      '30',
+      '--temperature',
+      '0.8',
+      '--seed',
+      '5',
+      '--backend',
+      'wasm',
+      '--json',
+    );
     expect(JSON.parse(b.stdout).text).toBe(a.stdout.slice('the time'.length, -1));
   });
 
@@ -109,14 +207,38 @@ describe('deeprnn CLI', () => {
     expect(r.stderr).toContain('interrupted by SIGINT; checkpoint saved');
     const ckpt = await loadCheckpoint(out);
     const done = ckpt.training!.epoch;
-    const resumed = await run('train', '--data', text, '--epochs', String(done + 1), '--out', out, '--resume', out, '--backend', 'wasm', '--max-tokens', '3000', '--batch-size', '4', '--num-steps', '8');
+    const resumed = await run(
+      'train',
+      '--data',
+      text,
+      '--epochs',
+      String(done + 1),
+      '--out',
+      out,
+      '--resume',
+      out,
+      '--backend',
+      'wasm',
+      '--max-tokens',
+      '3000',
+      '--batch-size',
+      '4',
+      '--num-steps',
+      '8',
+    );
     expect(resumed.stderr).toBe('');
     expect(resumed.code).toBe(0);
     expect((await loadCheckpoint(out)).training!.epoch).toBe(done + 1);
   });
 
   test('bad flags exit 2 with one line; other errors exit 1', async () => {
-    for (const argv of [['train', '--epochs', 'x'], ['train', '--bogus'], ['frobnicate'], [], ['generate', '--prefix', 'a']]) {
+    for (const argv of [
+      ['train', '--epochs', 'x'],
+      ['train', '--bogus'],
+      ['frobnicate'],
+      [],
+      ['generate', '--prefix', 'a'],
+    ]) {
       const r = await run(...argv);
       expect(r.code, argv.join(' ')).toBe(2);
       expect(r.stderr.trim().split('\n'), argv.join(' ')).toHaveLength(1);

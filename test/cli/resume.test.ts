@@ -16,26 +16,57 @@ writeFileSync(text, timeMachineText().slice(0, 12_000));
 async function run(...argv: string[]) {
   let stdout = '';
   let stderr = '';
-  const code = await main(argv, { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) } });
+  const code = await main(argv, {
+    stdout: { write: (s: string) => (stdout += s) },
+    stderr: { write: (s: string) => (stderr += s) },
+  });
   return { code, stdout, stderr };
 }
 
 async function params(path: string): Promise<Buffer> {
   const ckpt = await loadCheckpoint(path);
-  return Buffer.concat(Object.keys(ckpt.params).sort().map((k) => Buffer.from(ckpt.params[k].data.buffer)));
+  return Buffer.concat(
+    Object.keys(ckpt.params)
+      .sort()
+      .map((k) => Buffer.from(ckpt.params[k].data.buffer)),
+  );
 }
 
 const cases: Array<[string, string[]]> = [
   ['sequential, SGD, dropout', ['--partition', 'sequential', '--optimizer', 'sgd', '--lr', '1', '--dropout', '0.3']],
   ['random, SGD', ['--partition', 'random', '--optimizer', 'sgd', '--lr', '1']],
-  ['sequential, Adam, dropout', ['--partition', 'sequential', '--optimizer', 'adam', '--lr', '0.01', '--dropout', '0.3']],
+  [
+    'sequential, Adam, dropout',
+    ['--partition', 'sequential', '--optimizer', 'adam', '--lr', '0.01', '--dropout', '0.3'],
+  ],
   ['random, Adam, dropout', ['--partition', 'random', '--optimizer', 'adam', '--lr', '0.01', '--dropout', '0.3']],
 ];
 
 describe('deeprnn train --resume', () => {
   test.each(cases)('2 epochs + --resume to 4 equals 4 epochs: %s', async (name, flags) => {
-    const setup = ['--data', text, '--max-tokens', '4000', '--val-frac', '0.1', '--layers', '2', '--hidden', '12',
-      '--batch-size', '4', '--num-steps', '8', '--seed', '5', '--clip', '0.5', '--backend', 'wasm', ...flags];
+    const setup = [
+      '--data',
+      text,
+      '--max-tokens',
+      '4000',
+      '--val-frac',
+      '0.1',
+      '--layers',
+      '2',
+      '--hidden',
+      '12',
+      '--batch-size',
+      '4',
+      '--num-steps',
+      '8',
+      '--seed',
+      '5',
+      '--clip',
+      '0.5',
+      '--backend',
+      'wasm',
+      ...flags,
+    ];
     const tag = name.replace(/\W+/g, '-');
     const whole = join(dir, `${tag}-whole.safetensors`);
     const parts = join(dir, `${tag}-parts.safetensors`);
@@ -53,21 +84,72 @@ describe('deeprnn train --resume', () => {
 
   test('a flag that disagrees with the checkpoint exits 2 naming it; the model flags too', async () => {
     const out = join(dir, 'small.safetensors');
-    const base = ['--data', text, '--max-tokens', '3000', '--layers', '1', '--hidden', '8', '--batch-size', '4', '--num-steps', '8', '--backend', 'wasm'];
+    const base = [
+      '--data',
+      text,
+      '--max-tokens',
+      '3000',
+      '--layers',
+      '1',
+      '--hidden',
+      '8',
+      '--batch-size',
+      '4',
+      '--num-steps',
+      '8',
+      '--backend',
+      'wasm',
+    ];
     expect((await run('train', ...base, '--epochs', '1', '--out', out)).code).toBe(0);
-    for (const [flag, value] of [['--hidden', '64'], ['--batch-size', '16'], ['--lr', '0.5'], ['--seed', '7'], ['--partition', 'random'], ['--cell', 'gru']]) {
+    for (const [flag, value] of [
+      ['--hidden', '64'],
+      ['--batch-size', '16'],
+      ['--lr', '0.5'],
+      ['--seed', '7'],
+      ['--partition', 'random'],
+      ['--cell', 'gru'],
+    ]) {
       const r = await run('train', '--resume', out, '--epochs', '2', '--out', out, flag, value);
       expect(r.code, flag).toBe(2);
-      expect(r.stderr, flag).toMatch(new RegExp(`^deeprnn train: ${flag} ${value} disagrees with .*small\\.safetensors`));
+      expect(r.stderr, flag).toMatch(
+        new RegExp(`^deeprnn train: ${flag} ${value} disagrees with .*small\\.safetensors`),
+      );
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
     }
-    const same = await run('train', '--resume', out, '--epochs', '2', '--out', out, '--hidden', '8', '--batch-size', '4');
+    const same = await run(
+      'train',
+      '--resume',
+      out,
+      '--epochs',
+      '2',
+      '--out',
+      out,
+      '--hidden',
+      '8',
+      '--batch-size',
+      '4',
+    );
     expect(same.code).toBe(0);
   });
 
   test('resuming on other data is refused with exit 2', async () => {
     const out = join(dir, 'data.safetensors');
-    const base = ['--data', text, '--max-tokens', '3000', '--layers', '1', '--hidden', '8', '--batch-size', '4', '--num-steps', '8', '--backend', 'wasm'];
+    const base = [
+      '--data',
+      text,
+      '--max-tokens',
+      '3000',
+      '--layers',
+      '1',
+      '--hidden',
+      '8',
+      '--batch-size',
+      '4',
+      '--num-steps',
+      '8',
+      '--backend',
+      'wasm',
+    ];
     expect((await run('train', ...base, '--epochs', '1', '--out', out)).code).toBe(0);
     const r = await run('train', '--resume', out, '--epochs', '2', '--out', out, '--max-tokens', '2000');
     expect(r.code).toBe(2);

@@ -12,7 +12,10 @@ export interface JsonTensor {
 }
 
 export function fixtureNames(prefix: 'model_' | 'stack_'): string[] {
-  return readdirSync(fixturesDir).filter((f) => f.startsWith(prefix) && f.endsWith('.json')).map((f) => f.slice(0, -5)).sort();
+  return readdirSync(fixturesDir)
+    .filter((f) => f.startsWith(prefix) && f.endsWith('.json'))
+    .map((f) => f.slice(0, -5))
+    .sort();
 }
 
 export function loadFixture(name: string): any {
@@ -29,7 +32,13 @@ export function toStateDict(params: Record<string, JsonTensor>): StateDict {
  * Asserts |actual - ref| <= atol + rtol*|ref| elementwise, reporting the largest difference and the first
  * bad index (the llm.c habit).
  */
-export function expectClose(actual: ArrayLike<number>, ref: ArrayLike<number>, what: string, atol = 1e-5, rtol = 1e-4): void {
+export function expectClose(
+  actual: ArrayLike<number>,
+  ref: ArrayLike<number>,
+  what: string,
+  atol = 1e-5,
+  rtol = 1e-4,
+): void {
   expect(actual.length, `${what}: length`).toBe(ref.length);
   let worst = 0;
   let worstAt = -1;
@@ -43,8 +52,10 @@ export function expectClose(actual: ArrayLike<number>, ref: ArrayLike<number>, w
     if (firstBad < 0 && !(d <= atol + rtol * Math.abs(ref[i]))) firstBad = i;
   }
   if (firstBad >= 0) {
-    throw new Error(`${what}: largest difference ${worst} at index ${worstAt} (got ${actual[worstAt]}, ref ${ref[worstAt]}); ` +
-      `first out of tolerance at index ${firstBad} (got ${actual[firstBad]}, ref ${ref[firstBad]})`);
+    throw new Error(
+      `${what}: largest difference ${worst} at index ${worstAt} (got ${actual[worstAt]}, ref ${ref[worstAt]}); ` +
+        `first out of tolerance at index ${firstBad} (got ${actual[firstBad]}, ref ${ref[firstBad]})`,
+    );
   }
 }
 

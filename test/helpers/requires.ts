@@ -20,5 +20,6 @@ export function unavailable(r: Requirement): void {
   console.warn(`skipping ${file ? relative(process.cwd(), file) : 'a suite'}: ${r.missing}; ${r.install}`);
 }
 
-export const WEBGPU_INSTALL = 'on Linux without a GPU install Mesa lavapipe (apt-get install -t bookworm-backports mesa-vulkan-drivers) and set XDG_RUNTIME_DIR';
-export const CHROMIUM_INSTALL = 'install Debian\'s Chromium (apt-get install chromium) or set CHROMIUM_PATH';
+export const WEBGPU_INSTALL =
+  'on Linux without a GPU install Mesa lavapipe (apt-get install -t bookworm-backports mesa-vulkan-drivers) and set XDG_RUNTIME_DIR';
+export const CHROMIUM_INSTALL = "install Debian's Chromium (apt-get install chromium) or set CHROMIUM_PATH";

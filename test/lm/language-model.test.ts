@@ -25,7 +25,11 @@ describe('LanguageModel on WASM', () => {
   test('training lowers perplexity and reports per-epoch events', async () => {
     const { corpus, lm } = await smallModel();
     const events: number[] = [];
-    const result = await lm.train(corpus.tokens, { ...trainOptions, epochs: 12, onEpoch: (e) => void events.push(e.trainPerplexity) });
+    const result = await lm.train(corpus.tokens, {
+      ...trainOptions,
+      epochs: 12,
+      onEpoch: (e) => void events.push(e.trainPerplexity),
+    });
     expect(result.aborted).toBe(false);
     expect(events).toHaveLength(12);
     expect(events[0]).toBeLessThan(30);
@@ -58,7 +62,13 @@ describe('LanguageModel on WASM', () => {
       original(x, y, o);
       if (++steps === 45) controller.abort(); // mid-epoch 2 (each epoch has ~36 batches)
     };
-    const partial = await first.lm.train(first.corpus.tokens, { ...trainOptions, epochs: 3, optimizer: 'adam', lr: 0.01, signal: controller.signal });
+    const partial = await first.lm.train(first.corpus.tokens, {
+      ...trainOptions,
+      epochs: 3,
+      optimizer: 'adam',
+      lr: 0.01,
+      signal: controller.signal,
+    });
     expect(partial.aborted).toBe(true);
     expect(partial.training.batch).toBeGreaterThan(0);
     const path = join(dir, 'partial.safetensors');
@@ -68,7 +78,13 @@ describe('LanguageModel on WASM', () => {
     const resumed = await LanguageModel.load(path, { backend: 'wasm' });
     const { loadCheckpoint } = await import('../../src/checkpoint/index.js');
     const ckpt = await loadCheckpoint(path);
-    await resumed.train(first.corpus.tokens, { ...trainOptions, epochs: 3, optimizer: 'adam', lr: 0.01, resume: ckpt.training });
+    await resumed.train(first.corpus.tokens, {
+      ...trainOptions,
+      epochs: 3,
+      optimizer: 'adam',
+      lr: 0.01,
+      resume: ckpt.training,
+    });
     const got = await resumed.model.stateDict();
     for (const name of Object.keys(expected)) expect(got[name].data, name).toEqual(expected[name].data);
     resumed.dispose();
@@ -76,13 +92,21 @@ describe('LanguageModel on WASM', () => {
 
   test('resume: the saved recipe is used; an option that disagrees, other data or a fresh model are refused', async () => {
     const first = await smallModel();
-    const done = await first.lm.train(first.corpus.tokens, { ...trainOptions, epochs: 1, partition: 'random', seed: 9 });
+    const done = await first.lm.train(first.corpus.tokens, {
+      ...trainOptions,
+      epochs: 1,
+      partition: 'random',
+      seed: 9,
+    });
     const bytes = await first.lm.toBytes(done.training);
     const { decodeCheckpoint } = await import('../../src/checkpoint/index.js');
     const training = decodeCheckpoint(bytes).training!;
     const again = await LanguageModel.load(bytes, { backend: 'wasm' });
     const bad = async (options: object, pattern: RegExp) => {
-      const error = await again.train(first.corpus.tokens, { epochs: 2, resume: training, ...options }).then(() => null, (e: unknown) => e);
+      const error = await again.train(first.corpus.tokens, { epochs: 2, resume: training, ...options }).then(
+        () => null,
+        (e: unknown) => e,
+      );
       expect(error).toMatchObject({ code: 'E_BAD_OPTION' });
       expect(String((error as Error).message)).toMatch(pattern);
     };
@@ -90,10 +114,16 @@ describe('LanguageModel on WASM', () => {
     await bad({ seed: 0 }, /^seed is 0 but the run being resumed used 9/);
     await bad({ partition: 'sequential' }, /^partition is "sequential" but/);
     await bad({ learningRate: 2 }, /^unknown train option 'learningRate'/);
-    const error = await again.train(first.corpus.tokens.slice(1), { epochs: 2, resume: training }).then(() => null, (e: unknown) => e);
+    const error = await again.train(first.corpus.tokens.slice(1), { epochs: 2, resume: training }).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(String((error as Error).message)).toMatch(/the training data differ from the run being resumed/);
     const fresh = await smallModel();
-    const notLoaded = await fresh.lm.train(first.corpus.tokens, { epochs: 2, resume: training }).then(() => null, (e: unknown) => e);
+    const notLoaded = await fresh.lm.train(first.corpus.tokens, { epochs: 2, resume: training }).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(String((notLoaded as Error).message)).toMatch(/resume needs the model loaded from the checkpoint/);
     const resumed = await again.train(first.corpus.tokens, { epochs: 2, resume: training });
     expect(resumed.history).toHaveLength(1);
@@ -133,7 +163,10 @@ describe('LanguageModel on WASM', () => {
     const fx = loadFixture('model_lstm');
     const { ckpt, config } = fixtureCheckpoint('model_lstm');
     const bytes = pythonStyleFile(pyTensors(ckpt.params), {
-      format: 'deeprnn', version: '1', config: JSON.stringify(config), vocab: JSON.stringify(ckpt.vocab),
+      format: 'deeprnn',
+      version: '1',
+      config: JSON.stringify(config),
+      vocab: JSON.stringify(ckpt.vocab),
       text: JSON.stringify({ preprocess: 'none', tokenize: 'char' }),
     });
     const lm = await LanguageModel.load(bytes, { backend: 'wasm' });
@@ -153,7 +186,7 @@ describe('LanguageModel on WASM', () => {
     expect(await lm.predict('time traveller', 20)).toBe(text); // greedy is deterministic
     const tokens = [];
     for await (const t of lm.stream('time traveller', { length: 20, greedy: true })) tokens.push(t);
-    expect('time traveller' + tokens.map((t) => t.text).join('')).toBe(text);
+    expect(`time traveller${tokens.map((t) => t.text).join('')}`).toBe(text);
     for (const t of tokens) expect(t.logProb).toBeLessThanOrEqual(0);
     lm.dispose();
   });
@@ -185,7 +218,8 @@ describe('LanguageModel on WASM', () => {
     const { lm } = await smallModel();
     const controller = new AbortController();
     let n = 0;
-    for await (const _ of lm.stream('the', { length: 1000, seed: 1, signal: controller.signal })) if (++n === 5) controller.abort();
+    for await (const _ of lm.stream('the', { length: 1000, seed: 1, signal: controller.signal }))
+      if (++n === 5) controller.abort();
     expect(n).toBe(5);
     lm.dispose();
   });
@@ -196,8 +230,15 @@ describe('LanguageModel on WASM', () => {
     await expect(LanguageModel.create(vocab, { ...small, layers: 0 })).rejects.toMatchObject({ code: 'E_BAD_OPTION' });
     await expect(LanguageModel.load(new Uint8Array([1, 2, 3]))).rejects.toMatchObject({ code: 'E_BAD_CHECKPOINT' });
     const lm = await LanguageModel.create(vocab, small);
-    await expect(lm.train(Int32Array.from([1, 2, 3]), { epochs: 1, lr: 1 })).rejects.toMatchObject({ code: 'E_CORPUS_TOO_SMALL' });
-    await expect(lm.train(Int32Array.from({ length: 2000 }, (_, i) => i % 3), { epochs: 0, lr: 1 })).rejects.toBeInstanceOf(DeepRnnError);
+    await expect(lm.train(Int32Array.from([1, 2, 3]), { epochs: 1, lr: 1 })).rejects.toMatchObject({
+      code: 'E_CORPUS_TOO_SMALL',
+    });
+    await expect(
+      lm.train(
+        Int32Array.from({ length: 2000 }, (_, i) => i % 3),
+        { epochs: 0, lr: 1 },
+      ),
+    ).rejects.toBeInstanceOf(DeepRnnError);
     await expect(lm.generate('abc', { length: -1 })).rejects.toMatchObject({ code: 'E_BAD_OPTION' });
     await expect(lm.generate('abc', { length: 5, temperature: -1 })).rejects.toMatchObject({ code: 'E_BAD_OPTION' });
     await expect(lm.generate('', { length: 5 })).rejects.toMatchObject({ code: 'E_EMPTY_CORPUS' });

@@ -6,17 +6,29 @@ import { LanguageModel, buildCorpus, decodeCheckpoint, type TrainProgress } from
 const tiny = { cell: 'gru', layers: 1, hidden: 8, seed: 3, backend: 'wasm' } as const;
 
 async function reject(p: Promise<unknown>, pattern: RegExp): Promise<void> {
-  const error = await p.then(() => null, (e: unknown) => e);
+  const error = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(error).toMatchObject({ code: 'E_BAD_OPTION' });
   expect(String((error as Error).message)).toMatch(pattern);
 }
 
 describe('LanguageModel options', () => {
   test('newlines and reserved tokens round-trip through a checkpoint; encode agrees after loading', async () => {
-    const { vocab } = await buildCorpus('to be\nor not to be\n', { preprocess: 'none', newlines: true, reserved: ['<eos>'] });
+    const { vocab } = await buildCorpus('to be\nor not to be\n', {
+      preprocess: 'none',
+      newlines: true,
+      reserved: ['<eos>'],
+    });
     const lm = await LanguageModel.create(vocab, tiny);
     const bytes = await lm.toBytes();
-    expect(decodeCheckpoint(bytes).text).toEqual({ preprocess: 'none', tokenize: 'char', newlines: true, reserved: ['<eos>'] });
+    expect(decodeCheckpoint(bytes).text).toEqual({
+      preprocess: 'none',
+      tokenize: 'char',
+      newlines: true,
+      reserved: ['<eos>'],
+    });
     const loaded = await LanguageModel.load(bytes, { backend: 'wasm' });
     expect(loaded.vocab.options).toEqual(vocab.options);
     expect(loaded.vocab.reserved).toEqual(['<eos>']);
@@ -74,8 +86,14 @@ describe('LanguageModel options', () => {
     await reject(LanguageModel.create(vocab, { ...tiny, hiden: 8 } as never), /^unknown model option 'hiden'/);
     const lm = await LanguageModel.create(vocab, tiny);
     await reject(lm.generate('ab', { length: 3, top_k: 2 } as never), /^unknown generate option 'top_k'/);
-    await reject(lm.train('abc abc abc abc', { epochs: 1, learningRate: 1 } as never), /^unknown train option 'learningRate'/);
-    await reject(LanguageModel.load(await lm.toBytes(), { backend: 'wasm', device: null } as never), /^unknown load option 'device'/);
+    await reject(
+      lm.train('abc abc abc abc', { epochs: 1, learningRate: 1 } as never),
+      /^unknown train option 'learningRate'/,
+    );
+    await reject(
+      LanguageModel.load(await lm.toBytes(), { backend: 'wasm', device: null } as never),
+      /^unknown load option 'device'/,
+    );
     lm.dispose();
   });
 });

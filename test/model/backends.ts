@@ -15,9 +15,14 @@ export function backendsFor(device: GPUDevice | null): BackendName[] {
 }
 
 /** Call inside a describe: a model factory for `backend`; every model it made is disposed after each test. */
-export function modelsFor(backend: BackendName, device: GPUDevice | null): (config: ModelConfig) => Promise<RecurrentModel> {
+export function modelsFor(
+  backend: BackendName,
+  device: GPUDevice | null,
+): (config: ModelConfig) => Promise<RecurrentModel> {
   const made: RecurrentModel[] = [];
-  afterEach(() => { for (const m of made.splice(0)) m.dispose(); });
+  afterEach(() => {
+    for (const m of made.splice(0)) m.dispose();
+  });
   return async (config) => {
     // One device serves the file (the WebGPU engine does not destroy a device it was given).
     const m = backend === 'wasm' ? await createWasmModel(config) : await createWebGpuModel(config, { device: device! });

@@ -14,7 +14,8 @@ const device = await testDevice();
 
 const lstm: ModelConfig = { cell: 'lstm', layers: 2, hidden: 8, vocabSize: 6, seed: 5 };
 const cells: CellType[] = ['rnn', 'gru', 'lstm'];
-const same = (a: ArrayLike<number>, b: ArrayLike<number>, what: string) => expect(Array.from(a), what).toStrictEqual(Array.from(b));
+const same = (a: ArrayLike<number>, b: ArrayLike<number>, what: string) =>
+  expect(Array.from(a), what).toStrictEqual(Array.from(b));
 
 describe.each(backendsFor(device))('carried state (%s)', (backend) => {
   const create = modelsFor(backend, device);
@@ -71,7 +72,11 @@ describe.each(backendsFor(device))('carried state (%s)', (backend) => {
     const [a, b] = [await create(lstm), await create(lstm)];
     a.setState({ h: new Float32Array(2 * 3 * 8).fill(0.5), c: new Float32Array(2 * 3 * 8).fill(0.5) });
     for (const model of [a, b]) model.trainStep(tokens(5, 2, 4, 6), tokens(6, 2, 4, 6), { lr: 1 });
-    same((await a.stateDict())['rnn.weight_hh_l0'].data, (await b.stateDict())['rnn.weight_hh_l0'].data, 'trainStep after set batch 3');
+    same(
+      (await a.stateDict())['rnn.weight_hh_l0'].data,
+      (await b.stateDict())['rnn.weight_hh_l0'].data,
+      'trainStep after set batch 3',
+    );
   });
 
   it('resetState starts a step from zeros; otherwise it continues the carried state', async () => {
@@ -89,7 +94,10 @@ describe.each(backendsFor(device))('carried state (%s)', (backend) => {
   it('setState infers the batch size from h or takes it; getState and setState copy', async () => {
     const m = await create(lstm);
     const n = 2 * 3 * 8;
-    const state: RecurrentState = { h: Float32Array.from({ length: n }, (_, i) => Math.sin(i)), c: Float32Array.from({ length: n }, (_, i) => Math.cos(i)) };
+    const state: RecurrentState = {
+      h: Float32Array.from({ length: n }, (_, i) => Math.sin(i)),
+      c: Float32Array.from({ length: n }, (_, i) => Math.cos(i)),
+    };
     const x = tokens(7, 3, 4, 6);
     const given = await m.forward(x, state);
     for (const batchSize of [undefined, 3]) {
@@ -130,10 +138,21 @@ describe.each(backendsFor(device))('determinism and numerical safety (%s)', (bac
     const config: ModelConfig = { cell: 'gru', layers: 3, hidden: 16, vocabSize: 9, dropout: 0.2, seed: 3 };
     const run = async () => {
       const m = await create(config);
-      for (let s = 0; s < 3; s++) m.trainStep(tokens(s, 4, 7, 9), tokens(s + 10, 4, 7, 9), { lr: 0.5, clip: 1, optimizer: s === 1 ? 'adam' : 'sgd' });
+      for (let s = 0; s < 3; s++)
+        m.trainStep(tokens(s, 4, 7, 9), tokens(s + 10, 4, 7, 9), {
+          lr: 0.5,
+          clip: 1,
+          optimizer: s === 1 ? 'adam' : 'sgd',
+        });
       const r = await m.lossAndGrads(tokens(7, 4, 7, 9), tokens(8, 4, 7, 9));
       const dict = await m.stateDict();
-      return [r.loss, (await m.readLoss()).loss, Array.from(r.logits), Array.from(dict['rnn.weight_hh_l1'].data), Array.from(r.grads['rnn.weight_ih_l0'].data)];
+      return [
+        r.loss,
+        (await m.readLoss()).loss,
+        Array.from(r.logits),
+        Array.from(dict['rnn.weight_hh_l1'].data),
+        Array.from(r.grads['rnn.weight_ih_l0'].data),
+      ];
     };
     expect(await run()).toStrictEqual(await run());
   });
@@ -157,7 +176,11 @@ describe.each(backendsFor(device))('determinism and numerical safety (%s)', (bac
       }
       m.loadStateDict(big);
       const h = new Float32Array(2 * 3 * 8).fill(100);
-      const r = await m.lossAndGrads(tokens(1, 3, 5, 5), tokens(2, 3, 5, 5), cell === 'lstm' ? { h, c: h.map((v) => -v) } : { h });
+      const r = await m.lossAndGrads(
+        tokens(1, 3, 5, 5),
+        tokens(2, 3, 5, 5),
+        cell === 'lstm' ? { h, c: h.map((v) => -v) } : { h },
+      );
       expect(Number.isFinite(r.loss) && Number.isFinite(r.gradNorm), cell).toBe(true);
       expect(r.logits.every(Number.isFinite) && r.state.h.every(Number.isFinite), cell).toBe(true);
       for (const [k, g] of Object.entries(r.grads)) expect(g.data.every(Number.isFinite), `${cell} ${k}`).toBe(true);

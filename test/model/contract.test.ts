@@ -16,39 +16,78 @@ const device = await testDevice();
 const lstm: ModelConfig = { cell: 'lstm', layers: 2, hidden: 8, vocabSize: 6, seed: 5 };
 
 const zerosLike = (dict: StateDict): StateDict =>
-  Object.fromEntries(Object.entries(dict).map(([k, t]) => [k, { shape: t.shape, data: new Float32Array(t.data.length) }]));
+  Object.fromEntries(
+    Object.entries(dict).map(([k, t]) => [k, { shape: t.shape, data: new Float32Array(t.data.length) }]),
+  );
 
 describe.each(backendsFor(device))('RecurrentModel contract (%s)', (backend) => {
   const create = modelsFor(backend, device);
 
   it('rejects bad configs with E_BAD_OPTION', async () => {
-    const bad = [{ hidden: 0 }, { hidden: -2 }, { hidden: 1.5 }, { layers: 0 }, { layers: -1 }, { vocabSize: 0 }, { cell: 'cnn' },
-      { dropout: 1 }, { dropout: -0.1 }, { nonlinearity: 'relu' }, { seed: -1 }, { seed: 2 ** 32 }, { seed: 1.5 }];
-    for (const b of bad) expect(await codeOf(() => create({ ...lstm, ...b } as ModelConfig)), JSON.stringify(b)).toBe('E_BAD_OPTION');
-    expect(await codeOf(() => create({ cell: 'rnn', nonlinearity: 'sigmoid' as 'tanh', layers: 1, hidden: 2, vocabSize: 3 }))).toBe('E_BAD_OPTION');
+    const bad = [
+      { hidden: 0 },
+      { hidden: -2 },
+      { hidden: 1.5 },
+      { layers: 0 },
+      { layers: -1 },
+      { vocabSize: 0 },
+      { cell: 'cnn' },
+      { dropout: 1 },
+      { dropout: -0.1 },
+      { nonlinearity: 'relu' },
+      { seed: -1 },
+      { seed: 2 ** 32 },
+      { seed: 1.5 },
+    ];
+    for (const b of bad)
+      expect(await codeOf(() => create({ ...lstm, ...b } as ModelConfig)), JSON.stringify(b)).toBe('E_BAD_OPTION');
+    expect(
+      await codeOf(() =>
+        create({ cell: 'rnn', nonlinearity: 'sigmoid' as 'tanh', layers: 1, hidden: 2, vocabSize: 3 }),
+      ),
+    ).toBe('E_BAD_OPTION');
   });
 
   it('rejects bad tokens, shapes, options, states, state dicts and optimizer states, and changes nothing', async () => {
     const m = await create(lstm);
     const x = tokens(1, 2, 3, 6);
     const dict = await m.stateDict();
-    expect(await codeOf(() => m.forward({ shape: [2, 3], data: Int32Array.from([0, 1, 2, 3, 4, 6]) }))).toBe('E_TOKEN_RANGE');
-    expect(await codeOf(() => m.forward({ shape: [2, 3], data: Int32Array.from([0, 1, 2, 3, 4, -1]) }))).toBe('E_TOKEN_RANGE');
-    expect(await codeOf(() => m.lossAndGrads(x, { shape: [2, 3], data: Int32Array.from([0, 1, 2, 3, 4, 9]) }))).toBe('E_TOKEN_RANGE');
+    expect(await codeOf(() => m.forward({ shape: [2, 3], data: Int32Array.from([0, 1, 2, 3, 4, 6]) }))).toBe(
+      'E_TOKEN_RANGE',
+    );
+    expect(await codeOf(() => m.forward({ shape: [2, 3], data: Int32Array.from([0, 1, 2, 3, 4, -1]) }))).toBe(
+      'E_TOKEN_RANGE',
+    );
+    expect(await codeOf(() => m.lossAndGrads(x, { shape: [2, 3], data: Int32Array.from([0, 1, 2, 3, 4, 9]) }))).toBe(
+      'E_TOKEN_RANGE',
+    );
     expect(await codeOf(() => m.forward({ shape: [2, 4], data: x.data }))).toBe('E_BAD_SHAPE');
     expect(await codeOf(() => m.forward({ shape: [0, 3], data: new Int32Array(0) }))).toBe('E_BAD_SHAPE');
-    expect(await codeOf(() => m.forward({ shape: [2, 3], data: new Float32Array(6) as unknown as Int32Array }))).toBe('E_BAD_SHAPE');
+    expect(await codeOf(() => m.forward({ shape: [2, 3], data: new Float32Array(6) as unknown as Int32Array }))).toBe(
+      'E_BAD_SHAPE',
+    );
     expect(await codeOf(() => m.lossAndGrads(x, tokens(2, 3, 2, 6)))).toBe('E_BAD_SHAPE');
     expect(await codeOf(() => m.trainStep(x, tokens(2, 3, 2, 6), { lr: 1 }))).toBe('E_BAD_SHAPE');
-    for (const o of [{ lr: NaN }, { lr: -1 }, { lr: Infinity }, { lr: 1, clip: 0 }, { lr: 1, clip: NaN }, { lr: 1, optimizer: 'lbfgs' },
-      { lr: 1, beta1: 1 }, { lr: 1, beta2: -0.1 }, { lr: 1, eps: 0 }]) {
+    for (const o of [
+      { lr: NaN },
+      { lr: -1 },
+      { lr: Infinity },
+      { lr: 1, clip: 0 },
+      { lr: 1, clip: NaN },
+      { lr: 1, optimizer: 'lbfgs' },
+      { lr: 1, beta1: 1 },
+      { lr: 1, beta2: -0.1 },
+      { lr: 1, eps: 0 },
+    ]) {
       expect(await codeOf(() => m.trainStep(x, x, o as never)), JSON.stringify(o)).toBe('E_BAD_OPTION');
     }
     expect(await codeOf(() => m.trainStep(x, x, null as never))).toBe('E_BAD_OPTION');
     // States: (layers 2, batch 2, hidden 8); an LSTM needs c.
     expect(await codeOf(() => m.forward(x, { h: new Float32Array(2 * 2 * 8) }))).toBe('E_BAD_SHAPE');
     expect(await codeOf(() => m.forward(x, { h: new Float32Array(5), c: new Float32Array(5) }))).toBe('E_BAD_SHAPE');
-    expect(await codeOf(() => m.lossAndGrads(x, x, { h: new Float32Array(2 * 3 * 8), c: new Float32Array(2 * 3 * 8) }))).toBe('E_BAD_SHAPE');
+    expect(
+      await codeOf(() => m.lossAndGrads(x, x, { h: new Float32Array(2 * 3 * 8), c: new Float32Array(2 * 3 * 8) })),
+    ).toBe('E_BAD_SHAPE');
     expect(await codeOf(() => m.setState({ h: new Float32Array(7), c: new Float32Array(7) }))).toBe('E_BAD_SHAPE');
     expect(await codeOf(() => m.setState({ h: new Float32Array(5) }))).toBe('E_BAD_SHAPE');
     expect(await codeOf(() => m.setState({ h: new Float32Array(0), c: new Float32Array(0) }))).toBe('E_BAD_SHAPE');
@@ -56,17 +95,30 @@ describe.each(backendsFor(device))('RecurrentModel contract (%s)', (backend) => 
     expect(await codeOf(() => m.setState({ h: new Float32Array(32), c: new Float32Array(32) }, 3))).toBe('E_BAD_SHAPE');
     expect(await codeOf(() => m.setState({ h: new Float32Array(32), c: new Float32Array(16) }))).toBe('E_BAD_SHAPE');
     expect(await codeOf(() => m.setState({ h: [0] as unknown as Float32Array }))).toBe('E_BAD_SHAPE');
-    const { ['linear.bias']: _dropped, ...missing } = dict;
+    const { 'linear.bias': _dropped, ...missing } = dict;
     expect(await codeOf(() => m.loadStateDict(missing))).toBe('E_STATE_DICT');
     expect(await codeOf(() => m.loadStateDict({ ...dict, extra: dict['linear.bias'] }))).toBe('E_STATE_DICT');
-    expect(await codeOf(() => m.loadStateDict({ ...dict, 'linear.bias': { shape: [5], data: new Float32Array(5) } }))).toBe('E_STATE_DICT');
-    expect(await codeOf(() => m.loadStateDict({ ...dict, 'linear.bias': { shape: [6], data: new Float64Array(6) as unknown as Float32Array } }))).toBe('E_STATE_DICT');
+    expect(
+      await codeOf(() => m.loadStateDict({ ...dict, 'linear.bias': { shape: [5], data: new Float32Array(5) } })),
+    ).toBe('E_STATE_DICT');
+    expect(
+      await codeOf(() =>
+        m.loadStateDict({
+          ...dict,
+          'linear.bias': { shape: [6], data: new Float64Array(6) as unknown as Float32Array },
+        }),
+      ),
+    ).toBe('E_STATE_DICT');
     expect(await codeOf(() => m.loadStateDict(null as never))).toBe('E_STATE_DICT');
     expect(await codeOf(() => m.loadOptimizerState({ step: -1 }))).toBe('E_BAD_OPTION');
     expect(await codeOf(() => m.loadOptimizerState({ step: 1.5 }))).toBe('E_BAD_OPTION');
     expect(await codeOf(() => m.loadOptimizerState(null as never))).toBe('E_BAD_OPTION');
     expect(await codeOf(() => m.loadOptimizerState({ step: 1, adam: { m: missing, v: dict } }))).toBe('E_STATE_DICT');
-    expect(await codeOf(() => m.loadOptimizerState({ step: 1, adam: { m: dict, v: { ...dict, extra: dict['linear.bias'] } } }))).toBe('E_STATE_DICT');
+    expect(
+      await codeOf(() =>
+        m.loadOptimizerState({ step: 1, adam: { m: dict, v: { ...dict, extra: dict['linear.bias'] } } }),
+      ),
+    ).toBe('E_STATE_DICT');
     expect(await codeOf(() => m.loadOptimizerState({ step: 1, adam: null as never }))).toBe('E_STATE_DICT');
     // Nothing above changed the model: parameters, step counter, moments, carried state, loss.
     const after = await m.stateDict();
@@ -176,8 +228,13 @@ describe.each(backendsFor(device))('RecurrentModel contract (%s)', (backend) => 
     dict['linear.bias'].data[0] = NaN;
     m.loadStateDict(dict);
     m.trainStep(x, y, { lr: 1 });
-    expect(Array.from((await m.stateDict())['rnn.weight_hh_l0'].data)).toStrictEqual(Array.from(dict['rnn.weight_hh_l0'].data));
-    await expect(m.readLoss()).rejects.toMatchObject({ code: 'E_NOT_FINITE', message: expect.stringMatching(/^1 of the 2 /) });
+    expect(Array.from((await m.stateDict())['rnn.weight_hh_l0'].data)).toStrictEqual(
+      Array.from(dict['rnn.weight_hh_l0'].data),
+    );
+    await expect(m.readLoss()).rejects.toMatchObject({
+      code: 'E_NOT_FINITE',
+      message: expect.stringMatching(/^1 of the 2 /),
+    });
     expect((await m.optimizerState()).step).toBe(2);
   });
 
@@ -213,7 +270,9 @@ describe.each(backendsFor(device))('RecurrentModel contract (%s)', (backend) => 
     m.trainStep(x, y, { optimizer: 'adam', lr: 0.01 });
     // From zero moments the first Adam step moves every parameter with a nonzero gradient by about lr.
     const after = await m.stateDict();
-    const moved = Object.keys(start).flatMap((k) => Array.from(after[k].data, (v, i) => Math.abs(v - start[k].data[i])));
+    const moved = Object.keys(start).flatMap((k) =>
+      Array.from(after[k].data, (v, i) => Math.abs(v - start[k].data[i])),
+    );
     expect(Math.max(...moved)).toBeLessThan(0.0101);
     expect(Math.max(...moved)).toBeGreaterThan(0.0099);
     expect((await m.optimizerState()).step).toBe(1);

@@ -28,5 +28,7 @@ test('an explicit backend is honoured, and both start from the same weights', as
 test('a bad backend or config is E_BAD_OPTION', async () => {
   await expect(createModel({ ...config, backend: 'cuda' as never })).rejects.toMatchObject({ code: 'E_BAD_OPTION' });
   await expect(createModel({ ...config, hidden: 0 })).rejects.toMatchObject({ code: 'E_BAD_OPTION' });
-  await expect(createModel({ ...config, cell: 'transformer' as never, backend: 'webgpu' })).rejects.toMatchObject({ code: 'E_BAD_OPTION' });
+  await expect(createModel({ ...config, cell: 'transformer' as never, backend: 'webgpu' })).rejects.toMatchObject({
+    code: 'E_BAD_OPTION',
+  });
 });

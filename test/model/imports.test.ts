@@ -17,7 +17,8 @@ function sources(dir: string): string[] {
   });
 }
 
-const SPECIFIER = /(?:^|[\s;])(?:import|export)\s[^'"]*?\sfrom\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s*['"]([^'"]+)['"]/gm;
+const SPECIFIER =
+  /(?:^|[\s;])(?:import|export)\s[^'"]*?\sfrom\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s*['"]([^'"]+)['"]/gm;
 
 /** Relative imports of each file under src/, as paths relative to src/ ('model/types.ts'). */
 function importGraph(): Map<string, string[]> {
@@ -55,7 +56,7 @@ function cycles(graph: Map<string, Set<string>>): string[][] {
 }
 
 /** A file's unit: its first folder under src/, or the file itself at the top (errors.ts, index.ts). */
-const unitOf = (file: string): string => (file.includes('/') ? file.split('/')[0] + '/' : file);
+const unitOf = (file: string): string => (file.includes('/') ? `${file.split('/')[0]}/` : file);
 
 const files = importGraph();
 
@@ -73,8 +74,18 @@ it('no folder of src/ imports a folder that imports it back', () => {
     units.set(from, out);
   }
   // Name the files behind each edge of a cycle, so the report says what to move.
-  const why = (a: string, b: string): string => [...files].flatMap(([f, deps]) => (unitOf(f) === a ? deps.filter((d) => unitOf(d) === b).map((d) => `${f} -> ${d}`) : [])).slice(0, 3).join(', ');
-  const report = cycles(units).map((c) => `${c.join(' -> ')}\n    ${c.slice(1).map((b, i) => why(c[i], b)).join('\n    ')}`);
+  const why = (a: string, b: string): string =>
+    [...files]
+      .flatMap(([f, deps]) => (unitOf(f) === a ? deps.filter((d) => unitOf(d) === b).map((d) => `${f} -> ${d}`) : []))
+      .slice(0, 3)
+      .join(', ');
+  const report = cycles(units).map(
+    (c) =>
+      `${c.join(' -> ')}\n    ${c
+        .slice(1)
+        .map((b, i) => why(c[i], b))
+        .join('\n    ')}`,
+  );
   expect(report, `folder cycles:\n  ${report.join('\n  ')}`).toEqual([]);
 });
 

@@ -51,11 +51,16 @@ describe('npm pack', () => {
   let files: string[] = [];
   let packed = 0;
   beforeAll(async () => {
-    const { stdout } = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', project], { cwd: root });
+    const { stdout } = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', project], {
+      cwd: root,
+    });
     const [info] = JSON.parse(stdout) as Array<{ filename: string; size: number; files: Array<{ path: string }> }>;
     files = info.files.map((f) => f.path);
     packed = info.size;
-    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'uses-deeprnn', private: true, type: 'module' }));
+    writeFileSync(
+      join(project, 'package.json'),
+      JSON.stringify({ name: 'uses-deeprnn', private: true, type: 'module' }),
+    );
     writeFileSync(join(project, 'use.mjs'), USE);
     writeFileSync(join(project, 'no-dawn.mjs'), NO_DAWN);
     // deeprnn has no dependencies, so the install needs no network.
@@ -64,7 +69,17 @@ describe('npm pack', () => {
   afterAll(() => rmSync(project, { recursive: true, force: true }));
 
   it('ships the builds and the types, and nothing of the sources or tests', () => {
-    for (const f of ['dist/node/index.js', 'dist/node/cli.js', 'dist/browser/index.js', 'dist/node/datasets/timemachine.js', 'dist/browser/datasets/timemachine.js', 'dist/types/index.d.ts', 'package.json', 'README.md']) expect(files).toContain(f);
+    for (const f of [
+      'dist/node/index.js',
+      'dist/node/cli.js',
+      'dist/browser/index.js',
+      'dist/node/datasets/timemachine.js',
+      'dist/browser/datasets/timemachine.js',
+      'dist/types/index.d.ts',
+      'package.json',
+      'README.md',
+    ])
+      expect(files).toContain(f);
     expect(files.filter((f) => !f.startsWith('dist/') && !['package.json', 'README.md'].includes(f))).toEqual([]);
     expect(files.some((f) => f.startsWith('dist/types/') && f.endsWith('language-model.d.ts'))).toBe(true);
     expect(existsSync(join(project, 'node_modules/deeprnn/dist/types/index.d.ts'))).toBe(true);
@@ -101,11 +116,24 @@ describe('npm pack', () => {
 
   it("bundles for a page with a bundler's defaults: the browser build, no warnings, no node: or Dawn import", async () => {
     writeFileSync(join(project, 'page.js'), "import { LanguageModel } from 'deeprnn';\nconsole.log(LanguageModel);\n");
-    const r = await build({ absWorkingDir: project, entryPoints: ['page.js'], bundle: true, format: 'esm', platform: 'browser', write: false, logLevel: 'silent', metafile: true });
+    const r = await build({
+      absWorkingDir: project,
+      entryPoints: ['page.js'],
+      bundle: true,
+      format: 'esm',
+      platform: 'browser',
+      write: false,
+      logLevel: 'silent',
+      metafile: true,
+    });
     expect(r.errors).toEqual([]);
     expect(r.warnings).toEqual([]);
     // The book is a dynamic import of its own file: bundlers that split code load it only when asked for.
-    expect(Object.keys(r.metafile.inputs).sort()).toEqual(['node_modules/deeprnn/dist/browser/datasets/timemachine.js', 'node_modules/deeprnn/dist/browser/index.js', 'page.js']);
+    expect(Object.keys(r.metafile.inputs).sort()).toEqual([
+      'node_modules/deeprnn/dist/browser/datasets/timemachine.js',
+      'node_modules/deeprnn/dist/browser/index.js',
+      'page.js',
+    ]);
     expect(r.outputFiles[0].text).not.toMatch(/(\bimport\s*\(|\bfrom|\brequire\s*\()\s*['"](node:|webgpu['"])/);
   });
 

@@ -23,7 +23,16 @@ function inWorkerThread(input: ScenarioInput): Promise<ScenarioResult> {
 
 describe('dist/node in worker_threads', () => {
   it('trains and generates in a worker exactly as on the main thread', async () => {
-    const input: ScenarioInput = { text: bookText(2000), cell: 'lstm', layers: 2, hidden: 16, backend: 'wasm', epochs: 2, lr: 1, seed: 5 };
+    const input: ScenarioInput = {
+      text: bookText(2000),
+      cell: 'lstm',
+      layers: 2,
+      hidden: 16,
+      backend: 'wasm',
+      epochs: 2,
+      lr: 1,
+      seed: 5,
+    };
     const lib = await import(nodeBuild);
     const [main, worker] = [await scenario(lib, input), await inWorkerThread(input)];
     expect(worker).toEqual(main);

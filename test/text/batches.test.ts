@@ -1,7 +1,13 @@
 // d2l's minibatch iterators on range(35), batch 2, steps 5 (d2l §9.3.3's own example).
 import { describe, expect, it } from 'vitest';
 import { mix32 } from '../../src/model/params.js';
-import { SeqDataLoader, batchesPerEpoch, seqDataIterRandom, seqDataIterSequential, type Batches } from '../../src/text/index.js';
+import {
+  SeqDataLoader,
+  batchesPerEpoch,
+  seqDataIterRandom,
+  seqDataIterSequential,
+  type Batches,
+} from '../../src/text/index.js';
 import { expectCode } from './helpers.js';
 
 const range = (n: number) => Int32Array.from({ length: n }, (_, i) => i);
@@ -23,7 +29,9 @@ describe('seq_data_iter_sequential', () => {
   it('offset 3 and offset 5 (the largest d2l draws) as worked out by hand', () => {
     // offset 3: (35 - 3 - 1) // 2 * 2 = 30 tokens, rows 3..17 and 18..32, 3 batches.
     expect(rows(seqDataIterSequential(range(35), 2, 5, { offset: 3 })).map((r) => r.x)).toEqual([
-      [...seq(3), ...seq(18)], [...seq(8), ...seq(23)], [...seq(13), ...seq(28)],
+      [...seq(3), ...seq(18)],
+      [...seq(8), ...seq(23)],
+      [...seq(13), ...seq(28)],
     ]);
     // offset 5: 28 tokens, rows 5..18 and 19..32 of 14, 2 batches; 18 is never an X start.
     const b = seqDataIterSequential(range(35), 2, 5, { offset: 5 });
@@ -110,7 +118,14 @@ describe('bad batch arguments', () => {
   });
 
   it('refuses bad sizes, seeds and offsets', () => {
-    for (const [b, s] of [[0, 5], [2, 0], [1.5, 5], [2, NaN], [-1, 5]]) expectCode(() => seqDataIterRandom(range(35), b, s), 'E_BAD_OPTION');
+    for (const [b, s] of [
+      [0, 5],
+      [2, 0],
+      [1.5, 5],
+      [2, NaN],
+      [-1, 5],
+    ])
+      expectCode(() => seqDataIterRandom(range(35), b, s), 'E_BAD_OPTION');
     expectCode(() => seqDataIterRandom(range(35), 2, 5, { seed: -1 }), 'E_BAD_OPTION');
     expectCode(() => seqDataIterRandom(range(35), 2, 5, { offset: 5 }), 'E_BAD_OPTION');
     expectCode(() => seqDataIterSequential(range(35), 2, 5, { offset: 6 }), 'E_BAD_OPTION');

@@ -14,7 +14,7 @@ vi.mock('../../src/datasets/timemachine.js', () => ({
 }));
 
 describe('loadTimeMachine', () => {
-  it('refuses a book whose sha1 is not d2l\'s with E_CHECKSUM', async () => {
+  it("refuses a book whose sha1 is not d2l's with E_CHECKSUM", async () => {
     const error = await expectCodeAsync(() => loadTimeMachine(), 'E_CHECKSUM');
     expect(error.message).toContain('reinstall deeprnn');
   });

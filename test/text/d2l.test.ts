@@ -1,6 +1,14 @@
 // d2l §9.2-9.3 numbers on the real Time Machine, loaded from the package as users load it.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Vocab, buildCorpus, loadCorpusTimeMachine, loadTextCore, loadTimeMachine, preprocess, tokenize } from '../../src/text/index.js';
+import {
+  Vocab,
+  buildCorpus,
+  loadCorpusTimeMachine,
+  loadTextCore,
+  loadTimeMachine,
+  preprocess,
+  tokenize,
+} from '../../src/text/index.js';
 import { timeMachineText } from '../helpers/data.js';
 import { refTokenize, refVocab } from './reference.js';
 
@@ -31,7 +39,13 @@ describe("d2l's Time Machine", () => {
     expect(vocab.size).toBe(28);
     expect(new Set(vocab.tokens)).toEqual(new Set(['<unk>', ' ', ...'abcdefghijklmnopqrstuvwxyz']));
     const top = vocab.tokens.slice(1, 6).map((t, i) => [t, vocab.counts[i + 1]]);
-    expect(top).toEqual([[' ', 29927], ['e', 17838], ['t', 13515], ['a', 11704], ['i', 10138]]);
+    expect(top).toEqual([
+      [' ', 29927],
+      ['e', 17838],
+      ['t', 13515],
+      ['a', 11704],
+      ['i', 10138],
+    ]);
     expect(vocab.decode(corpus.subarray(0, 29))).toBe('the time machine by h g wells');
     // The whole order and every count, against the plain-TypeScript d2l.
     const ref = refVocab(refTokenize(text, { preprocess: 'd2l', tokenize: 'char', newlines: false }));
@@ -44,12 +58,22 @@ describe("d2l's Time Machine", () => {
     expect(vocab.size).toBe(4580);
     const top = vocab.tokens.slice(1, 11).map((t, i) => [t, vocab.counts[i + 1]]);
     expect(top).toEqual([
-      ['the', 2261], ['i', 1267], ['and', 1245], ['of', 1155], ['a', 816],
-      ['to', 695], ['was', 552], ['in', 541], ['that', 443], ['my', 440],
+      ['the', 2261],
+      ['i', 1267],
+      ['and', 1245],
+      ['of', 1155],
+      ['a', 816],
+      ['to', 695],
+      ['was', 552],
+      ['in', 541],
+      ['that', 443],
+      ['my', 440],
     ]);
     const ref = refVocab(refTokenize(text, { preprocess: 'd2l', tokenize: 'word', newlines: false }));
     expect(vocab.tokens).toEqual(ref.tokens);
-    expect(vocab.encode('the time traveller zyzzyva')).toEqual(Int32Array.from([1, vocab.index('time'), vocab.index('traveller'), 0]));
+    expect(vocab.encode('the time traveller zyzzyva')).toEqual(
+      Int32Array.from([1, vocab.index('time'), vocab.index('traveller'), 0]),
+    );
   });
 
   it('cuts the corpus at maxTokens as load_corpus_time_machine, keeping the full vocabulary', async () => {

@@ -48,7 +48,9 @@ describe('loadText', () => {
     expect(await loadText(pathToFileURL(timeMachinePath))).toBe(expected);
     expect(await loadText(pathToFileURL(timeMachinePath).href)).toBe(expected);
     const asked: string[] = [];
-    expect(await loadText('https://example.org/a.txt', { fetch: servingFetch(new TextEncoder().encode('héllo'), asked) })).toBe('héllo');
+    expect(
+      await loadText('https://example.org/a.txt', { fetch: servingFetch(new TextEncoder().encode('héllo'), asked) }),
+    ).toBe('héllo');
     expect(asked).toEqual(['https://example.org/a.txt']);
   });
 

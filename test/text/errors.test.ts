@@ -1,6 +1,14 @@
 // Every bad input to the text API is a DeepRnnError with its code, never a crash or a silent result.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Vocab, buildCorpus, buildCorpusSync, loadTextCore, preprocess, tokenize, type VocabJson } from '../../src/text/index.js';
+import {
+  Vocab,
+  buildCorpus,
+  buildCorpusSync,
+  loadTextCore,
+  preprocess,
+  tokenize,
+  type VocabJson,
+} from '../../src/text/index.js';
 import { MAX_TEXT_BYTES } from '../../src/text/core.js';
 import { expectCode, expectCodeAsync } from './helpers.js';
 
@@ -47,7 +55,8 @@ describe('E_BAD_OPTION', () => {
     for (const reserved of [['<unk>'], ['<pad>', '<pad>'], [''], [3], '<pad>']) {
       expectCode(() => Vocab.fromText('abc', { reserved: reserved as never }), 'E_BAD_OPTION');
     }
-    for (const maxTokens of [0, -1, 2.5]) await expectCodeAsync(() => buildCorpus('abc', { maxTokens }), 'E_BAD_OPTION');
+    for (const maxTokens of [0, -1, 2.5])
+      await expectCodeAsync(() => buildCorpus('abc', { maxTokens }), 'E_BAD_OPTION');
     expectCode(() => Vocab.fromTokens(['a', ''] as never), 'E_BAD_OPTION');
     expectCode(() => Vocab.fromTokens(['a', 3] as never), 'E_BAD_OPTION');
     expectCode(() => Vocab.fromTokens(['a', '\ud800']), 'E_BAD_OPTION');

@@ -16,8 +16,25 @@ const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 function randomBytes(seed: number): Uint8Array {
   let k = 0;
   const u = () => counterUniform(seed, k++);
-  const pieces: number[][] = [[0x0a], [0x0d], [0x0d, 0x0a], [0x20], [0x09], [0xc2, 0xa0], [0xe3, 0x80, 0x80], [0xf0, 0x9f, 0x98, 0x80],
-    [0xc3, 0xa9], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xe0, 0x80], [0xef, 0xbb, 0xbf], [0x00], [0xff], [0x80], [0xf0, 0x9f]];
+  const pieces: number[][] = [
+    [0x0a],
+    [0x0d],
+    [0x0d, 0x0a],
+    [0x20],
+    [0x09],
+    [0xc2, 0xa0],
+    [0xe3, 0x80, 0x80],
+    [0xf0, 0x9f, 0x98, 0x80],
+    [0xc3, 0xa9],
+    [0xed, 0xa0, 0x80],
+    [0xf4, 0x90, 0x80, 0x80],
+    [0xe0, 0x80],
+    [0xef, 0xbb, 0xbf],
+    [0x00],
+    [0xff],
+    [0x80],
+    [0xf0, 0x9f],
+  ];
   const length = Math.floor(u() * 48);
   const out: number[] = [];
   for (let i = 0; i < length; i++) {
@@ -31,7 +48,8 @@ function randomBytes(seed: number): Uint8Array {
 
 const configs: ResolvedTokenizeOptions[] = [];
 for (const preprocess of ['d2l', 'none'] as const) {
-  for (const tokenize of ['char', 'word'] as const) for (const newlines of [false, true]) configs.push({ preprocess, tokenize, newlines });
+  for (const tokenize of ['char', 'word'] as const)
+    for (const newlines of [false, true]) configs.push({ preprocess, tokenize, newlines });
 }
 
 describe('fuzz', () => {
@@ -42,7 +60,10 @@ describe('fuzz', () => {
     };
     let roundTrips = 0;
     // A fixed vocabulary that does not know every token, for encode/decode of unseen text.
-    const fixed = Vocab.fromText('The quick brown fox jumps over the lazy dog 😀\n', { preprocess: 'none', newlines: true });
+    const fixed = Vocab.fromText('The quick brown fox jumps over the lazy dog 😀\n', {
+      preprocess: 'none',
+      newlines: true,
+    });
     for (let i = 0; i < CASES; i++) {
       const bytes = randomBytes(i);
       const text = decoder.decode(bytes);
@@ -70,15 +91,22 @@ describe('fuzz', () => {
           if (ids.join() !== refEncode(ref, refV.tokens).join()) fail(i, 'encode');
           // Every token is in this vocabulary, so decoding gives the tokens back, joined.
           if (vocab.decode(ids) !== ref.join(o.tokenize === 'word' ? ' ' : '')) fail(i, 'decode(encode(x))');
-          if (i % 10 === 0 && Vocab.fromJSON(JSON.stringify(vocab)).decode(ids) !== vocab.decode(ids)) fail(i, 'JSON round trip');
+          if (i % 10 === 0 && Vocab.fromJSON(JSON.stringify(vocab)).decode(ids) !== vocab.decode(ids))
+            fail(i, 'JSON round trip');
           roundTrips++;
         }
         const unseen = refTokenize(text, fixed.options);
         const fixedIds = fixed.encode(bytes);
         if (fixedIds.join() !== refEncode(unseen, fixed.tokens).join()) fail(i, 'encode with a fixed vocabulary');
-        if (fixed.decode(fixedIds) !== unseen.map((t) => (fixed.has(t) ? t : '<unk>')).join('')) fail(i, 'decode with unknowns');
+        if (fixed.decode(fixedIds) !== unseen.map((t) => (fixed.has(t) ? t : '<unk>')).join(''))
+          fail(i, 'decode with unknowns');
       } catch (error) {
-        fail(i, error instanceof DeepRnnError ? `unexpected ${error.code}: ${error.message}` : `untyped error ${String(error)}`);
+        fail(
+          i,
+          error instanceof DeepRnnError
+            ? `unexpected ${error.code}: ${error.message}`
+            : `untyped error ${String(error)}`,
+        );
       }
     }
     expect(failures).toEqual([]);

@@ -5,6 +5,7 @@
 import type { ResolvedTokenizeOptions } from '../../src/text/options.js';
 
 /** Python's str.isspace() characters: what str.split() splits on. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: Python counts these separators as spaces
 const PY_SPACE = /[\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/;
 
 /** Python's readlines() over universal newlines, without the terminators. */
@@ -17,7 +18,14 @@ export function readLines(text: string): string[] {
 
 export function refPreprocess(text: string, mode: 'd2l' | 'none'): string {
   if (mode === 'none') return text.replace(/\r\n?/g, '\n');
-  return readLines(text).map((line) => line.replace(/[^A-Za-z]+/g, ' ').trim().toLowerCase()).join('\n');
+  return readLines(text)
+    .map((line) =>
+      line
+        .replace(/[^A-Za-z]+/g, ' ')
+        .trim()
+        .toLowerCase(),
+    )
+    .join('\n');
 }
 
 export function refTokenize(text: string, o: ResolvedTokenizeOptions): string[] {
@@ -32,7 +40,11 @@ export function refTokenize(text: string, o: ResolvedTokenizeOptions): string[] 
 }
 
 /** d2l's Vocab: returns idx_to_token and each token's count. */
-export function refVocab(tokens: readonly string[], minFreq = 0, reserved: readonly string[] = []): { tokens: string[]; counts: number[] } {
+export function refVocab(
+  tokens: readonly string[],
+  minFreq = 0,
+  reserved: readonly string[] = [],
+): { tokens: string[]; counts: number[] } {
   const counter = new Map<string, number>();
   for (const t of tokens) counter.set(t, (counter.get(t) ?? 0) + 1);
   const freqs = [...counter].sort((a, b) => b[1] - a[1]);

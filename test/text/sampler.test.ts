@@ -117,7 +117,8 @@ describe('sampling', () => {
           nucleus.push(i);
           mass += p[i];
         }
-        if (!nucleus.includes(out.tokens[r]) || Math.abs(out.logProbs[r] - Math.log(p[out.tokens[r]] / mass)) > 1e-5) bad.push(r);
+        if (!nucleus.includes(out.tokens[r]) || Math.abs(out.logProbs[r] - Math.log(p[out.tokens[r]] / mass)) > 1e-5)
+          bad.push(r);
         if (nucleus.length > 1) wide++;
       }
       expect(bad, `rows outside the nucleus of ${topP} or with a wrong log-probability`).toEqual([]);
@@ -127,7 +128,10 @@ describe('sampling', () => {
   });
 
   it('top-k with top-p takes the nucleus of the renormalized top k, also for a large vocabulary', () => {
-    for (const [V, rows, k] of [[12, 2000, 5], [30000, 4, 40]]) {
+    for (const [V, rows, k] of [
+      [12, 2000, 5],
+      [30000, 4, 40],
+    ]) {
       const logits = randomLogits(rows, V, 8, 6);
       const out = sampleLogits(logits, V, { topK: k, topP: 0.6, seed: 13 });
       const bad: number[] = [];
@@ -176,7 +180,8 @@ describe('sampling', () => {
 describe('bad sampler input', () => {
   const logits = Float32Array.from([0.1, 0.2, 0.3, 0.4]);
   it('refuses bad temperature, top-k, top-p, seed and counter', () => {
-    for (const temperature of [-1, NaN, Infinity]) expectCode(() => sampleLogits(logits, 4, { temperature }), 'E_BAD_OPTION');
+    for (const temperature of [-1, NaN, Infinity])
+      expectCode(() => sampleLogits(logits, 4, { temperature }), 'E_BAD_OPTION');
     for (const topK of [0, -3, 1.5, NaN]) expectCode(() => sampleLogits(logits, 4, { topK }), 'E_BAD_OPTION');
     for (const topP of [0, -0.1, 1.01, NaN]) expectCode(() => sampleLogits(logits, 4, { topP }), 'E_BAD_OPTION');
     expectCode(() => sampleLogits(logits, 4, { seed: -1 }), 'E_BAD_OPTION');
@@ -186,7 +191,9 @@ describe('bad sampler input', () => {
 
   it('temperature 0 is greedy', () => {
     const rows = Float32Array.from([0.1, 2, -1, 1.9, 3, 0, 0.5, 2.9]);
-    expect(sampleLogits(rows, 4, { temperature: 0, seed: 5 }).tokens).toEqual(sampleLogits(rows, 4, { greedy: true }).tokens);
+    expect(sampleLogits(rows, 4, { temperature: 0, seed: 5 }).tokens).toEqual(
+      sampleLogits(rows, 4, { greedy: true }).tokens,
+    );
   });
 
   it('refuses logits with NaN or +-Infinity, naming the position', () => {

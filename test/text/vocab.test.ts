@@ -13,13 +13,32 @@ describe('tokenize', () => {
 
   it('concatenates lines with no separator unless newlines is set; \\r\\n and \\r are line breaks', () => {
     expect(tokenize('ab\r\ncd\re\n', { preprocess: 'none' })).toEqual(['a', 'b', 'c', 'd', 'e']);
-    expect(tokenize('ab\r\ncd\re\n', { preprocess: 'none', newlines: true })).toEqual(['a', 'b', '\n', 'c', 'd', '\n', 'e', '\n']);
+    expect(tokenize('ab\r\ncd\re\n', { preprocess: 'none', newlines: true })).toEqual([
+      'a',
+      'b',
+      '\n',
+      'c',
+      'd',
+      '\n',
+      'e',
+      '\n',
+    ]);
     expect(tokenize('Hi, you!\nOK.', { newlines: true })).toEqual([...'hi you', '\n', ...'ok']);
-    expect(tokenize('one two\nthree', { tokenize: 'word', preprocess: 'none', newlines: true })).toEqual(['one', 'two', '\n', 'three']);
+    expect(tokenize('one two\nthree', { tokenize: 'word', preprocess: 'none', newlines: true })).toEqual([
+      'one',
+      'two',
+      '\n',
+      'three',
+    ]);
   });
 
   it('word tokens split on what Python str.split() splits on', () => {
-    expect(tokenize('a\u3000b\u00a0c\x1fd\u200be', { preprocess: 'none', tokenize: 'word' })).toEqual(['a', 'b', 'c', 'd\u200be']);
+    expect(tokenize('a\u3000b\u00a0c\x1fd\u200be', { preprocess: 'none', tokenize: 'word' })).toEqual([
+      'a',
+      'b',
+      'c',
+      'd\u200be',
+    ]);
     expect(tokenize("  The Time-Traveller's  ", { tokenize: 'word' })).toEqual(['the', 'time', 'traveller', 's']);
   });
 
@@ -50,7 +69,10 @@ describe('Vocab', () => {
   });
 
   it('takes d2l-style lists of lines and infers char or word level', () => {
-    const chars = Vocab.fromTokens([['h', 'i'], ['h', 'o']]);
+    const chars = Vocab.fromTokens([
+      ['h', 'i'],
+      ['h', 'o'],
+    ]);
     expect(chars.tokens).toEqual(['<unk>', 'h', 'i', 'o']);
     expect(chars.decode([1, 2])).toBe('hi');
     const words = Vocab.fromTokens([['the', 'cat'], ['the']]);
@@ -59,7 +81,12 @@ describe('Vocab', () => {
   });
 
   it('round-trips through JSON identically', () => {
-    const v = Vocab.fromText('Grüße, 😀 world! 😀\nsecond line', { preprocess: 'none', tokenize: 'char', newlines: true, reserved: ['<bos>'] });
+    const v = Vocab.fromText('Grüße, 😀 world! 😀\nsecond line', {
+      preprocess: 'none',
+      tokenize: 'char',
+      newlines: true,
+      reserved: ['<bos>'],
+    });
     const json = JSON.stringify(v);
     const back = Vocab.fromJSON(json);
     expect(JSON.stringify(back)).toBe(json);
@@ -98,7 +125,10 @@ describe('corpus', () => {
     expect(vocab.decode(tokens)).toBe('abca');
     const again = await buildCorpus(['cab', 'x'], { vocab, preprocess: 'none' });
     expect(again.tokens).toEqual(Int32Array.from([3, 1, 2, 0]));
-    const split = splitCorpus(Int32Array.from({ length: 100 }, (_, i) => i), { validation: 0.1, test: 0.15 });
+    const split = splitCorpus(
+      Int32Array.from({ length: 100 }, (_, i) => i),
+      { validation: 0.1, test: 0.15 },
+    );
     expect([split.train.length, split.validation.length, split.test.length]).toEqual([75, 10, 15]);
     expect([split.train[74], split.validation[0], split.test[0], split.test[14]]).toEqual([74, 75, 85, 99]);
     expect(splitCorpus(Int32Array.from([1, 2, 3]), {}).train.length).toBe(3);

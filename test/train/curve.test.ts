@@ -25,7 +25,8 @@ function parseSvg(svg: string): Array<{ name: string; attrs: Record<string, stri
     const [, closing, name, attrText, selfClosing] = m;
     if (closing) {
       const open = stack.pop();
-      if (open === undefined || elements[open].name !== name) throw new Error(`</${name}> closes ${open === undefined ? 'nothing' : `<${elements[open].name}>`}`);
+      if (open === undefined || elements[open].name !== name)
+        throw new Error(`</${name}> closes ${open === undefined ? 'nothing' : `<${elements[open].name}>`}`);
       continue;
     }
     const attrs: Record<string, string> = {};
@@ -37,7 +38,11 @@ function parseSvg(svg: string): Array<{ name: string; attrs: Record<string, stri
   return elements;
 }
 
-const points = (el: { attrs: Record<string, string> }) => el.attrs.points.trim().split(/\s+/).map((p) => p.split(',').map(Number));
+const points = (el: { attrs: Record<string, string> }) =>
+  el.attrs.points
+    .trim()
+    .split(/\s+/)
+    .map((p) => p.split(',').map(Number));
 
 const history: EpochRecord[] = [
   { epoch: 1, trainPerplexity: 27.25, valPerplexity: 26.5 },
@@ -48,13 +53,17 @@ const history: EpochRecord[] = [
 
 describe('curveCsv', () => {
   it('writes one row per epoch, empty cells for missing or non-finite values', () => {
-    expect(curveCsv(history)).toBe('epoch,train_perplexity,val_perplexity\n1,27.25,26.5\n2,12.125,\n3,5.0625,\n4,1.03125,4.75\n');
+    expect(curveCsv(history)).toBe(
+      'epoch,train_perplexity,val_perplexity\n1,27.25,26.5\n2,12.125,\n3,5.0625,\n4,1.03125,4.75\n',
+    );
     expect(curveCsv([{ epoch: 1, trainPerplexity: Infinity }])).toBe('epoch,train_perplexity,val_perplexity\n1,,\n');
     expect(curveCsv([])).toBe('epoch,train_perplexity,val_perplexity\n');
   });
 
   it('keeps full precision', () => {
-    expect(curveCsv([{ epoch: 7, trainPerplexity: 1 / 3 }])).toBe('epoch,train_perplexity,val_perplexity\n7,0.3333333333333333,\n');
+    expect(curveCsv([{ epoch: 7, trainPerplexity: 1 / 3 }])).toBe(
+      'epoch,train_perplexity,val_perplexity\n7,0.3333333333333333,\n',
+    );
   });
 });
 
@@ -103,7 +112,13 @@ describe('curveSvg', () => {
   });
 
   it('survives no records and all-NaN values without NaN coordinates', () => {
-    for (const records of [[], [{ epoch: 1, trainPerplexity: NaN }, { epoch: 2, trainPerplexity: NaN }]]) {
+    for (const records of [
+      [],
+      [
+        { epoch: 1, trainPerplexity: NaN },
+        { epoch: 2, trainPerplexity: NaN },
+      ],
+    ]) {
       const svg = curveSvg(records);
       parseSvg(svg);
       expect(svg).not.toMatch(/NaN|Infinity/);
@@ -115,7 +130,9 @@ describe('curveSvg', () => {
     const els = parseSvg(curveSvg(flat));
     expect(els.filter((e) => e.name === 'text').map((e) => e.text)).toContain('perplexity');
     expect(points(els.find((e) => e.name === 'polyline')!)).toHaveLength(5);
-    const forcedLinear = parseSvg(curveSvg(history, { logY: false })).filter((e) => e.name === 'text').map((e) => e.text);
+    const forcedLinear = parseSvg(curveSvg(history, { logY: false }))
+      .filter((e) => e.name === 'text')
+      .map((e) => e.text);
     expect(forcedLinear).toContain('perplexity');
   });
 });
@@ -133,7 +150,10 @@ describe('ticks', () => {
 
 describe('curvePaths', () => {
   it('puts the curve next to the checkpoint', () => {
-    expect(curvePaths('out/model.safetensors')).toEqual({ svg: 'out/model.perplexity.svg', csv: 'out/model.perplexity.csv' });
+    expect(curvePaths('out/model.safetensors')).toEqual({
+      svg: 'out/model.perplexity.svg',
+      csv: 'out/model.perplexity.csv',
+    });
     expect(curvePaths('run.ckpt')).toEqual({ svg: 'run.ckpt.perplexity.svg', csv: 'run.ckpt.perplexity.csv' });
   });
 });

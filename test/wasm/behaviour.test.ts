@@ -13,7 +13,9 @@ const lstm: ModelConfig = { cell: 'lstm', layers: 2, hidden: 8, vocabSize: 6, se
 
 describe('WASM engine', () => {
   it('refuses a model that cannot fit in wasm32 memory with E_TOO_LARGE', async () => {
-    expect(await codeOf(() => createWasmModel({ cell: 'lstm', layers: 2, hidden: 20000, vocabSize: 10 }))).toBe('E_TOO_LARGE');
+    expect(await codeOf(() => createWasmModel({ cell: 'lstm', layers: 2, hidden: 20000, vocabSize: 10 }))).toBe(
+      'E_TOO_LARGE',
+    );
   });
 
   it('draws dropout masks exactly as dropoutUniform', async () => {
@@ -22,7 +24,11 @@ describe('WASM engine', () => {
     const n = 5000;
     const mask = arena.alloc(n);
     arena.commit();
-    for (const [seed, step, layer, p] of [[0, 0, 0, 0.5], [123456789, 17, 2, 0.1], [0xffffffff, 3, 1, 0.9]]) {
+    for (const [seed, step, layer, p] of [
+      [0, 0, 0, 0.5],
+      [123456789, 17, 2, 0.1],
+      [0xffffffff, 3, 1, 0.9],
+    ]) {
       const scale = Math.fround(1 / (1 - p));
       k.dropoutMask(mask, seed, step, layer, n, p, scale);
       const got = arena.f32(mask, n);
@@ -35,7 +41,8 @@ describe('WASM engine', () => {
     const bytes = () => (m as unknown as { engine: { arena: Arena } }).engine.arena.bytes;
     m.trainStep(tokens(0, 4, 6, 6), tokens(1, 4, 6, 6), { lr: 1, clip: 1 });
     const first = bytes();
-    for (let s = 0; s < 50; s++) m.trainStep(tokens(s, 4, 6, 6), tokens(s + 1, 4, 6, 6), { lr: 1, clip: 1, optimizer: s % 2 ? 'adam' : 'sgd' });
+    for (let s = 0; s < 50; s++)
+      m.trainStep(tokens(s, 4, 6, 6), tokens(s + 1, 4, 6, 6), { lr: 1, clip: 1, optimizer: s % 2 ? 'adam' : 'sgd' });
     await m.forward(tokens(0, 1, 1, 6));
     expect(bytes()).toBe(first);
     m.trainStep(tokens(0, 64, 30, 6), tokens(1, 64, 30, 6), { lr: 1, clip: 1 });

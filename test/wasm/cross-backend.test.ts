@@ -12,8 +12,10 @@ import { describeGpu, testDevice } from '../webgpu/gpu.js';
 
 const device = await testDevice();
 
-const tokens = (seed: number, B: number, T: number, V: number): TokenTensor =>
-  ({ shape: [B, T], data: Int32Array.from({ length: B * T }, (_, i) => mix32(seed * 7919 + i) % V) });
+const tokens = (seed: number, B: number, T: number, V: number): TokenTensor => ({
+  shape: [B, T],
+  data: Int32Array.from({ length: B * T }, (_, i) => mix32(seed * 7919 + i) % V),
+});
 
 const cases: ModelConfig[] = [
   { cell: 'rnn', layers: 1, hidden: 32, vocabSize: 28, seed: 1 },
@@ -45,7 +47,8 @@ describeGpu(device)('WASM and WebGPU agree', () => {
         close([a.gradNorm], [b.gradNorm], `${name} grad norm`);
         for (const k of Object.keys(a.grads)) close(a.grads[k].data, b.grads[k].data, `${name} grad ${k}`);
         for (const optimizer of ['sgd', 'adam'] as const) {
-          for (const m of [wasm, gpu]) m.trainStep(x, y, { optimizer, lr: optimizer === 'sgd' ? 1 : 0.01, clip: 1, resetState: true });
+          for (const m of [wasm, gpu])
+            m.trainStep(x, y, { optimizer, lr: optimizer === 'sgd' ? 1 : 0.01, clip: 1, resetState: true });
           const [pa, pb] = [await wasm.stateDict(), await gpu.stateDict()];
           for (const k of Object.keys(pa)) close(pa[k].data, pb[k].data, `${name} after ${optimizer} ${k}`);
         }

@@ -5,7 +5,10 @@ import { toStateDict } from '../helpers/fixtures.js';
 export function configOf(fx: any): ModelConfig {
   const m = fx.meta;
   return {
-    cell: m.cell, layers: m.num_layers, hidden: m.hidden_size, vocabSize: m.vocab_size,
+    cell: m.cell,
+    layers: m.num_layers,
+    hidden: m.hidden_size,
+    vocabSize: m.vocab_size,
     ...(m.cell === 'rnn' ? { nonlinearity: m.nonlinearity } : {}),
   };
 }

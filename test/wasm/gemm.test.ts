@@ -8,7 +8,14 @@ import { mix32 } from '../../src/model/params.js';
 import { expectClose } from '../helpers/fixtures.js';
 import { buildsUnderTest } from './builds.js';
 
-const shapes: Array<[number, number, number]> = [[1, 33, 7], [3, 1030, 300], [5, 9, 3], [130, 44, 270], [13, 1030, 513], [4, 8, 1]];
+const shapes: Array<[number, number, number]> = [
+  [1, 33, 7],
+  [3, 1030, 300],
+  [5, 9, 3],
+  [130, 44, 270],
+  [13, 1030, 513],
+  [4, 8, 1],
+];
 
 describe.each(buildsUnderTest())('gemm, %s build', (build) => {
   it('matches a float64 reference', async () => {
@@ -22,9 +29,13 @@ describe.each(buildsUnderTest())('gemm, %s build', (build) => {
     const P2 = arena.alloc(panelElements(1100, 1100));
     const C = arena.alloc(cap);
     arena.commit();
-    const rnd = (i: number) => (mix32(i) / 2 ** 32) - 0.5;
-    arena.f32(A, cap).forEach((_, i, a) => { a[i] = rnd(i); });
-    arena.f32(B, cap).forEach((_, i, a) => { a[i] = rnd(i + cap); });
+    const rnd = (i: number) => mix32(i) / 2 ** 32 - 0.5;
+    arena.f32(A, cap).forEach((_, i, a) => {
+      a[i] = rnd(i);
+    });
+    arena.f32(B, cap).forEach((_, i, a) => {
+      a[i] = rnd(i + cap);
+    });
     for (const [M, N, K] of shapes) {
       for (const transA of [false, true]) {
         const a = arena.f32(A, M * K);
@@ -44,7 +55,10 @@ describe.each(buildsUnderTest())('gemm, %s build', (build) => {
         // Packing B itself gives the same panels as packing the transpose of W = B^T.
         k.packPanels(P2, B, K, N);
         const [p1, p2] = [arena.f32(P, panelElements(K, N)), arena.f32(P2, panelElements(K, N))];
-        expect(p2.findIndex((v, i) => !Object.is(v, p1[i])), `packPanels ${K}x${N}: first differing element`).toBe(-1);
+        expect(
+          p2.findIndex((v, i) => !Object.is(v, p1[i])),
+          `packPanels ${K}x${N}: first differing element`,
+        ).toBe(-1);
         const c0 = Float32Array.from({ length: M * N }, (_, i) => rnd(i + 7 * cap));
         for (const acc of [0, 1]) {
           const ref = acc ? product.map((v, i) => v + c0[i]) : product;
@@ -52,7 +66,11 @@ describe.each(buildsUnderTest())('gemm, %s build', (build) => {
             arena.f32(C, M * N).set(c0);
             if (prepacked) k.gemmPrepacked(C, N, A, sam, sak, P, M, N, K, acc);
             else k.gemm(C, N, A, sam, sak, B, N, M, N, K, acc);
-            expectClose(arena.f32(C, M * N), ref, `gemm ${M}x${N}x${K} ${transA ? 'TN' : 'NN'} acc ${acc}${prepacked ? ' prepacked' : ''}`);
+            expectClose(
+              arena.f32(C, M * N),
+              ref,
+              `gemm ${M}x${N}x${K} ${transA ? 'TN' : 'NN'} acc ${acc}${prepacked ? ' prepacked' : ''}`,
+            );
           }
         }
       }

@@ -25,7 +25,7 @@ describe('finite-difference gradients', () => {
       const model = await createWasmModel(config, { build: 'nn' });
       const x = tokens(1, 3, 4, config.vocabSize);
       const y = tokens(2, 3, 4, config.vocabSize);
-      const h0 = new Float32Array(config.layers * 3 * config.hidden).map((_, i) => ((mix32(i + 99) % 1000) / 1000 - 0.5));
+      const h0 = new Float32Array(config.layers * 3 * config.hidden).map((_, i) => (mix32(i + 99) % 1000) / 1000 - 0.5);
       const state = config.cell === 'lstm' ? { h: h0, c: h0.map((v) => -v) } : { h: h0 };
       const base = await model.stateDict();
       const { grads } = await model.lossAndGrads(x, y, state);
@@ -44,7 +44,9 @@ describe('finite-difference gradients', () => {
           minus[pname].data[i] -= eps;
           const fd = ((await loss(plus)) - (await loss(minus))) / (2 * eps);
           const g = grads[pname].data[i];
-          expect(Math.abs(fd - g), `${name} ${pname}[${i}]: fd ${fd}, analytic ${g}`).toBeLessThanOrEqual(2e-3 + 2e-2 * Math.abs(g));
+          expect(Math.abs(fd - g), `${name} ${pname}[${i}]: fd ${fd}, analytic ${g}`).toBeLessThanOrEqual(
+            2e-3 + 2e-2 * Math.abs(g),
+          );
           checked++;
         }
       }

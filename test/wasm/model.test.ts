@@ -49,7 +49,15 @@ describe.each(buildsUnderTest())('model fixtures, %s build', (build) => {
       // One Adam step from the initial parameters on the clipped gradients of batch 0.
       model.loadStateDict(paramsOf(fx));
       model.loadOptimizerState({ step: 0 });
-      model.trainStep(b0.x, b0.y, { optimizer: 'adam', lr: adam.lr, beta1: adam.beta1, beta2: adam.beta2, eps: adam.eps, clip, resetState: true });
+      model.trainStep(b0.x, b0.y, {
+        optimizer: 'adam',
+        lr: adam.lr,
+        beta1: adam.beta1,
+        beta2: adam.beta2,
+        eps: adam.eps,
+        clip,
+        resetState: true,
+      });
       expectDict(await model.stateDict(), fx.adam1.adam_params, `${name} adam step`);
       expect((await model.optimizerState()).step).toBe(1);
       model.dispose();

@@ -12,8 +12,12 @@ describe.each(buildsUnderTest())('stack fixtures, %s build', (build) => {
       const fx = loadFixture(name);
       const m = fx.meta;
       const cell = m.cell === 'rnn_tanh' ? 'rnn' : m.cell;
-      const stack = await WasmStack.create({ cell, layers: m.num_layers, inputSize: m.input_size, hidden: m.hidden_size },
-        m.batch, m.seq_len, build);
+      const stack = await WasmStack.create(
+        { cell, layers: m.num_layers, inputSize: m.input_size, hidden: m.hidden_size },
+        m.batch,
+        m.seq_len,
+        build,
+      );
       const weights: Record<string, Float32Array> = {};
       for (const [k, v] of Object.entries(fx.weights)) weights[k] = f32(v as { data: number[] });
       stack.loadWeights(weights);
@@ -22,7 +26,8 @@ describe.each(buildsUnderTest())('stack fixtures, %s build', (build) => {
       expectClose(r1.output, fx.output.data, `${name} output`);
       expectClose(r1.hn, fx.h_n.data, `${name} h_n`);
       if (fx.c_n) expectClose(r1.cn!, fx.c_n.data, `${name} c_n`);
-      for (const [k, v] of Object.entries(fx.grads)) expectClose(r1.grads[k], (v as { data: number[] }).data, `${name} grad ${k}`);
+      for (const [k, v] of Object.entries(fx.grads))
+        expectClose(r1.grads[k], (v as { data: number[] }).data, `${name} grad ${k}`);
       const r2 = stack.run({ ...base, dhn: f32(fx.Rh), dcn: fx.Rc ? f32(fx.Rc) : undefined });
       for (const [k, v] of Object.entries(fx.grads_state_loss)) {
         expectClose(r2.grads[k], (v as { data: number[] }).data, `${name} state-loss grad ${k}`);

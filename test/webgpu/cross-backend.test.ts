@@ -12,8 +12,10 @@ import { describeGpu, testDevice } from './gpu.js';
 
 const device = await testDevice();
 
-const tokens = (b: number, t: number, v: number, stream: number): TokenTensor =>
-  ({ shape: [b, t], data: Int32Array.from({ length: b * t }, (_, i) => Math.floor(counterUniform(stream, i) * v)) });
+const tokens = (b: number, t: number, v: number, stream: number): TokenTensor => ({
+  shape: [b, t],
+  data: Int32Array.from({ length: b * t }, (_, i) => Math.floor(counterUniform(stream, i) * v)),
+});
 
 describeGpu(device)('WebGPU agrees with WASM', () => {
   for (const cell of ['rnn', 'gru', 'lstm'] as const) {

@@ -23,8 +23,13 @@ describeGpu(device)('device (WebGPU)', () => {
   });
 
   it('browsers: navigator.gpu without an adapter gives E_NO_ADAPTER, and the probe reports unavailable', async () => {
-    Object.defineProperty(globalThis, 'navigator', { value: { gpu: { requestAdapter: async () => null } }, configurable: true });
-    await expect(createWebGpuModel({ cell: 'gru', layers: 1, hidden: 2, vocabSize: 3 })).rejects.toMatchObject({ code: 'E_NO_ADAPTER' });
+    Object.defineProperty(globalThis, 'navigator', {
+      value: { gpu: { requestAdapter: async () => null } },
+      configurable: true,
+    });
+    await expect(createWebGpuModel({ cell: 'gru', layers: 1, hidden: 2, vocabSize: 3 })).rejects.toMatchObject({
+      code: 'E_NO_ADAPTER',
+    });
     expect((await probeWebGpu()).available).toBe(false);
   });
 });

@@ -29,13 +29,24 @@ describeGpu(device)('dropout (WebGPU)', () => {
       d.queue.writeBuffer(stepBuf, 0, st);
       const cache = pipelineCache(d);
       const plan = new Plan(d, pool, stepBuf, 'dropout test');
-      const dims = { count, in_off: 0, out_off: 0, layer, seed, keep_from: Math.ceil(p * 16777216), scale: 1 / (1 - p) };
+      const dims = {
+        count,
+        in_off: 0,
+        out_off: 0,
+        layer,
+        seed,
+        keep_from: Math.ceil(p * 16777216),
+        scale: 1 / (1 - p),
+      };
       plan.dispatch(await cache.get('dropout_forward'), dims, { inp: a, out: b }, count);
       plan.dispatch(await cache.get('dropout_backward'), dims, { dout: a, din: c }, count);
       plan.finish();
       const encoder = d.createCommandEncoder();
       plan.encode(encoder);
-      const done = new Readback(pool, () => null).stage(encoder, [{ buffer: b, offset: 0, size: count * 4 }, { buffer: c, offset: 0, size: count * 4 }]);
+      const done = new Readback(pool, () => null).stage(encoder, [
+        { buffer: b, offset: 0, size: count * 4 },
+        { buffer: c, offset: 0, size: count * 4 },
+      ]);
       d.queue.submit([encoder.finish()]);
       const [out, back] = await done();
       let kept = 0;

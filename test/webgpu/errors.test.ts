@@ -9,14 +9,19 @@ import { describeGpu, testDevice } from './gpu.js';
 
 const device = await testDevice();
 
-const tok = (rows: number[][]) => ({ shape: [rows.length, rows[0].length] as [number, number], data: Int32Array.from(rows.flat()) });
+const tok = (rows: number[][]) => ({
+  shape: [rows.length, rows[0].length] as [number, number],
+  data: Int32Array.from(rows.flat()),
+});
 
 describeGpu(device)('errors (WebGPU)', () => {
   it('rejects tensors beyond the device storage limit with E_TOO_LARGE', async () => {
     const limit = device!.limits.maxStorageBufferBindingSize;
     const hidden = 1024;
     const vocabSize = Math.ceil(limit / (4 * 4 * hidden)) + 1;
-    expect(await code(() => createWebGpuModel({ cell: 'lstm', layers: 1, hidden, vocabSize }, { device: device! }))).toBe('E_TOO_LARGE');
+    expect(
+      await code(() => createWebGpuModel({ cell: 'lstm', layers: 1, hidden, vocabSize }, { device: device! })),
+    ).toBe('E_TOO_LARGE');
   });
 
   it('a batch too large for the device is E_TOO_LARGE and leaves the model usable', async () => {
@@ -37,7 +42,13 @@ describeGpu(device)('errors (WebGPU)', () => {
     own.destroy();
     await own.lost;
     const x = tok([[0, 1]]);
-    for (const call of [() => model.forward(x), () => model.trainStep(x, x, { lr: 1 }), () => model.readLoss(), () => model.stateDict(), () => model.setState(null)]) {
+    for (const call of [
+      () => model.forward(x),
+      () => model.trainStep(x, x, { lr: 1 }),
+      () => model.readLoss(),
+      () => model.stateDict(),
+      () => model.setState(null),
+    ]) {
       expect(await code(call)).toBe('E_DEVICE_LOST');
     }
     model.dispose();

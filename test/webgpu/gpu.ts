@@ -18,7 +18,10 @@ export async function testDevice(): Promise<GPUDevice | null> {
     afterAll(() => device.destroy());
     return device;
   } catch (e) {
-    unavailable({ missing: `no WebGPU adapter (${e instanceof Error ? e.message : String(e)})`, install: WEBGPU_INSTALL });
+    unavailable({
+      missing: `no WebGPU adapter (${e instanceof Error ? e.message : String(e)})`,
+      install: WEBGPU_INSTALL,
+    });
     return null;
   }
 }

@@ -12,12 +12,16 @@ import { describeGpu, testDevice } from './gpu.js';
 const device = await testDevice();
 
 function tokens(b: number, t: number, v: number, stream: number): TokenTensor {
-  return { shape: [b, t], data: Int32Array.from({ length: b * t }, (_, i) => Math.floor(counterUniform(stream, i) * v)) };
+  return {
+    shape: [b, t],
+    data: Int32Array.from({ length: b * t }, (_, i) => Math.floor(counterUniform(stream, i) * v)),
+  };
 }
 
 function shifted(dict: StateDict, name: string, dir: Float32Array, eps: number): StateDict {
   const out: StateDict = {};
-  for (const [k, v] of Object.entries(dict)) out[k] = { shape: v.shape, data: k === name ? v.data.map((x, i) => x + eps * dir[i]) : v.data };
+  for (const [k, v] of Object.entries(dict))
+    out[k] = { shape: v.shape, data: k === name ? v.data.map((x, i) => x + eps * dir[i]) : v.data };
   return out;
 }
 
@@ -35,7 +39,8 @@ describeGpu(device)('finite-difference gradient check (WebGPU)', () => {
       try {
         // Larger weights than the default init, so that every gate is away from its linear regime.
         const base = await model.stateDict();
-        for (const [k, v] of Object.entries(base)) v.data = v.data.map((x, i) => 3 * x + 0.1 * (counterUniform(k.length, i) - 0.5));
+        for (const [k, v] of Object.entries(base))
+          v.data = v.data.map((x, i) => 3 * x + 0.1 * (counterUniform(k.length, i) - 0.5));
         model.loadStateDict(base);
         const x = tokens(3, 4, config.vocabSize, 1);
         const y = tokens(3, 4, config.vocabSize, 2);
@@ -51,7 +56,9 @@ describeGpu(device)('finite-difference gradient check (WebGPU)', () => {
           const minus = (await model.lossAndGrads(x, y, state)).loss;
           const fd = (plus - minus) / (2 * eps);
           const an = g.data.reduce((s, v, i) => s + v * dir[i], 0);
-          expect(Math.abs(fd - an), `${label} ${name}: finite difference ${fd}, analytic ${an}`).toBeLessThanOrEqual(2e-3 + 1e-2 * Math.abs(an));
+          expect(Math.abs(fd - an), `${label} ${name}: finite difference ${fd}, analytic ${an}`).toBeLessThanOrEqual(
+            2e-3 + 1e-2 * Math.abs(an),
+          );
         }
       } finally {
         model.dispose();

@@ -10,8 +10,10 @@ import { describeGpu, testDevice } from './gpu.js';
 
 const device = await testDevice();
 
-const tokens = (b: number, t: number, v: number, stream: number): TokenTensor =>
-  ({ shape: [b, t], data: Int32Array.from({ length: b * t }, (_, i) => Math.floor(counterUniform(stream, i) * v)) });
+const tokens = (b: number, t: number, v: number, stream: number): TokenTensor => ({
+  shape: [b, t],
+  data: Int32Array.from({ length: b * t }, (_, i) => Math.floor(counterUniform(stream, i) * v)),
+});
 
 describeGpu(device)('guards (WebGPU)', () => {
   it('1,000 training steps create no buffers; dispose destroys every buffer the model created', async () => {
@@ -22,11 +24,17 @@ describeGpu(device)('guards (WebGPU)', () => {
       const b = create(desc);
       created.add(b);
       const destroy = b.destroy.bind(b);
-      b.destroy = () => { destroyed.add(b); destroy(); };
+      b.destroy = () => {
+        destroyed.add(b);
+        destroy();
+      };
       return b;
     });
     try {
-      const model = await createWebGpuModel({ cell: 'lstm', layers: 2, hidden: 4, vocabSize: 5, dropout: 0.1 }, { device: device! });
+      const model = await createWebGpuModel(
+        { cell: 'lstm', layers: 2, hidden: 4, vocabSize: 5, dropout: 0.1 },
+        { device: device! },
+      );
       const x = tokens(2, 3, 5, 1);
       const y = tokens(2, 3, 5, 2);
       model.trainStep(x, y, { lr: 0.5, clip: 1, optimizer: 'adam' });

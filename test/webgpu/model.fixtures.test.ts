@@ -11,7 +11,14 @@ import { describeGpu, testDevice } from './gpu.js';
 const device = await testDevice();
 
 function configOf(m: any): ModelConfig {
-  return { cell: m.cell, ...(m.cell === 'rnn' ? { nonlinearity: m.nonlinearity } : {}), layers: m.num_layers, hidden: m.hidden_size, vocabSize: m.vocab_size, seed: 1 };
+  return {
+    cell: m.cell,
+    ...(m.cell === 'rnn' ? { nonlinearity: m.nonlinearity } : {}),
+    layers: m.num_layers,
+    hidden: m.hidden_size,
+    vocabSize: m.vocab_size,
+    seed: 1,
+  };
 }
 
 function stateOf(s: any): RecurrentState {
@@ -46,7 +53,11 @@ describeGpu(device)('model fixtures (WebGPU)', () => {
         const s1 = fx.step1;
         const r1 = await model.lossAndGrads(b0.x, b0.y, null);
         expectClose(r1.logits, s1.logits.data, `${name} logits`);
-        expectClose([r1.loss, Math.exp(r1.loss), r1.gradNorm], [s1.loss, s1.perplexity, s1.grad_norm], `${name} loss, perplexity, grad norm`);
+        expectClose(
+          [r1.loss, Math.exp(r1.loss), r1.gradNorm],
+          [s1.loss, s1.perplexity, s1.grad_norm],
+          `${name} loss, perplexity, grad norm`,
+        );
         expectState(r1.state, s1.state_out, `${name} state`);
         expectDict(r1.grads, s1.grads, `${name} grad`);
         expectState((await model.getState())!, s1.state_out, `${name} carried state`);
@@ -77,7 +88,15 @@ describeGpu(device)('model fixtures (WebGPU)', () => {
         model.loadStateDict(params0);
         model.loadOptimizerState({ step: 0 });
         const a = fx.meta.adam;
-        model.trainStep(b0.x, b0.y, { optimizer: 'adam', lr: a.lr, beta1: a.beta1, beta2: a.beta2, eps: a.eps, clip: m.clip_theta, resetState: true });
+        model.trainStep(b0.x, b0.y, {
+          optimizer: 'adam',
+          lr: a.lr,
+          beta1: a.beta1,
+          beta2: a.beta2,
+          eps: a.eps,
+          clip: m.clip_theta,
+          resetState: true,
+        });
         expectDict(await model.stateDict(), fx.adam1.adam_params, `${name} params after Adam step`);
         const opt = await model.optimizerState();
         expect(opt.step).toBe(1);

@@ -6,15 +6,28 @@ import type { ResolvedConfig, StateDict, TokenTensor } from '../../src/model/typ
 
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 
-export function referenceForward(cfg: ResolvedConfig, p: StateDict, x: TokenTensor, y: TokenTensor): { logits: Float64Array; loss: number; h: Float64Array } {
+export function referenceForward(
+  cfg: ResolvedConfig,
+  p: StateDict,
+  x: TokenTensor,
+  y: TokenTensor,
+): { logits: Float64Array; loss: number; h: Float64Array } {
   const [B, T] = x.shape;
   const { hidden: H, layers: L, vocabSize: V, cell } = cfg;
   const G = cell === 'lstm' ? 4 : cell === 'gru' ? 3 : 1;
   let input: Float64Array[] = []; // per row t*B+b, the layer input
-  for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) { const v = new Float64Array(V); v[x.data[b * T + t]] = 1; input.push(v); }
+  for (let t = 0; t < T; t++)
+    for (let b = 0; b < B; b++) {
+      const v = new Float64Array(V);
+      v[x.data[b * T + t]] = 1;
+      input.push(v);
+    }
   const hFinal = new Float64Array(L * B * H);
   for (let l = 0; l < L; l++) {
-    const wih = p[`rnn.weight_ih_l${l}`].data, whh = p[`rnn.weight_hh_l${l}`].data, bih = p[`rnn.bias_ih_l${l}`].data, bhh = p[`rnn.bias_hh_l${l}`].data;
+    const wih = p[`rnn.weight_ih_l${l}`].data,
+      whh = p[`rnn.weight_hh_l${l}`].data,
+      bih = p[`rnn.bias_ih_l${l}`].data,
+      bhh = p[`rnn.bias_hh_l${l}`].data;
     const inSize = l === 0 ? V : H;
     const out: Float64Array[] = [];
     const h = Array.from({ length: B }, () => new Float64Array(H));
@@ -22,18 +35,23 @@ export function referenceForward(cfg: ResolvedConfig, p: StateDict, x: TokenTens
     for (let t = 0; t < T; t++) {
       for (let b = 0; b < B; b++) {
         const xi = input[t * B + b];
-        const gi = new Float64Array(G * H), gh = new Float64Array(G * H);
+        const gi = new Float64Array(G * H),
+          gh = new Float64Array(G * H);
         for (let k = 0; k < G * H; k++) {
-          let si = bih[k], sh = bhh[k];
+          let si = bih[k],
+            sh = bhh[k];
           for (let i = 0; i < inSize; i++) si += wih[k * inSize + i] * xi[i];
           for (let i = 0; i < H; i++) sh += whh[k * H + i] * h[b][i];
-          gi[k] = si; gh[k] = sh;
+          gi[k] = si;
+          gh[k] = sh;
         }
         const hn = new Float64Array(H);
         for (let j = 0; j < H; j++) {
-          if (cell === 'rnn') hn[j] = cfg.nonlinearity === 'relu' ? Math.max(0, gi[j] + gh[j]) : Math.tanh(gi[j] + gh[j]);
+          if (cell === 'rnn')
+            hn[j] = cfg.nonlinearity === 'relu' ? Math.max(0, gi[j] + gh[j]) : Math.tanh(gi[j] + gh[j]);
           else if (cell === 'gru') {
-            const r = sigmoid(gi[j] + gh[j]), z = sigmoid(gi[H + j] + gh[H + j]);
+            const r = sigmoid(gi[j] + gh[j]),
+              z = sigmoid(gi[H + j] + gh[H + j]);
             const n = Math.tanh(gi[2 * H + j] + r * gh[2 * H + j]);
             hn[j] = (1 - z) * n + z * h[b][j];
           } else {
@@ -50,7 +68,8 @@ export function referenceForward(cfg: ResolvedConfig, p: StateDict, x: TokenTens
     for (let b = 0; b < B; b++) hFinal.set(h[b], (l * B + b) * H);
     input = out;
   }
-  const w = p['linear.weight'].data, bo = p['linear.bias'].data;
+  const w = p['linear.weight'].data,
+    bo = p['linear.bias'].data;
   const logits = new Float64Array(T * B * V);
   let loss = 0;
   for (let n = 0; n < T * B; n++) {

@@ -13,8 +13,10 @@ import { referenceForward } from './reference.js';
 
 const device = await testDevice();
 
-const tokens = (b: number, t: number, v: number, stream: number): TokenTensor =>
-  ({ shape: [b, t], data: Int32Array.from({ length: b * t }, (_, i) => Math.floor(counterUniform(stream, i) * v)) });
+const tokens = (b: number, t: number, v: number, stream: number): TokenTensor => ({
+  shape: [b, t],
+  data: Int32Array.from({ length: b * t }, (_, i) => Math.floor(counterUniform(stream, i) * v)),
+});
 
 describeGpu(device)('shapes beyond the fixtures (WebGPU)', () => {
   for (const cell of ['rnn', 'gru', 'lstm'] as CellType[]) {
@@ -36,13 +38,18 @@ describeGpu(device)('shapes beyond the fixtures (WebGPU)', () => {
         for (const [name, g] of Object.entries(r.grads)) {
           const dir = g.data.map((_, i) => (counterUniform(name.length + 100, i) < 0.5 ? -1 : 1));
           const at = (eps: number): number => {
-            const shifted: StateDict = { ...params, [name]: { shape: g.shape, data: params[name].data.map((w, i) => w + eps * dir[i]) } };
+            const shifted: StateDict = {
+              ...params,
+              [name]: { shape: g.shape, data: params[name].data.map((w, i) => w + eps * dir[i]) },
+            };
             return referenceForward(model.config, shifted, x, y).loss;
           };
           const eps = 1e-3;
           const fd = (at(eps) - at(-eps)) / (2 * eps);
           const an = g.data.reduce((s, v, i) => s + v * dir[i], 0);
-          expect(Math.abs(fd - an), `${cell} ${name}: finite difference ${fd}, analytic ${an}`).toBeLessThanOrEqual(1e-4 + 1e-3 * Math.abs(an));
+          expect(Math.abs(fd - an), `${cell} ${name}: finite difference ${fd}, analytic ${an}`).toBeLessThanOrEqual(
+            1e-4 + 1e-3 * Math.abs(an),
+          );
         }
       } finally {
         model.dispose();
