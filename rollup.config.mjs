@@ -76,7 +76,7 @@ export default [
   },
   {
     input: 'build/js/index.js',
-    // Dawn's `webgpu` is imported through a variable in src/webgpu/device.ts and only in Node: rollup never
+    // Dawn's `webgpu` is imported through a variable in src/backends/webgpu/device.ts and only in Node: rollup never
     // sees it. Browsers use navigator.gpu. The book stays a separate file, imported on demand.
     output: {
       dir: 'dist/browser',

@@ -9,10 +9,10 @@
  */
 import { setFlagsFromString } from 'node:v8';
 import { performance } from 'node:perf_hooks';
-import { createWasmModel } from '../src/wasm/index.js';
-import { Arena } from '../src/wasm/arena.js';
+import { createWasmModel } from '../src/backends/wasm/index.js';
+import { Arena } from '../src/backends/wasm/arena.js';
 import { loadavg } from 'node:os';
-import { instantiateKernels, panelElements, type KernelBuild } from '../src/wasm/kernels.js';
+import { instantiateKernels, panelElements, type KernelBuild } from '../src/backends/wasm/kernels.js';
 import { gateCount, mix32 } from '../src/model/params.js';
 import type { CellType, TokenTensor } from '../src/model/types.js';
 

@@ -15,7 +15,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { mix32 } from '../src/model/params.js';
 import type { CellType, TokenTensor } from '../src/model/types.js';
-import { WebGpuModel, requestDevice } from '../src/webgpu/index.js';
+import { WebGpuModel, requestDevice } from '../src/backends/webgpu/index.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, def: string): string => (args.includes(name) ? args[args.indexOf(name) + 1] : def);

@@ -4,11 +4,11 @@ export type { ErrorCode } from './errors.js';
 
 // Models: the backend-neutral contract, and the two backends behind it.
 export type * from './model/types.js';
-export { createModel } from './create-model.js';
-export type { CreateModelOptions } from './create-model.js';
+export { createModel } from './backends/create.js';
+export type { CreateModelOptions } from './backends/create.js';
 export { parameterShapes, initParameters } from './model/params.js';
-export { createWasmModel } from './wasm/index.js';
-export { createWebGpuModel, probeWebGpu } from './webgpu/index.js';
+export { createWasmModel } from './backends/wasm/index.js';
+export { createWebGpuModel, probeWebGpu } from './backends/webgpu/index.js';
 
 // What most users touch.
 export { LanguageModel } from './lm/language-model.js';

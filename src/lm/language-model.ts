@@ -6,9 +6,9 @@
 import { encodeCheckpoint, decodeCheckpoint } from '../checkpoint/index.js';
 import type { Checkpoint, JsonValue, TrainingState } from '../checkpoint/index.js';
 import { DeepRnnError, check, checkOptionNames } from '../errors.js';
-import { createModel } from '../create-model.js';
+import { createModel } from '../backends/create.js';
 import type { BackendChoice, ModelConfig, OptimizerName, RecurrentModel, RecurrentState } from '../model/types.js';
-import type { KernelBuild } from '../wasm/kernels.js';
+import type { KernelBuild } from '../backends/wasm/kernels.js';
 import { SeqDataLoader, Vocab, loadTextCore, type Partition } from '../text/index.js';
 import {
   RECIPE_OPTIONS,

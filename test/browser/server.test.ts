@@ -45,7 +45,10 @@ describe('demo/server.mjs', () => {
 
   it('serves the compiled scripts, the browser bundle and the Time Machine chunk', async () => {
     for (const module of ['main', 'worker', 'protocol', 'chart', 'data', 'dom', 'form', 'output']) {
-      expect(await get(`/demo/${module}.js`), module).toMatchObject({ status: 200, type: 'text/javascript; charset=utf-8' });
+      expect(await get(`/demo/${module}.js`), module).toMatchObject({
+        status: 200,
+        type: 'text/javascript; charset=utf-8',
+      });
     }
     expect((await get('/dist/browser/index.js')).body).toContain('class LanguageModel');
     const book = await get('/dist/browser/datasets/timemachine.js');

@@ -7,8 +7,8 @@ import { afterEach, expect } from 'vitest';
 import { DeepRnnError } from '../../src/errors.js';
 import { mix32 } from '../../src/model/params.js';
 import type { BackendName, ModelConfig, RecurrentModel, TokenTensor } from '../../src/model/types.js';
-import { createWasmModel } from '../../src/wasm/index.js';
-import { createWebGpuModel } from '../../src/webgpu/index.js';
+import { createWasmModel } from '../../src/backends/wasm/index.js';
+import { createWebGpuModel } from '../../src/backends/webgpu/index.js';
 
 export function backendsFor(device: GPUDevice | null): BackendName[] {
   return device ? ['wasm', 'webgpu'] : ['wasm'];

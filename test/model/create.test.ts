@@ -1,6 +1,6 @@
 import { expect, test } from 'vitest';
-import { createModel } from '../../src/create-model.js';
-import { probeWebGpu } from '../../src/webgpu/index.js';
+import { createModel } from '../../src/backends/create.js';
+import { probeWebGpu } from '../../src/backends/webgpu/index.js';
 
 const config = { cell: 'gru', layers: 1, hidden: 8, vocabSize: 5 } as const;
 

@@ -2,9 +2,9 @@
 // rules over both engines) and the fixtures: the wasm32 size limit, dropout masks, memory that does not
 // grow per step.
 import { describe, expect, it } from 'vitest';
-import { createWasmModel } from '../../src/wasm/index.js';
-import { instantiateKernels } from '../../src/wasm/kernels.js';
-import { Arena } from '../../src/wasm/arena.js';
+import { createWasmModel } from '../../src/backends/wasm/index.js';
+import { instantiateKernels } from '../../src/backends/wasm/kernels.js';
+import { Arena } from '../../src/backends/wasm/arena.js';
 import { dropoutUniform } from '../../src/model/params.js';
 import type { ModelConfig } from '../../src/model/types.js';
 import { codeOf, tokens } from '../model/backends.js';

@@ -1,7 +1,7 @@
 // The two kernel builds: plain SIMD everywhere (the default), relaxed-SIMD FMA where the engine validates
 // it (opt-in). Both must give the same model within float32 rounding.
 import { describe, it } from 'vitest';
-import { createWasmModel } from '../../src/wasm/index.js';
+import { createWasmModel } from '../../src/backends/wasm/index.js';
 import { mix32 } from '../../src/model/params.js';
 import type { TokenTensor } from '../../src/model/types.js';
 import { expectClose } from '../helpers/fixtures.js';

@@ -2,7 +2,7 @@
 // Node 20 only behind --experimental-wasm-relaxed-simd, which v8.setFlagsFromString turns on in-process
 // (before the module is compiled). If even that fails, the relaxed build is skipped with a message.
 import { setFlagsFromString } from 'node:v8';
-import { buildSupported, type KernelBuild } from '../../src/wasm/kernels.js';
+import { buildSupported, type KernelBuild } from '../../src/backends/wasm/kernels.js';
 
 export function enableRelaxedSimd(): boolean {
   if (!buildSupported('nn-relaxed')) setFlagsFromString('--experimental-wasm-relaxed-simd');

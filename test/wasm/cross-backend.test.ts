@@ -3,8 +3,8 @@
 // dropoutUniform), and after an SGD and an Adam step. Needs a WebGPU adapter (lavapipe in CI): skips
 // locally without one, fails when CI=true (test/webgpu/gpu.ts).
 import { it } from 'vitest';
-import { createWasmModel } from '../../src/wasm/index.js';
-import { createWebGpuModel } from '../../src/webgpu/index.js';
+import { createWasmModel } from '../../src/backends/wasm/index.js';
+import { createWebGpuModel } from '../../src/backends/webgpu/index.js';
 import { mix32 } from '../../src/model/params.js';
 import type { ModelConfig, TokenTensor } from '../../src/model/types.js';
 import { expectClose } from '../helpers/fixtures.js';

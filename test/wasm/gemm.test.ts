@@ -2,8 +2,8 @@
 // rows (gemv), M past MC = 128, N past NC = 512 and not a multiple of 8, K past KC = 256; row-major and
 // transposed A, accumulate on and off, B plain and pre-packed.
 import { describe, expect, it } from 'vitest';
-import { Arena } from '../../src/wasm/arena.js';
-import { instantiateKernels, panelElements } from '../../src/wasm/kernels.js';
+import { Arena } from '../../src/backends/wasm/arena.js';
+import { instantiateKernels, panelElements } from '../../src/backends/wasm/kernels.js';
 import { mix32 } from '../../src/model/params.js';
 import { expectClose } from '../helpers/fixtures.js';
 import { buildsUnderTest } from './builds.js';

@@ -2,7 +2,7 @@
 // on for the 2-layer cases so the mask path is checked too: the mask depends only on the step counter,
 // so it is the same in every perturbed evaluation).
 import { describe, expect, it } from 'vitest';
-import { createWasmModel } from '../../src/wasm/index.js';
+import { createWasmModel } from '../../src/backends/wasm/index.js';
 import type { ModelConfig, StateDict, TokenTensor } from '../../src/model/types.js';
 import { mix32 } from '../../src/model/params.js';
 

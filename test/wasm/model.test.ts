@@ -2,7 +2,7 @@
 // PyTorch: test/fixtures/model_*.json, on both kernel builds.
 import { describe, expect, it } from 'vitest';
 import { expectClose, fixtureNames, loadFixture } from '../helpers/fixtures.js';
-import { createWasmModel } from '../../src/wasm/index.js';
+import { createWasmModel } from '../../src/backends/wasm/index.js';
 import type { StateDict } from '../../src/model/types.js';
 import { buildsUnderTest } from './builds.js';
 import { batchOf, configOf, paramsOf } from './fixture-model.js';

@@ -1,7 +1,7 @@
 // The recurrent stack alone (dense input) against PyTorch: test/fixtures/stack_*.json.
 import { describe, it } from 'vitest';
 import { expectClose, fixtureNames, loadFixture } from '../helpers/fixtures.js';
-import { WasmStack } from '../../src/wasm/stack-runner.js';
+import { WasmStack } from '../../src/backends/wasm/stack-runner.js';
 import { buildsUnderTest } from './builds.js';
 
 const f32 = (t: { data: number[] }) => Float32Array.from(t.data);

@@ -5,8 +5,8 @@
 import { expect, it } from 'vitest';
 import { counterUniform } from '../../src/model/params.js';
 import type { ModelConfig, RecurrentModel, TokenTensor } from '../../src/model/types.js';
-import { createWasmModel } from '../../src/wasm/index.js';
-import { createWebGpuModel } from '../../src/webgpu/index.js';
+import { createWasmModel } from '../../src/backends/wasm/index.js';
+import { createWebGpuModel } from '../../src/backends/webgpu/index.js';
 import { expectClose } from '../helpers/fixtures.js';
 import { describeGpu, testDevice } from './gpu.js';
 

@@ -1,6 +1,6 @@
 /** Device acquisition: the probe used for backend 'auto', and typed errors when there is no adapter. */
 import { afterEach, expect, it } from 'vitest';
-import { createWebGpuModel, probeWebGpu } from '../../src/webgpu/index.js';
+import { createWebGpuModel, probeWebGpu } from '../../src/backends/webgpu/index.js';
 import { describeGpu, testDevice } from './gpu.js';
 
 const device = await testDevice();

@@ -4,9 +4,9 @@
  */
 import { expect, it } from 'vitest';
 import { dropoutUniform } from '../../src/model/params.js';
-import { pipelineCache } from '../../src/webgpu/kernels.js';
-import { BufferPool, Plan, Usage, upload } from '../../src/webgpu/plan.js';
-import { Readback } from '../../src/webgpu/readback.js';
+import { pipelineCache } from '../../src/backends/webgpu/kernels.js';
+import { BufferPool, Plan, Usage, upload } from '../../src/backends/webgpu/plan.js';
+import { Readback } from '../../src/backends/webgpu/readback.js';
 import { describeGpu, testDevice } from './gpu.js';
 
 const device = await testDevice();

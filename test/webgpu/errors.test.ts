@@ -3,7 +3,7 @@
  * argument errors, shared by both engines, are in test/model/contract.test.ts.
  */
 import { expect, it } from 'vitest';
-import { createWebGpuModel, requestDevice } from '../../src/webgpu/index.js';
+import { createWebGpuModel, requestDevice } from '../../src/backends/webgpu/index.js';
 import { codeOf as code } from '../model/backends.js';
 import { describeGpu, testDevice } from './gpu.js';
 

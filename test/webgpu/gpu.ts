@@ -4,7 +4,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { afterAll, describe } from 'vitest';
-import { requestDevice } from '../../src/webgpu/device.js';
+import { requestDevice } from '../../src/backends/webgpu/device.js';
 import { unavailable, WEBGPU_INSTALL } from '../helpers/requires.js';
 
 export async function testDevice(): Promise<GPUDevice | null> {

@@ -6,7 +6,7 @@
 import { expect, it } from 'vitest';
 import { counterUniform } from '../../src/model/params.js';
 import type { ModelConfig, StateDict, TokenTensor } from '../../src/model/types.js';
-import { createWebGpuModel } from '../../src/webgpu/index.js';
+import { createWebGpuModel } from '../../src/backends/webgpu/index.js';
 import { describeGpu, testDevice } from './gpu.js';
 
 const device = await testDevice();

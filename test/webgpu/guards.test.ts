@@ -5,7 +5,7 @@
 import { expect, it, vi } from 'vitest';
 import { counterUniform } from '../../src/model/params.js';
 import type { TokenTensor } from '../../src/model/types.js';
-import { createWebGpuModel } from '../../src/webgpu/index.js';
+import { createWebGpuModel } from '../../src/backends/webgpu/index.js';
 import { describeGpu, testDevice } from './gpu.js';
 
 const device = await testDevice();

@@ -4,7 +4,7 @@
  */
 import { expect, it } from 'vitest';
 import type { ModelConfig, RecurrentModel, RecurrentState, StateDict } from '../../src/model/types.js';
-import { createWebGpuModel } from '../../src/webgpu/index.js';
+import { createWebGpuModel } from '../../src/backends/webgpu/index.js';
 import { expectClose, fixtureNames, loadFixture, toStateDict, tokenTensor } from '../helpers/fixtures.js';
 import { describeGpu, testDevice } from './gpu.js';
 

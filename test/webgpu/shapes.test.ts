@@ -6,7 +6,7 @@
 import { expect, it } from 'vitest';
 import { counterUniform } from '../../src/model/params.js';
 import type { CellType, ModelConfig, StateDict, TokenTensor } from '../../src/model/types.js';
-import { WebGpuModel } from '../../src/webgpu/index.js';
+import { WebGpuModel } from '../../src/backends/webgpu/index.js';
 import { expectClose } from '../helpers/fixtures.js';
 import { describeGpu, testDevice } from './gpu.js';
 import { referenceForward } from './reference.js';

@@ -1,6 +1,6 @@
 /** The recurrent stack alone (dense input) against PyTorch's nn.RNN/GRU/LSTM: test/fixtures/stack_*.json. */
 import { expect, it } from 'vitest';
-import { createDenseStack } from '../../src/webgpu/dense-stack.js';
+import { createDenseStack } from '../../src/backends/webgpu/dense-stack.js';
 import { expectClose, fixtureNames, loadFixture } from '../helpers/fixtures.js';
 import { describeGpu, testDevice } from './gpu.js';
 

@@ -7,9 +7,15 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { commonDir, readShaders, shadersDir } from '../../scripts/wgsl.mjs';
 import { shaderSources } from '../../src/generated/shaders.js';
-import { STORAGE_BUFFERS_NEEDED } from '../../src/webgpu/device.js';
-import { encodeDims, kernelTable, type Kernel, type KernelName, type KernelSpec } from '../../src/webgpu/kernels.js';
-import { Plan, type BufferPool } from '../../src/webgpu/plan.js';
+import { STORAGE_BUFFERS_NEEDED } from '../../src/backends/webgpu/device.js';
+import {
+  encodeDims,
+  kernelTable,
+  type Kernel,
+  type KernelName,
+  type KernelSpec,
+} from '../../src/backends/webgpu/kernels.js';
+import { Plan, type BufferPool } from '../../src/backends/webgpu/plan.js';
 
 const shaders = readShaders();
 const table: Record<string, KernelSpec> = kernelTable;

@@ -1,7 +1,7 @@
 /** The CPU backend: the RecurrentModel contract (src/model/model.ts) on AssemblyScript SIMD kernels (assembly/nn/). */
-import { RecurrentModelCore } from '../model/model.js';
-import type { ModelConfig, RecurrentModel } from '../model/types.js';
-import { validateConfig } from '../model/validate.js';
+import { RecurrentModelCore } from '../../model/model.js';
+import type { ModelConfig, RecurrentModel } from '../../model/types.js';
+import { validateConfig } from '../../model/validate.js';
 import { WasmEngine } from './engine.js';
 import type { KernelBuild } from './kernels.js';
 

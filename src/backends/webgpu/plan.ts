@@ -4,7 +4,7 @@
  * bind group is created once (shared by dispatches that bind the same buffers, e.g. all T steps of a
  * layer, through the dynamic offset of binding 0).
  */
-import { DeepRnnError } from '../errors.js';
+import { DeepRnnError } from '../../errors.js';
 import { DIMS_BYTES, encodeDims, type Kernel } from './kernels.js';
 
 export const Usage = { MAP_READ: 1, COPY_SRC: 4, COPY_DST: 8, UNIFORM: 0x40, STORAGE: 0x80 } as const;

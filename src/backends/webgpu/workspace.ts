@@ -2,8 +2,8 @@
  * The buffers and recorded plans of a WebGPU model for one (batch, steps) shape: built once, replayed by
  * every call with that shape. It is given a plain value of what it records over, never the model.
  */
-import type { ParamLayout } from '../model/layout.js';
-import type { ResolvedConfig } from '../model/types.js';
+import type { ParamLayout } from '../../model/layout.js';
+import type { ResolvedConfig } from '../../model/types.js';
 import { recordGradNorm, recordLogits, recordLossAndHeadBackward, recordUpdate, type HeadBuffers } from './head.js';
 import { BufferPool, Plan } from './plan.js';
 import { StackBuffers, recordStackBackward, recordStackForward, type StackKernels } from './stack.js';

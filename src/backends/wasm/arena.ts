@@ -3,7 +3,7 @@
  * moments, transposed weights) first, then, above `mark()`, the tensors sized by the batch shape. A new
  * batch shape rewinds to the mark and lays out again; the memory grows only when that needs more room.
  */
-import { DeepRnnError } from '../errors.js';
+import { DeepRnnError } from '../../errors.js';
 import type { NnKernels } from './kernels.js';
 
 const PAGE = 65536;

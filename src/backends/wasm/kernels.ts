@@ -8,8 +8,8 @@
  * relaxed-SIMD build ('nn-relaxed', FMA) is opt-in (`wasmBuild: 'nn-relaxed'`); on the machine measured
  * it made no consistent speed difference (bench/RESULTS.md), so portability wins the default.
  */
-import { DeepRnnError } from '../errors.js';
-import { wasmBase64 } from '../generated/wasm.js';
+import { DeepRnnError } from '../../errors.js';
+import { wasmBase64 } from '../../generated/wasm.js';
 
 export type KernelBuild = 'nn' | 'nn-relaxed';
 

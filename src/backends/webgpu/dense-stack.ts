@@ -5,10 +5,10 @@
  * every recurrent kernel, including the gradients w.r.t. the input and the initial states.
  * A lower-level API for tests and verification: it rebuilds its buffers on every run.
  */
-import { check } from '../errors.js';
-import { paramLayout } from '../model/layout.js';
-import { gateCount } from '../model/params.js';
-import type { CellType, Nonlinearity } from '../model/types.js';
+import { check } from '../../errors.js';
+import { paramLayout } from '../../model/layout.js';
+import { gateCount } from '../../model/params.js';
+import type { CellType, Nonlinearity } from '../../model/types.js';
 import { requestDevice } from './device.js';
 import { pipelineCache } from './kernels.js';
 import { BufferPool, Plan, Usage, upload } from './plan.js';

@@ -4,10 +4,10 @@
  * step is one command encoder and one submit with no readback, the loss and the skip decision staying in
  * `scalars` on the device until takeLoss.
  */
-import { check } from '../errors.js';
-import type { Engine, EngineGrads, EngineRun, EngineStep, FlatBuffer, StartState } from '../model/engine.js';
-import { modelLayout, type ParamLayout } from '../model/layout.js';
-import type { RecurrentState, ResolvedConfig, TokenTensor } from '../model/types.js';
+import { check } from '../../errors.js';
+import type { Engine, EngineGrads, EngineRun, EngineStep, FlatBuffer, StartState } from '../../model/engine.js';
+import { modelLayout, type ParamLayout } from '../../model/layout.js';
+import type { RecurrentState, ResolvedConfig, TokenTensor } from '../../model/types.js';
 import { STORAGE_BUFFERS_NEEDED, requestDevice } from './device.js';
 import { normGroups } from './head.js';
 import { pipelineCache, type KernelName } from './kernels.js';

@@ -3,7 +3,7 @@
  * into the caller's command encoder (so they are ordered with the work that produced the data) and mapped
  * after submit. Several reads may be in flight; each takes its own staging buffer.
  */
-import { DeepRnnError } from '../errors.js';
+import { DeepRnnError } from '../../errors.js';
 import { Usage, type BufferPool } from './plan.js';
 
 export interface Range {

@@ -2,7 +2,7 @@
  * The model around the stack: output layer, fused softmax cross-entropy, global gradient norm with
  * d2l's clipping, and the optimizer updates, recorded into a Plan.
  */
-import type { ParamLayout } from '../model/layout.js';
+import type { ParamLayout } from '../../model/layout.js';
 import type { Plan } from './plan.js';
 import { blocks, type StackBuffers, type StackKernels } from './stack.js';
 import type { Kernel } from './kernels.js';

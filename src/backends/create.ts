@@ -1,7 +1,7 @@
-import { DeepRnnError } from './errors.js';
+import { DeepRnnError } from '../errors.js';
 import type { KernelBuild } from './wasm/kernels.js';
-import type { BackendChoice, ModelConfig, RecurrentModel } from './model/types.js';
-import { validateConfig } from './model/validate.js';
+import type { BackendChoice, ModelConfig, RecurrentModel } from '../model/types.js';
+import { validateConfig } from '../model/validate.js';
 
 export interface CreateModelOptions extends ModelConfig {
   /** 'auto' (default): WebGPU on a hardware adapter, WASM when there is none or it is a software fallback. */

@@ -3,9 +3,9 @@
  * input, as nn.RNN/GRU/LSTM, so the kernels can be checked against test/fixtures/stack_*.json before
  * the output layer and the loss are involved. Not part of the public API.
  */
-import { check } from '../errors.js';
-import { gateCount } from '../model/params.js';
-import type { CellType, Nonlinearity } from '../model/types.js';
+import { check } from '../../errors.js';
+import { gateCount } from '../../model/params.js';
+import type { CellType, Nonlinearity } from '../../model/types.js';
 import { Arena } from './arena.js';
 import { instantiateKernels, type KernelBuild } from './kernels.js';
 import { RecurrentStack, type LayerWeights } from './stack.js';

@@ -3,8 +3,8 @@
  * pipeline cache keyed on kernel name + override constants. Binding 0 of every kernel is its `Dims`
  * uniform, bound with a dynamic offset so that one bind group serves every time step.
  */
-import { shaderSources } from '../generated/shaders.js';
-import { DeepRnnError } from '../errors.js';
+import { shaderSources } from '../../generated/shaders.js';
+import { DeepRnnError } from '../../errors.js';
 
 /** `step`: the per-call uniform (learning rate, clip, counters); `read`/`rw`: storage buffers. */
 export type BindingKind = 'step' | 'read' | 'rw';

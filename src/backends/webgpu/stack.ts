@@ -15,9 +15,9 @@
  *   dhOut     (T, B, H)    dL/d(output of the layer being differentiated)
  *   dinput    (T, B, H)    dL/d(dropped input), before dropout_backward (dropout only)
  */
-import type { LayerOffsets } from '../model/layout.js';
-import { gateCount } from '../model/params.js';
-import type { CellType } from '../model/types.js';
+import type { LayerOffsets } from '../../model/layout.js';
+import { gateCount } from '../../model/params.js';
+import type { CellType } from '../../model/types.js';
 import type { Kernel, KernelName } from './kernels.js';
 import type { PipelineCache } from './kernels.js';
 import type { BufferPool, Plan } from './plan.js';

@@ -11,10 +11,10 @@
  * when it needs more room) = tokens and targets (T*B, time-major), logits (T*B, V) and the stack's
  * activations (stack.ts).
  */
-import type { Engine, EngineGrads, EngineRun, EngineStep, FlatBuffer, StartState } from '../model/engine.js';
-import { modelLayout, type ParamLayout } from '../model/layout.js';
-import { gateCount } from '../model/params.js';
-import type { RecurrentState, ResolvedConfig, TokenTensor } from '../model/types.js';
+import type { Engine, EngineGrads, EngineRun, EngineStep, FlatBuffer, StartState } from '../../model/engine.js';
+import { modelLayout, type ParamLayout } from '../../model/layout.js';
+import { gateCount } from '../../model/params.js';
+import type { RecurrentState, ResolvedConfig, TokenTensor } from '../../model/types.js';
 import { Arena } from './arena.js';
 import { instantiateKernels, panelElements, type KernelBuild, type NnKernels } from './kernels.js';
 import { RecurrentStack, type LayerWeights } from './stack.js';

@@ -2,7 +2,7 @@
  * WebGPU device acquisition in browsers (navigator.gpu) and Node (Dawn's `webgpu` package, imported
  * dynamically so that browser bundles never include it), with typed errors when it is missing.
  */
-import { DeepRnnError } from '../errors.js';
+import { DeepRnnError } from '../../errors.js';
 
 /** Dawn for Node is an optional peer dependency: most users never install its native binaries. */
 export const NODE_WEBGPU_HINT = 'npm install webgpu';

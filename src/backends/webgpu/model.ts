@@ -2,9 +2,9 @@
  * The WebGPU RecurrentModel: the contract's rules (src/model/model.ts) over the WebGPU engine, plus two
  * measurements for the benchmarks.
  */
-import { RecurrentModelCore } from '../model/model.js';
-import type { ModelConfig, RecurrentModel, TokenTensor } from '../model/types.js';
-import { validateConfig } from '../model/validate.js';
+import { RecurrentModelCore } from '../../model/model.js';
+import type { ModelConfig, RecurrentModel, TokenTensor } from '../../model/types.js';
+import { validateConfig } from '../../model/validate.js';
 import { WebGpuEngine } from './engine.js';
 import type { PlanKind } from './workspace.js';
 

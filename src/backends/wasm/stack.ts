@@ -15,8 +15,8 @@
  */
 import type { Arena } from './arena.js';
 import { panelElements, type NnKernels } from './kernels.js';
-import { gateCount } from '../model/params.js';
-import type { CellType } from '../model/types.js';
+import { gateCount } from '../../model/params.js';
+import type { CellType } from '../../model/types.js';
 
 /** Byte offsets of one layer's parameters (PyTorch layout), their gradients and transposed copies. */
 export interface LayerWeights {
