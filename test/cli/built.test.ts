@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { timeMachineText } from '../helpers/data.js';
+import { TINY } from './helpers.js';
 
 const cli = fileURLToPath(new URL('../../dist/node/cli.js', import.meta.url));
 const pkg = (await import('../../package.json', { with: { type: 'json' } })).default as { version: string };
@@ -16,20 +17,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const text = join(dir, 'book.txt');
 writeFileSync(text, timeMachineText().slice(0, 8000));
 const model = join(dir, 'm.safetensors');
-const small = [
-  '--data',
-  text,
-  '--layers',
-  '1',
-  '--hidden',
-  '8',
-  '--batch-size',
-  '4',
-  '--num-steps',
-  '8',
-  '--backend',
-  'wasm',
-];
+const small = ['--data', text, ...TINY];
 
 /** Runs the bin itself (no `node` in front: the execute bit and the shebang are part of the test). */
 function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { loadCheckpoint } from '../../src/checkpoint/index.js';
-import { main } from '../../src/cli/main.js';
 import { timeMachineText } from '../helpers/data.js';
+import { TINY, runMain } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'deeprnn-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -12,15 +12,7 @@ const text = join(dir, 'tiny.txt');
 writeFileSync(text, timeMachineText().slice(0, 20_000));
 const model = join(dir, 'tiny.safetensors');
 
-async function run(...argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, {
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s) },
-  });
-  return { code, stdout, stderr };
-}
+const run = runMain;
 
 const small = [
   '--layers',
@@ -60,8 +52,7 @@ describe('deeprnn CLI', () => {
       throw new TypeError('fetch failed (offline test)');
     }) as typeof fetch;
     try {
-      const tiny = ['--layers', '1', '--hidden', '8', '--batch-size', '8', '--num-steps', '16', '--backend', 'wasm'];
-      const r = await run('train', '--epochs', '1', '--out', out, ...tiny);
+      const r = await run('train', '--epochs', '1', '--out', out, ...TINY);
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
       expect(r.stdout).toContain(
@@ -76,20 +67,7 @@ describe('deeprnn CLI', () => {
   test('--data files are used whole unless --max-tokens is given, with a token count per source', async () => {
     const second = join(dir, 'second.txt');
     writeFileSync(second, timeMachineText().slice(50_000, 55_000));
-    const tiny = [
-      '--layers',
-      '1',
-      '--hidden',
-      '8',
-      '--batch-size',
-      '8',
-      '--num-steps',
-      '16',
-      '--backend',
-      'wasm',
-      '--epochs',
-      '1',
-    ];
+    const tiny = [...TINY, '--epochs', '1'];
     const whole = await run(
       'train',
       '--data',
@@ -151,8 +129,7 @@ describe('deeprnn CLI', () => {
   });
 
   test('generate streams the prefix and its continuation; same seed, same text', async () => {
-    const a = await run(
-      'generate',
+    const sampling = [
       '--model',
       model,
       '--prefix',
@@ -163,27 +140,11 @@ describe('deeprnn CLI', () => {
       '0.8',
       '--seed',
       '5',
-      '--backend',
-      'wasm',
-    );
+    ];
+    const a = await run('generate', ...sampling, '--backend', 'wasm');
     expect(a.code).toBe(0);
     expect(a.stdout).toMatch(/^the time.{30}\n$/);
-    const b = await run(
-      'generate',
-      '--model',
-      model,
-      '--prefix',
-      'the time',
-      '--length',
-      '30',
-      '--temperature',
-      '0.8',
-      '--seed',
-      '5',
-      '--backend',
-      'wasm',
-      '--json',
-    );
+    const b = await run('generate', ...sampling, '--backend', 'wasm', '--json');
     expect(JSON.parse(b.stdout).text).toBe(a.stdout.slice('the time'.length, -1));
   });
 

@@ -5,23 +5,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { loadCheckpoint } from '../../src/checkpoint/index.js';
-import { main } from '../../src/cli/main.js';
 import { timeMachineText } from '../helpers/data.js';
+import { TINY, runMain } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'deeprnn-resume-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const text = join(dir, 'book.txt');
 writeFileSync(text, timeMachineText().slice(0, 12_000));
 
-async function run(...argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, {
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s) },
-  });
-  return { code, stdout, stderr };
-}
+const run = runMain;
 
 async function params(path: string): Promise<Buffer> {
   const ckpt = await loadCheckpoint(path);
@@ -84,22 +76,7 @@ describe('deeprnn train --resume', () => {
 
   test('a flag that disagrees with the checkpoint exits 2 naming it; the model flags too', async () => {
     const out = join(dir, 'small.safetensors');
-    const base = [
-      '--data',
-      text,
-      '--max-tokens',
-      '3000',
-      '--layers',
-      '1',
-      '--hidden',
-      '8',
-      '--batch-size',
-      '4',
-      '--num-steps',
-      '8',
-      '--backend',
-      'wasm',
-    ];
+    const base = ['--data', text, '--max-tokens', '3000', ...TINY];
     expect((await run('train', ...base, '--epochs', '1', '--out', out)).code).toBe(0);
     for (const [flag, value] of [
       ['--hidden', '64'],
@@ -134,22 +111,7 @@ describe('deeprnn train --resume', () => {
 
   test('resuming on other data is refused with exit 2', async () => {
     const out = join(dir, 'data.safetensors');
-    const base = [
-      '--data',
-      text,
-      '--max-tokens',
-      '3000',
-      '--layers',
-      '1',
-      '--hidden',
-      '8',
-      '--batch-size',
-      '4',
-      '--num-steps',
-      '8',
-      '--backend',
-      'wasm',
-    ];
+    const base = ['--data', text, '--max-tokens', '3000', ...TINY];
     expect((await run('train', ...base, '--epochs', '1', '--out', out)).code).toBe(0);
     const r = await run('train', '--resume', out, '--epochs', '2', '--out', out, '--max-tokens', '2000');
     expect(r.code).toBe(2);
