@@ -38,6 +38,9 @@ const typesEntry = () => ({
  * NODE_NAMES: every name the sources take from node:* modules, each a function that throws when called.
  */
 const NODE_NAMES = [
+  'execFile',
+  'createRequire',
+  'pathToFileURL',
   'readFile',
   'writeFile',
   'mkdir',

@@ -45,3 +45,17 @@ export function checkOptionNames(options: object, known: Iterable<string>, what:
     check(names.has(key), `unknown ${what} option '${key}' (known: ${[...names].join(', ')})`);
   }
 }
+
+/**
+ * V8 reserves ~10 GiB of address space per WebAssembly memory (guard regions for bounds checks), so a
+ * virtual-memory limit (ulimit -v, a container's address-space cap) makes instantiation fail with a raw
+ * RangeError before any model exists. Such an error becomes E_TOO_LARGE saying so; others pass through.
+ */
+export function wasmInstantiationError(error: unknown, what: string): unknown {
+  if (!(error instanceof RangeError) || !/out of memory/i.test(error.message)) return error;
+  return new DeepRnnError(
+    'E_TOO_LARGE',
+    `could not reserve memory for the ${what} (${error.message}); each WebAssembly memory needs about 10 GiB of address space: raise the virtual-memory limit (ulimit -v)`,
+    { cause: error },
+  );
+}

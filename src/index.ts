@@ -1,4 +1,6 @@
 /** deeprnn: deep RNN/GRU/LSTM language models on WebGPU and WebAssembly, in Node and browsers. */
+// The WebGPU types (GPUDevice, ...) appear in the public API: a user's strict project needs them too.
+/// <reference types="@webgpu/types" preserve="true" />
 export { DeepRnnError } from './errors.js';
 export type { ErrorCode } from './errors.js';
 

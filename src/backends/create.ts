@@ -34,9 +34,8 @@ export async function createModel(options: CreateModelOptions): Promise<Recurren
 
 async function hardwareWebGpu(): Promise<boolean> {
   try {
-    const { probeWebGpu } = await import('./webgpu/index.js');
-    const probe = await probeWebGpu();
-    return probe.available && !probe.fallback;
+    const { hardwareAdapter } = await import('./webgpu/probe.js');
+    return await hardwareAdapter();
   } catch {
     return false;
   }

@@ -40,7 +40,9 @@ export function paramLayout(shapes: Array<[string, number[]]>): ParamLayout {
     entries.push({ name, shape: [...shape], offset: total, size });
     total += size;
   }
-  const at = (name: string): ParamEntry | undefined => entries.find((e) => e.name === name || e.name === `rnn.${name}`);
+  // A map, not a search: a model may have 100,000 layers.
+  const byName = new Map(entries.map((e) => [e.name.replace(/^rnn\./, ''), e]));
+  const at = (name: string): ParamEntry | undefined => byName.get(name);
   const layers: LayerOffsets[] = [];
   for (let l = 0; at(`weight_ih_l${l}`); l++) {
     const wih = at(`weight_ih_l${l}`)!;

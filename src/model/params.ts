@@ -22,6 +22,13 @@ export function parameterShapes(config: ResolvedConfig): Array<[string, number[]
   return shapes;
 }
 
+/** How many parameters `parameterShapes(config)` holds, by arithmetic (no shapes are built). */
+export function parameterCount(config: Pick<ResolvedConfig, 'cell' | 'layers' | 'hidden' | 'vocabSize'>): number {
+  const { layers: L, hidden: H, vocabSize: V } = config;
+  const GH = gateCount(config.cell) * H;
+  return GH * V + (L - 1) * GH * H + L * (GH * H + 2 * GH) + V * H + V;
+}
+
 export function resolveConfig(config: ModelConfig): ResolvedConfig {
   return {
     cell: config.cell,

@@ -3,8 +3,11 @@
  * the same bad input.
  */
 import { DeepRnnError, check } from '../errors.js';
-import { parameterShapes, resolveConfig } from './params.js';
+import { parameterCount, parameterShapes, resolveConfig } from './params.js';
 import type { ModelConfig, RecurrentState, ResolvedConfig, StateDict, TokenTensor, TrainStepOptions } from './types.js';
+
+/** 4 GiB of float32: past WASM's whole memory and every WebGPU device's largest buffer binding. */
+const MAX_PARAMETERS = 2 ** 30;
 
 const isPositiveInt = (v: unknown): v is number => Number.isInteger(v) && (v as number) > 0;
 
@@ -34,6 +37,13 @@ export function validateConfig(config: ModelConfig): ResolvedConfig {
   check(
     Number.isInteger(seed) && seed >= 0 && seed <= 0xffffffff,
     `seed must be an integer in [0, 2^32), got ${String(config.seed)}`,
+  );
+  // Checked before anything is allocated, so an impossible size is an error, not a hang or a crash.
+  const count = parameterCount(config as ResolvedConfig);
+  check(
+    count <= MAX_PARAMETERS,
+    `a ${config.layers}-layer ${config.cell} with hidden ${config.hidden} and vocabulary ${config.vocabSize} has ${count.toExponential(2)} parameters; no backend holds more than ${MAX_PARAMETERS.toExponential(2)} (4 GiB of float32)`,
+    'E_TOO_LARGE',
   );
   return resolveConfig(config);
 }

@@ -3,7 +3,7 @@
  * arrays out, so no other module touches WASM memory. Each call allocates its inputs, runs one entry
  * point, copies the outputs into JS-owned arrays and frees everything in `finally`.
  */
-import { DeepRnnError, type ErrorCode } from '../errors.js';
+import { DeepRnnError, type ErrorCode, wasmInstantiationError } from '../errors.js';
 import { wasmBase64 } from '../generated/wasm.js';
 
 /** The raw exports of assembly/text/index.ts (pointers and lengths are plain numbers). */
@@ -114,6 +114,10 @@ export async function loadTextCore(): Promise<void> {
   if (core !== undefined) return;
   loading ??= WebAssembly.instantiate(wasmBytes(), imports).then(
     ({ instance }) => instance.exports as unknown as TextExports,
+    (error: unknown) => {
+      loading = undefined; // a later call may try again
+      throw wasmInstantiationError(error, 'text core');
+    },
   );
   core = await loading;
 }
@@ -127,6 +131,8 @@ export function textCore(): TextExports {
     core = instance.exports as unknown as TextExports;
     return core;
   } catch (error) {
+    const memory = wasmInstantiationError(error, 'text core');
+    if (memory !== error) throw memory;
     throw new DeepRnnError(
       'E_BAD_OPTION',
       'the text core cannot be compiled synchronously here: await loadTextCore() first',

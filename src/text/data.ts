@@ -67,13 +67,32 @@ export async function loadTimeMachine(): Promise<string> {
 async function gunzipIfGzip(bytes: Uint8Array, where: string): Promise<Uint8Array> {
   if (bytes.length < 2 || bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
   try {
-    const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('gzip'));
-    return new Uint8Array(await new Response(stream).arrayBuffer());
+    return await readAll(
+      new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('gzip')),
+    );
   } catch (error) {
     throw new DeepRnnError('E_IO', `${where} starts as gzip but does not decompress: ${(error as Error).message}`, {
       cause: error,
     });
   }
+}
+
+/** A stream's bytes, read by hand: `new Response(stream)` would load Node's undici (and its WASM). */
+async function readAll(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  const reader = stream.getReader();
+  for (let r = await reader.read(); !r.done; r = await reader.read()) {
+    chunks.push(r.value);
+    length += r.value.length;
+  }
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
 }
 
 const decodeText = async (bytes: Uint8Array, where: string): Promise<string> =>

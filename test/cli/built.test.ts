@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { timeMachineText } from '../helpers/data.js';
+import { unavailable, WEBGPU_INSTALL } from '../helpers/requires.js';
 import { TINY } from './helpers.js';
 
 const cli = fileURLToPath(new URL('../../dist/node/cli.js', import.meta.url));
@@ -133,5 +134,68 @@ describe('dist/node/cli.js', () => {
     ]);
     expect(z.code).toBe(1);
     expect(z.stderr).toMatch(/zeros\.bin holds no text.*\[E_EMPTY_CORPUS\]/);
+  });
+
+  it('backend auto picking WASM prints nothing on stderr (no Dawn warning from its probe)', async () => {
+    const r = await run([
+      'train',
+      '--data',
+      text,
+      '--layers',
+      '1',
+      '--hidden',
+      '8',
+      '--batch-size',
+      '4',
+      '--num-steps',
+      '8',
+      '--epochs',
+      '1',
+      '--out',
+      join(dir, 'auto.safetensors'),
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/ tokens\/sec on wasm\n/); // lavapipe and SwiftShader are software adapters
+  });
+
+  it('refuses models that cannot fit with E_TOO_LARGE, before allocating, on both backends', async () => {
+    for (const backend of ['wasm', 'webgpu']) {
+      for (const layers of ['1000', '100000']) {
+        const r = await run([
+          'train',
+          '--data',
+          text,
+          '--layers',
+          layers,
+          '--epochs',
+          '1',
+          '--backend',
+          backend,
+          '--out',
+          join(dir, 'big.safetensors'),
+        ]);
+        if (backend === 'webgpu' && /E_NO_ADAPTER|E_NO_WEBGPU/.test(r.stderr)) {
+          unavailable({ missing: 'no WebGPU adapter for the size check', install: WEBGPU_INSTALL });
+          continue;
+        }
+        expect(r.code, `${backend} ${layers}`).toBe(1);
+        expect(r.stderr, `${backend} ${layers}`).toMatch(/\[E_TOO_LARGE\]\n$/);
+      }
+    }
+  }, 60_000);
+
+  it('a virtual-memory limit is E_TOO_LARGE saying so, not a raw RangeError', async () => {
+    const r = await new Promise<{ code: number; stderr: string }>((resolve) => {
+      execFile(
+        'bash',
+        ['-c', `ulimit -v 4000000; exec "${cli}" train --data "${text}" --epochs 1 --layers 1 --hidden 8`],
+        (error, _out, stderr) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stderr }),
+      );
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /^deeprnn: could not reserve memory for the .*raise the virtual-memory limit \(ulimit -v\) \[E_TOO_LARGE\]\n$/,
+    );
   });
 });

@@ -63,7 +63,7 @@ describe('npm pack', () => {
     );
     writeFileSync(join(project, 'use.mjs'), USE);
     writeFileSync(join(project, 'no-dawn.mjs'), NO_DAWN);
-    // deeprnn has no dependencies, so the install needs no network.
+    // deeprnn's one dependency (@webgpu/types, type declarations only) is in the npm cache after npm ci.
     await run('npm', ['install', '--offline', '--no-audit', '--no-fund', `./${info.filename}`], { cwd: project });
   }, 120_000);
   afterAll(() => rmSync(project, { recursive: true, force: true }));
@@ -87,6 +87,7 @@ describe('npm pack', () => {
 
   it('installs no native binary: Dawn is an optional peer; sizes as the README reports them', () => {
     expect(existsSync(join(project, 'node_modules/webgpu'))).toBe(false);
+    expect(readdirSync(join(project, 'node_modules')).sort()).toEqual(['.bin', '.package-lock.json', '@webgpu', 'deeprnn']);
     const installed = treeSize(join(project, 'node_modules'));
     console.log(`deeprnn: npm pack ${(packed / 1024).toFixed(0)} KiB, installed ${(installed / 1024).toFixed(0)} KiB`);
     expect(packed).toBeLessThan(1024 * 1024);
@@ -136,6 +137,38 @@ describe('npm pack', () => {
     ]);
     expect(r.outputFiles[0].text).not.toMatch(/(\bimport\s*\(|\bfrom|\brequire\s*\()\s*['"](node:|webgpu['"])/);
   });
+
+  it('compiles in a strict TypeScript project: the WebGPU types come with the package', async () => {
+    writeFileSync(
+      join(project, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          strict: true,
+          noEmit: true,
+          target: 'ES2022',
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          lib: ['ES2022', 'DOM'],
+          types: [],
+        },
+        files: ['typed.ts'],
+      }),
+    );
+    writeFileSync(
+      join(project, 'typed.ts'),
+      "import { LanguageModel, createWebGpuModel, type RecurrentModel } from 'deeprnn';\n" +
+        'export async function f(device: GPUDevice): Promise<RecurrentModel> {\n' +
+        "  await LanguageModel.load(new Uint8Array(0), { backend: 'wasm' }).catch(() => null);\n" +
+        "  return createWebGpuModel({ cell: 'gru', layers: 1, hidden: 4, vocabSize: 5 }, { device });\n}\n",
+    );
+    const tsc = join(root, 'node_modules/typescript/bin/tsc');
+    const r = await run('node', [tsc, '-p', 'tsconfig.json'], { cwd: project }).then(
+      () => ({ code: 0, out: '' }),
+      (e: { stdout?: string; code?: number }) => ({ code: e.code ?? 1, out: e.stdout ?? '' }),
+    );
+    expect(r.out).toBe('');
+    expect(r.code).toBe(0);
+  }, 60_000);
 
   it('runs the deeprnn bin', async () => {
     const { stdout } = await run(join(project, 'node_modules/.bin/deeprnn'), ['--help'], { cwd: project });

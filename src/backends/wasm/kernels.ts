@@ -8,7 +8,7 @@
  * relaxed-SIMD build ('nn-relaxed', FMA) is opt-in (`wasmBuild: 'nn-relaxed'`); on the machine measured
  * it made no consistent speed difference (bench/RESULTS.md), so portability wins the default.
  */
-import { DeepRnnError } from '../../errors.js';
+import { DeepRnnError, wasmInstantiationError } from '../../errors.js';
 import { wasmBase64 } from '../../generated/wasm.js';
 
 export type KernelBuild = 'nn' | 'nn-relaxed';
@@ -176,6 +176,10 @@ export async function instantiateKernels(build: KernelBuild): Promise<NnKernels>
       },
     },
   };
-  const instance = await WebAssembly.instantiate(await module, imports);
-  return instance.exports as unknown as NnKernels;
+  try {
+    const instance = await WebAssembly.instantiate(await module, imports);
+    return instance.exports as unknown as NnKernels;
+  } catch (error) {
+    throw wasmInstantiationError(error, 'WASM kernels');
+  }
 }
