@@ -312,15 +312,21 @@ function checkTraining(t: TrainingState, config: ResolvedConfig): void {
   }
 }
 
-function historyToJson(r: EpochRecord, i = 0): Record<string, number | null> {
+function historyToJson(r: EpochRecord, i = 0): Record<string, JsonValue> {
   if (!isObject(r) || !isCount(r.epoch) || typeof r.trainPerplexity !== 'number') {
     throw badFile(`training history[${i}] must be {epoch, trainPerplexity, valPerplexity?}`);
   }
   if (r.valPerplexity !== undefined && typeof r.valPerplexity !== 'number')
     throw badFile(`training history[${i}].valPerplexity must be a number`);
+  const byName = r.valPerplexities;
+  if (byName !== undefined && !(isObject(byName) && Object.values(byName).every((v) => typeof v === 'number')))
+    throw badFile(`training history[${i}].valPerplexities must map source names to numbers`);
   const finite = (x: number) => (Number.isFinite(x) ? x : null);
-  const out: Record<string, number | null> = { epoch: r.epoch, train_perplexity: finite(r.trainPerplexity) };
+  const out: Record<string, JsonValue> = { epoch: r.epoch, train_perplexity: finite(r.trainPerplexity) };
   if (r.valPerplexity !== undefined) out.val_perplexity = finite(r.valPerplexity);
+  if (byName !== undefined) {
+    out.val_perplexities = Object.fromEntries(Object.entries(byName).map(([k, v]) => [k, finite(v as number)]));
+  }
   return out;
 }
 
@@ -329,6 +335,10 @@ function historyFromJson(raw: unknown, i: number): EpochRecord {
   if (!isObject(raw)) throw badFile(`training history[${i}] must be an object`);
   const r: EpochRecord = { epoch: raw.epoch as number, trainPerplexity: num(raw.train_perplexity) as number };
   if (raw.val_perplexity !== undefined) r.valPerplexity = num(raw.val_perplexity) as number;
+  if (raw.val_perplexities !== undefined) {
+    if (!isObject(raw.val_perplexities)) throw badFile(`training history[${i}].val_perplexities must be an object`);
+    r.valPerplexities = Object.fromEntries(Object.entries(raw.val_perplexities).map(([k, v]) => [k, num(v) as number]));
+  }
   return r;
 }
 

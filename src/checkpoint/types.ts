@@ -19,6 +19,8 @@ export interface EpochRecord {
   trainPerplexity: number;
   /** Absent (or NaN) when there is no validation split. */
   valPerplexity?: number;
+  /** Validation perplexity per source file, when the held-out text came from several. */
+  valPerplexities?: Record<string, number>;
 }
 
 /** What training needs beyond the parameters to continue exactly where it stopped. */

@@ -46,6 +46,18 @@ export interface TrainArgs extends CommonArgs {
   backend: BackendChoice;
   /** Empty: the default corpus (The Time Machine). */
   data: string[];
+  tokenize: 'char' | 'word';
+  preprocess: 'd2l' | 'none';
+  /** Tokens seen fewer times encode to <unk>; 1 keeps all. */
+  minFreq: number;
+  lrSchedule: 'constant' | 'step' | 'cosine';
+  lrDecay: number;
+  lrDecayAfter: number;
+  minLr: number;
+  warmup: number;
+  /** 0: no early stopping. */
+  patience: number;
+  keepBest: boolean;
   valFrac: number;
   out: string;
   resume: string | null;
@@ -68,7 +80,8 @@ export interface GenerateArgs extends CommonArgs {
 export interface EvalArgs extends CommonArgs {
   command: 'eval';
   model: string;
-  data: string;
+  /** One or more files; each is a source of its own. */
+  data: string[];
   backend: BackendChoice;
 }
 

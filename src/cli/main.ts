@@ -6,18 +6,11 @@
 import { DeepRnnError } from '../errors.js';
 import type { TrainingState } from '../checkpoint/index.js';
 import { LanguageModel, type LanguageModelTrainResult } from '../lm/language-model.js';
-import {
-  TIME_MACHINE,
-  binaryShare,
-  buildCorpus,
-  loadText,
-  loadTimeMachine,
-  splitCorpus,
-  type Vocab,
-} from '../text/index.js';
+import { buildCorpus, loadText } from '../text/index.js';
 import type { EpochEvent } from '../train/train.js';
 import { curveCsv, curvePaths, curveSvg } from '../train/curve.js';
 import { parseArgs, UsageError, type EvalArgs, type GenerateArgs, type TrainArgs } from './args.js';
+import { maxTokensFor, readSources, trainingData, type Source } from './data.js';
 import { Progress } from './progress.js';
 import { dataFlags, resumeArgs } from './resume.js';
 import { VERSION } from '../generated/version.js';
@@ -92,61 +85,6 @@ function stopOnSignals(
   };
 }
 
-interface Source {
-  name: string;
-  text: string;
-}
-
-/** A file that is mostly not text is warned about; one with no text at all is refused. */
-const BINARY_WARNING = 0.1;
-
-/** The --data files, or the Time Machine that ships with deeprnn when none is given. */
-async function readSources(paths: string[], io: Io): Promise<Source[]> {
-  if (paths.length === 0)
-    return [
-      {
-        name: `${TIME_MACHINE.title} (d2l's ${TIME_MACHINE.file}, shipped with deeprnn)`,
-        text: await loadTimeMachine(),
-      },
-    ];
-  const sources = await Promise.all(paths.map(async (p) => ({ name: p, text: await loadText(p) })));
-  for (const s of sources) {
-    const share = binaryShare(s.text);
-    if (share === 1)
-      throw new DeepRnnError(
-        'E_EMPTY_CORPUS',
-        `${s.name} holds no text: every character is a control character or not UTF-8`,
-      );
-    if (share > BINARY_WARNING)
-      io.stderr.write(
-        `deeprnn: warning: ${s.name} looks binary, not text (${(share * 100).toFixed(0)}% of its characters are control characters or not UTF-8)\n`,
-      );
-  }
-  return sources;
-}
-
-/**
- * d2l's 10,000-token cut belongs to its Time Machine default; a user's own files are used whole unless
- * --max-tokens is given. 0 keeps everything.
- */
-function maxTokensFor(args: TrainArgs): number {
-  if (args.given.includes('max-tokens')) return args.maxTokens;
-  return args.data.length === 0 ? args.maxTokens : 0;
-}
-
-/** One line saying what the run trains on, so that no cut of the data goes unnoticed. */
-function describeData(sources: Source[], vocab: Vocab, used: number, maxTokens: number): string {
-  const counts = sources.map((s) => vocab.encode(s.text).length);
-  const total = counts.reduce((a, b) => a + b, 0);
-  const fmt = (n: number) => n.toLocaleString('en-US');
-  const each = sources.map((s, i) => `${s.name} ${fmt(counts[i])} tokens`).join(', ');
-  const cut =
-    used < total
-      ? `the first ${fmt(used)} of ${fmt(total)} tokens (--max-tokens ${maxTokens}; 0 keeps all)`
-      : `${fmt(used)} tokens`;
-  return `data: ${each}; training on ${cut}\n`;
-}
-
 async function train(given: TrainArgs, io: Io): Promise<number> {
   let args = given;
   let resume: TrainingState | undefined;
@@ -165,7 +103,12 @@ async function train(given: TrainArgs, io: Io): Promise<number> {
     sources = await readSources(args.data, io);
     const corpus = await buildCorpus(
       sources.map((s) => s.text),
-      { preprocess: 'd2l', tokenize: 'char', maxTokens: maxTokensFor(args) || undefined },
+      {
+        preprocess: args.preprocess,
+        tokenize: args.tokenize,
+        minFreq: args.minFreq,
+        maxTokens: maxTokensFor(args) || undefined,
+      },
     );
     lm = await LanguageModel.create(corpus.vocab, {
       cell: args.cell,
@@ -177,16 +120,22 @@ async function train(given: TrainArgs, io: Io): Promise<number> {
       backend: args.backend,
     });
   }
-  const documents = sources.map((s) => s.text);
-  const maxTokens = maxTokensFor(args) || undefined;
+  const maxTokens = maxTokensFor(args);
+  if ((args.patience > 0 || args.keepBest) && args.valFrac === 0) {
+    throw new UsageError(
+      `deeprnn train: --${args.patience > 0 ? 'patience' : 'keep-best'} needs held-out text: give --val-frac`,
+    );
+  }
   try {
-    const corpus = await buildCorpus(documents, { vocab: lm.vocab, maxTokens });
-    if (!args.json) io.stdout.write(describeData(sources, lm.vocab, corpus.tokens.length, maxTokens ?? 0));
-    const split = splitCorpus(corpus.tokens, { validation: args.valFrac });
+    const split = trainingData(sources, lm.vocab, maxTokens, args.valFrac);
+    if (!args.json) io.stdout.write(split.line);
+    const validation = split.validation.map((v) => ({ name: v.name, data: v.tokens }));
     const controller = new AbortController();
     const signals = stopOnSignals(controller, io, args.out);
     const progress = new Progress(io.stdout, args.json, resume?.epoch ?? 0);
     const history: EpochEvent[] = [];
+    // --keep-best: the best validation so far, the resumed run's included.
+    let best = Math.min(...(resume?.history ?? []).map((r) => r.valPerplexity ?? Number.NaN).filter(Number.isFinite));
     let result: LanguageModelTrainResult;
     try {
       result = await lm.train(split.train, {
@@ -198,13 +147,21 @@ async function train(given: TrainArgs, io: Io): Promise<number> {
         optimizer: args.optimizer,
         partition: args.partition,
         seed: args.seed,
-        validation: split.validation.length >= 2 ? split.validation : undefined,
+        validation: validation.length > 0 ? validation : undefined,
         signal: controller.signal,
         resume,
-        extra: dataFlags(args, maxTokens ?? 0),
-        onEpoch: (e) => {
+        extra: dataFlags(args, maxTokens),
+        lrDecay: args.lrSchedule === 'step' ? { rate: args.lrDecay, after: args.lrDecayAfter } : undefined,
+        cosine: args.lrSchedule === 'cosine' ? { minLr: args.minLr } : undefined,
+        warmup: args.warmup,
+        earlyStopping: args.patience > 0 ? { patience: args.patience } : undefined,
+        onEpoch: async (e) => {
           history.push(e);
           progress.epoch(e, lm.backend);
+          if (args.keepBest && e.valPerplexity !== undefined && e.valPerplexity < best) {
+            best = e.valPerplexity;
+            await lm.save(bestPath(args.out));
+          }
         },
       });
     } catch (error) {
@@ -245,17 +202,34 @@ async function train(given: TrainArgs, io: Io): Promise<number> {
     for (const prefix of ['time traveller', 'traveller']) samples[prefix] = await lm.predict(prefix, 50);
     const speed = history.reduce((a, e) => a + e.tokensPerSecond, 0) / Math.max(history.length, 1);
     if (args.json) {
-      io.stdout.write(
-        `${JSON.stringify({ perplexity: last?.trainPerplexity ?? null, valPerplexity: last?.valPerplexity ?? null, tokensPerSecond: speed, backend: lm.backend, epochs: history.length, tokens: split.train.length, checkpoint: args.out, samples })}\n`,
-      );
+      const summary = {
+        perplexity: last?.trainPerplexity ?? null,
+        valPerplexity: last?.valPerplexity ?? null,
+        valPerplexities: last?.valPerplexities ?? null,
+        tokensPerSecond: speed,
+        backend: lm.backend,
+        epochs: history.length,
+        tokens: split.train.length,
+        checkpoint: args.out,
+        best: args.keepBest && Number.isFinite(best) ? bestPath(args.out) : null,
+        stoppedEarly: result.stoppedEarly,
+        samples,
+      };
+      io.stdout.write(`${JSON.stringify(summary)}\n`);
     } else {
       io.stdout.write(
         `perplexity ${last ? last.trainPerplexity.toFixed(1) : 'n/a'}, ${speed.toFixed(1)} tokens/sec on ${lm.backend}\n`,
       );
-      if (last?.valPerplexity !== undefined)
+      if (last?.valPerplexity !== undefined) {
         io.stdout.write(`validation perplexity ${last.valPerplexity.toFixed(3)}\n`);
+        if (split.validation.length > 1) io.stdout.write(perplexityTable(last.valPerplexities ?? {}, split.validation));
+      }
       for (const prefix of Object.keys(samples)) io.stdout.write(`${samples[prefix]}\n`);
+      if (result.stoppedEarly)
+        io.stdout.write(`stopped early: no better validation perplexity in ${args.patience} epochs\n`);
       io.stdout.write(`checkpoint: ${args.out}\n`);
+      if (args.keepBest && Number.isFinite(best))
+        io.stdout.write(`best validation checkpoint: ${bestPath(args.out)}\n`);
     }
     return 0;
   } finally {
@@ -290,15 +264,37 @@ async function generate(args: GenerateArgs, io: Io): Promise<number> {
   }
 }
 
+/** Where --keep-best saves: model.safetensors -> model.best.safetensors. */
+export const bestPath = (out: string): string => `${out.replace(/\.safetensors$/i, '')}.best.safetensors`;
+
+/** One line per source: its name, perplexity and held-out tokens. */
+function perplexityTable(
+  bySource: Record<string, number>,
+  sources: Array<{ name: string; tokens: Int32Array }>,
+): string {
+  const width = Math.max(...sources.map((s) => s.name.length));
+  return sources
+    .map(
+      (s) =>
+        `  ${s.name.padEnd(width)}  ${bySource[s.name]?.toPrecision(8) ?? 'n/a'}  (${s.tokens.length.toLocaleString('en-US')} tokens)\n`,
+    )
+    .join('');
+}
+
 async function evaluate(args: EvalArgs, io: Io): Promise<number> {
   const lm = await LanguageModel.load(args.model, { backend: args.backend });
   try {
-    const perplexity = await lm.evaluate(await loadText(args.data));
-    io.stdout.write(
-      args.json
-        ? `${JSON.stringify({ perplexity, backend: lm.backend })}\n`
-        : `perplexity ${perplexity.toPrecision(8)}\n`,
+    // Each file is its own stream from a zero state; the whole is token-weighted over them.
+    const sources = await Promise.all(
+      args.data.map(async (path) => ({ name: path, tokens: lm.encode(await loadText(path)) })),
     );
+    const r = await lm.evaluateSources(sources.map((s) => ({ name: s.name, data: s.tokens })));
+    if (args.json) {
+      io.stdout.write(`${JSON.stringify({ perplexity: r.perplexity, bySource: r.bySource, backend: lm.backend })}\n`);
+    } else {
+      io.stdout.write(`perplexity ${r.perplexity.toPrecision(8)}\n`);
+      if (sources.length > 1) io.stdout.write(perplexityTable(r.bySource, sources));
+    }
     return 0;
   } finally {
     lm.dispose();

@@ -12,7 +12,14 @@ type Fixed = Record<string, unknown>;
 
 /** What the CLI keeps in the run's recipe (`extra`) so that a resume reads the same data. */
 export function dataFlags(args: TrainArgs, maxTokens: number): { [key: string]: JsonValue } {
-  return { data: [...args.data], maxTokens, valFrac: args.valFrac };
+  return {
+    data: [...args.data],
+    maxTokens,
+    valFrac: args.valFrac,
+    minFreq: args.minFreq,
+    patience: args.patience,
+    keepBest: args.keepBest,
+  };
 }
 
 /** `args` with every flag not given taken from the checkpoint; UsageError when a given one disagrees. */
@@ -32,8 +39,25 @@ export function resumeArgs(args: TrainArgs, ckpt: Checkpoint): TrainArgs {
     optimizer: recipe.optimizer,
     partition: recipe.partition,
     seed: recipe.seed,
+    // The vocabulary is the checkpoint's: how it was built cannot change.
+    tokenize: ckpt.text.tokenize,
+    preprocess: ckpt.text.preprocess,
+    'min-freq': typeof recipe.extra.minFreq === 'number' ? recipe.extra.minFreq : 1,
+    'lr-schedule': recipe.cosine ? 'cosine' : recipe.lrDecay ? 'step' : 'constant',
+    'lr-decay': recipe.lrDecay?.rate ?? args.lrDecay,
+    'lr-decay-after': recipe.lrDecay?.after ?? args.lrDecayAfter,
+    'min-lr': recipe.cosine?.minLr ?? args.minLr,
+    warmup: recipe.warmup,
   };
-  const key: Record<string, keyof TrainArgs> = { 'batch-size': 'batchSize', 'num-steps': 'numSteps' };
+  const key: Record<string, keyof TrainArgs> = {
+    'batch-size': 'batchSize',
+    'num-steps': 'numSteps',
+    'min-freq': 'minFreq',
+    'lr-schedule': 'lrSchedule',
+    'lr-decay': 'lrDecay',
+    'lr-decay-after': 'lrDecayAfter',
+    'min-lr': 'minLr',
+  };
   const out: TrainArgs = { ...args };
   for (const [flag, saved] of Object.entries(fixed)) {
     const field = key[flag] ?? (flag as keyof TrainArgs);
@@ -54,5 +78,7 @@ export function resumeArgs(args: TrainArgs, ckpt: Checkpoint): TrainArgs {
     out.given = [...out.given, 'max-tokens'];
   }
   if (!args.given.includes('val-frac') && typeof extra.valFrac === 'number') out.valFrac = extra.valFrac;
+  if (!args.given.includes('patience') && typeof extra.patience === 'number') out.patience = extra.patience;
+  if (!args.given.includes('keep-best') && extra.keepBest === true) out.keepBest = true;
   return out;
 }

@@ -21,7 +21,13 @@ import {
 } from '../train/state.js';
 import { trainLoop, type EpochEvent, type TrainProgress, type TrainResult } from '../train/train.js';
 import { generateTokens, type GenerateOptions, type GeneratedToken } from './generate.js';
-import { streamPerplexity } from './perplexity.js';
+import { sourcesPerplexity, streamPerplexity, type NamedTokens, type SourcesPerplexity } from './perplexity.js';
+
+/** A named text or token stream: one book of a corpus. */
+export interface Source {
+  name: string;
+  data: Int32Array | string;
+}
 
 export interface LanguageModelOptions extends Omit<ModelConfig, 'vocabSize'> {
   backend?: BackendChoice;
@@ -45,8 +51,17 @@ export interface TrainOptions {
   /** Seeds the batch order (d2l's random offsets); default the model's seed. */
   seed?: number;
   lrDecay?: { rate: number; after: number };
-  /** Held-out tokens (or text): each epoch event then carries its perplexity. */
-  validation?: Int32Array | string;
+  /** Cosine annealing from lr down to minLr over the epochs (instead of lrDecay). */
+  cosine?: { minLr: number };
+  /** Epochs of linear warmup at the start. */
+  warmup?: number;
+  /** Stop when validation perplexity has not improved for `patience` epochs (needs `validation`). */
+  earlyStopping?: { patience: number };
+  /**
+   * Held-out tokens (or text): each epoch event then carries its perplexity. Named sources (one per
+   * book) give each source's perplexity too (`valPerplexities`), and `valPerplexity` over them all.
+   */
+  validation?: Int32Array | string | readonly Source[];
   signal?: AbortSignal;
   onEpoch?: (event: EpochEvent) => void | Promise<void>;
   /**
@@ -69,11 +84,25 @@ const TRAIN_OPTIONS = new Set<string>([
   'onProgress',
   'resume',
   'extra',
+  'earlyStopping',
 ]);
+
+/**
+ * Early stopping: true when the last `patience` epochs of `history` (which may reach back before a
+ * resume) brought no validation perplexity below the best one before them.
+ */
+function noLongerImproving(history: readonly { valPerplexity?: number }[], patience: number): boolean {
+  const vals = history.map((e) => e.valPerplexity ?? Number.NaN);
+  if (vals.length <= patience) return false;
+  const bestBefore = Math.min(...vals.slice(0, -patience).filter(Number.isFinite));
+  return !vals.slice(-patience).some((v) => v < bestBefore);
+}
 
 export interface LanguageModelTrainResult extends TrainResult {
   /** Everything needed to continue this run bit-identically (save it with save(path, result.training)). */
   training: TrainingState;
+  /** Early stopping ended the run (then `aborted` is true too, at an epoch boundary). */
+  stoppedEarly: boolean;
 }
 
 export class LanguageModel {
@@ -185,46 +214,73 @@ export class LanguageModel {
     checkOptionNames(options, TRAIN_OPTIONS, 'train');
     const tokens = typeof data === 'string' ? this.encode(data) : data;
     check(tokens instanceof Int32Array, 'train data must be an Int32Array of token ids or a string');
-    const validation = typeof options.validation === 'string' ? this.encode(options.validation) : options.validation;
-    if (validation !== undefined)
-      check(
-        validation instanceof Int32Array && validation.length >= 2,
-        'validation needs at least 2 tokens',
-        'E_CORPUS_TOO_SMALL',
-      );
+    const validation =
+      options.validation === undefined ? undefined : this.namedTokens(options.validation, 'validation');
+    for (const v of validation ?? [])
+      check(v.tokens.length >= 2, `validation ${v.name} needs at least 2 tokens`, 'E_CORPUS_TOO_SMALL');
+    // One unnamed stream reports no per-source figures.
+    const perSource = Array.isArray(options.validation);
+
+    const patience = options.earlyStopping?.patience ?? 0;
+    check(
+      Number.isInteger(patience) && patience >= 0,
+      `earlyStopping.patience must be a whole number of epochs, got ${String(patience)}`,
+    );
+    check(patience === 0 || validation !== undefined, 'earlyStopping needs validation data');
+    // The loop stops on one signal: the caller's, or early stopping's.
+    const stop = new AbortController();
+    const forward = () => stop.abort();
+    let stoppedEarly = false;
 
     const run = await this.runToStart(tokens, options);
+    if (options.signal?.aborted) stop.abort();
+    options.signal?.addEventListener('abort', forward);
     const { recipe } = run;
     const loader = new SeqDataLoader(tokens, recipe.batchSize, recipe.numSteps, recipe.partition, recipe.seed);
-    const result = await trainLoop(
-      this.model,
-      { epoch: (e) => loader.epoch(e) },
-      {
-        epochs: options.epochs,
-        lr: recipe.lr,
-        clip: recipe.clip ?? Infinity,
-        optimizer: recipe.optimizer,
-        partition: recipe.partition,
-        lrDecay: recipe.lrDecay ?? undefined,
-        signal: options.signal,
-        onProgress: options.onProgress,
-        start: run.cursor,
-        validate: validation ? () => streamPerplexity(this.model, validation) : undefined,
-        onEpoch: async (event) => {
-          this.trainingHistory.push(event);
-          await options.onEpoch?.(event);
+    let result: TrainResult;
+    try {
+      result = await trainLoop(
+        this.model,
+        { epoch: (e) => loader.epoch(e) },
+        {
+          epochs: options.epochs,
+          lr: recipe.lr,
+          clip: recipe.clip ?? Infinity,
+          optimizer: recipe.optimizer,
+          partition: recipe.partition,
+          schedule: { decay: recipe.lrDecay, cosine: recipe.cosine, warmup: recipe.warmup },
+          signal: stop.signal,
+          onProgress: options.onProgress,
+          start: run.cursor,
+          validate: validation
+            ? async () => {
+                const v = await sourcesPerplexity(this.model, validation);
+                return perSource ? v : { perplexity: v.perplexity };
+              }
+            : undefined,
+          onEpoch: async (event) => {
+            this.trainingHistory.push(event);
+            await options.onEpoch?.(event);
+            if (patience > 0 && noLongerImproving(this.trainingHistory, patience)) {
+              stoppedEarly = true;
+              stop.abort();
+            }
+          },
         },
-      },
-    );
+      );
+    } finally {
+      options.signal?.removeEventListener('abort', forward);
+    }
     const c = result.cursor;
-    const history = this.trainingHistory.map(({ epoch, trainPerplexity, valPerplexity }) => ({
+    const history = this.trainingHistory.map(({ epoch, trainPerplexity, valPerplexity, valPerplexities }) => ({
       epoch,
       trainPerplexity,
       ...(valPerplexity !== undefined ? { valPerplexity } : {}),
+      ...(valPerplexities !== undefined ? { valPerplexities } : {}),
     }));
     const state = c.batch > 0 ? await this.model.getState() : null;
     const training = toTrainingState({ recipe, cursor: c }, await this.model.optimizerState(), history, state);
-    return { ...result, training };
+    return { ...result, training, stoppedEarly };
   }
 
   /** The recipe and cursor to train with: a new run from the options, or the resumed run, checked. */
@@ -255,6 +311,8 @@ export class LanguageModel {
       partition: options.partition ?? 'sequential',
       seed: options.seed ?? this.config.seed,
       lrDecay: options.lrDecay ? { rate: options.lrDecay.rate, after: options.lrDecay.after } : null,
+      cosine: options.cosine ? { minLr: options.cosine.minLr } : null,
+      warmup: options.warmup ?? 0,
       data: { tokens: tokens.length, hash: tokensHash(tokens) },
       extra: options.extra ?? {},
     };
@@ -266,6 +324,27 @@ export class LanguageModel {
     const tokens = typeof data === 'string' ? this.encode(data) : data;
     check(tokens instanceof Int32Array, 'evaluate() takes a string or an Int32Array of token ids');
     return streamPerplexity(this.model, tokens);
+  }
+
+  /** Each source's perplexity (its own stream from a zero state) and the token-weighted one over all. */
+  async evaluateSources(sources: readonly Source[]): Promise<SourcesPerplexity> {
+    return sourcesPerplexity(this.model, this.namedTokens(sources, 'evaluateSources()'));
+  }
+
+  private namedTokens(data: Int32Array | string | readonly Source[], what: string): NamedTokens[] {
+    const one = (d: unknown, name: string): NamedTokens => {
+      const tokens = typeof d === 'string' ? this.encode(d) : d;
+      check(tokens instanceof Int32Array, `${what}: ${name} must be a string or an Int32Array of token ids`);
+      return { name, tokens };
+    };
+    if (!Array.isArray(data)) return [one(data, 'validation')];
+    return (data as readonly Source[]).map((s, i) => {
+      check(
+        typeof s === 'object' && s !== null && typeof s.name === 'string',
+        `${what}: source ${i} must be {name, data}`,
+      );
+      return one(s.data, s.name);
+    });
   }
 
   /** d2l predict_ch8: warm the state up on `prefix`, then `numPreds` greedy steps; returns prefix + continuation. */

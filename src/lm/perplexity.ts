@@ -13,6 +13,47 @@ export async function streamPerplexity(
   tokens: Int32Array,
   chunkSteps = CHUNK_STEPS,
 ): Promise<number> {
+  const { nll, count } = await streamNll(model, tokens, chunkSteps);
+  return Math.exp(nll / count);
+}
+
+/** A named token stream (one source file of a corpus). */
+export interface NamedTokens {
+  name: string;
+  tokens: Int32Array;
+}
+
+export interface SourcesPerplexity {
+  /** Over all predicted tokens of all sources: exp of the token-weighted mean loss. */
+  perplexity: number;
+  bySource: Record<string, number>;
+}
+
+/** Each source's perplexity (each its own stream from a zero state) and the token-weighted whole. */
+export async function sourcesPerplexity(
+  model: RecurrentModel,
+  sources: readonly NamedTokens[],
+): Promise<SourcesPerplexity> {
+  check(sources.length > 0, 'perplexity needs at least one source', 'E_CORPUS_TOO_SMALL');
+  const bySource: Record<string, number> = {};
+  let nll = 0;
+  let count = 0;
+  for (const s of sources) {
+    check(!(s.name in bySource), `two sources are named ${JSON.stringify(s.name)}`);
+    const r = await streamNll(model, s.tokens);
+    bySource[s.name] = Math.exp(r.nll / r.count);
+    nll += r.nll;
+    count += r.count;
+  }
+  return { perplexity: Math.exp(nll / count), bySource };
+}
+
+/** The summed negative log-likelihood of every next token, and how many were predicted. */
+async function streamNll(
+  model: RecurrentModel,
+  tokens: Int32Array,
+  chunkSteps = CHUNK_STEPS,
+): Promise<{ nll: number; count: number }> {
   check(tokens.length >= 2, `perplexity needs at least 2 tokens, got ${tokens.length}`, 'E_CORPUS_TOO_SMALL');
   const V = model.config.vocabSize;
   let nll = 0;
@@ -26,7 +67,7 @@ export async function streamPerplexity(
     for (let t = 0; t < n; t++) nll -= logSoftmaxAt(logits, t * V, V, tokens[start + t + 1]);
     count += n;
   }
-  return Math.exp(nll / count);
+  return { nll, count };
 }
 
 /** log softmax(row)[target] in float64, max-shifted for stability. */

@@ -94,3 +94,34 @@ export function splitCorpus(tokens: Int32Array, fractions: SplitFractions): Corp
     test: tokens.subarray(nTrain + nValidation),
   };
 }
+
+/** One source (book) of a corpus as token ids. */
+export interface SourceTokens {
+  name: string;
+  tokens: Int32Array;
+}
+
+export interface SourcesSplit {
+  /** The training part of every source, in order, as one stream. */
+  train: Int32Array;
+  /** The held-out end of each source (sources whose part is under 2 tokens are left out). */
+  validation: SourceTokens[];
+}
+
+/**
+ * Holds out the end of each source, not of the whole corpus, so that every book is represented in the
+ * validation figures (d2l §9.3's exercise on mixing authors asks for each one's perplexity).
+ */
+export function splitSources(sources: readonly SourceTokens[], validation: number): SourcesSplit {
+  const parts = sources.map((s) => ({ name: s.name, ...splitCorpus(s.tokens, { validation }) }));
+  const train = new Int32Array(parts.reduce((n, p) => n + p.train.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    train.set(p.train, at);
+    at += p.train.length;
+  }
+  return {
+    train,
+    validation: parts.filter((p) => p.validation.length >= 2).map((p) => ({ name: p.name, tokens: p.validation })),
+  };
+}

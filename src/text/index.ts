@@ -4,8 +4,8 @@ export type { PreprocessMode, TokenLevel, TokenizeOptions, TextInput } from './o
 export { preprocess, tokenize } from './tokenize.js';
 export { Vocab, UNK } from './vocab.js';
 export type { VocabOptions, VocabJson } from './vocab.js';
-export { buildCorpus, buildCorpusSync, splitCorpus } from './corpus.js';
-export type { Corpus, CorpusOptions, CorpusSplit, SplitFractions } from './corpus.js';
+export { buildCorpus, buildCorpusSync, splitCorpus, splitSources } from './corpus.js';
+export type { Corpus, CorpusOptions, CorpusSplit, SourcesSplit, SourceTokens, SplitFractions } from './corpus.js';
 export {
   seqDataIterRandom,
   seqDataIterSequential,

@@ -15,9 +15,27 @@ export type { EpochRecord };
 
 export function curveCsv(records: EpochRecord[]): string {
   const cell = (v: number | undefined) => (v !== undefined && Number.isFinite(v) ? String(v) : '');
-  const lines = ['epoch,train_perplexity,val_perplexity'];
-  for (const r of records) lines.push(`${r.epoch},${cell(r.trainPerplexity)},${cell(r.valPerplexity)}`);
+  const sources = sourceNames(records);
+  // A source name may hold commas or quotes: CSV-quote it.
+  const header = [
+    'epoch',
+    'train_perplexity',
+    'val_perplexity',
+    ...sources.map((s) => `"val_perplexity:${s.replaceAll('"', '""')}"`),
+  ];
+  const lines = [header.join(',')];
+  for (const r of records) {
+    const each = sources.map((s) => cell(r.valPerplexities?.[s]));
+    lines.push([r.epoch, cell(r.trainPerplexity), cell(r.valPerplexity), ...each].join(','));
+  }
   return `${lines.join('\n')}\n`;
+}
+
+/** The sources of per-source validation figures, when there are two or more (one is the whole). */
+function sourceNames(records: EpochRecord[]): string[] {
+  const names = new Set<string>();
+  for (const r of records) for (const name of Object.keys(r.valPerplexities ?? {})) names.add(name);
+  return names.size >= 2 ? [...names] : [];
 }
 
 export interface SvgOptions {
@@ -30,6 +48,8 @@ export interface SvgOptions {
 
 const TRAIN_COLOR = '#1f77b4';
 const VAL_COLOR = '#d62728';
+/** Per-source validation lines (dashed), after the two above. */
+const SOURCE_COLORS = ['#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2', '#17becf'];
 
 /**
  * A line per series (training, and validation when any record has a finite value); points with a
@@ -43,8 +63,14 @@ export function curveSvg(records: EpochRecord[], options: SvgOptions = {}): stri
   const plotH = height - m.top - m.bottom;
 
   const series = [
-    { name: 'train', color: TRAIN_COLOR, points: finitePoints(records, (r) => r.trainPerplexity) },
-    { name: 'validation', color: VAL_COLOR, points: finitePoints(records, (r) => r.valPerplexity) },
+    { name: 'train', color: TRAIN_COLOR, dash: false, points: finitePoints(records, (r) => r.trainPerplexity) },
+    { name: 'validation', color: VAL_COLOR, dash: false, points: finitePoints(records, (r) => r.valPerplexity) },
+    ...sourceNames(records).map((name, i) => ({
+      name: `val: ${name}`,
+      color: SOURCE_COLORS[i % SOURCE_COLORS.length],
+      dash: true,
+      points: finitePoints(records, (r) => r.valPerplexities?.[name]),
+    })),
   ].filter((s, i) => i === 0 || s.points.length > 0);
 
   const all = series.flatMap((s) => s.points);
@@ -95,15 +121,17 @@ export function curveSvg(records: EpochRecord[], options: SvgOptions = {}): stri
   for (const s of series) {
     const pts = s.points.map(([x, y]) => `${f(px(x))},${f(py(y))}`);
     if (pts.length > 1)
-      out.push(`<polyline fill="none" stroke="${s.color}" stroke-width="1.5" points="${pts.join(' ')}"/>`);
+      out.push(
+        `<polyline fill="none" stroke="${s.color}" stroke-width="1.5"${s.dash ? ' stroke-dasharray="5 3"' : ''} points="${pts.join(' ')}"/>`,
+      );
     else if (pts.length === 1)
       out.push(`<circle cx="${f(px(s.points[0][0]))}" cy="${f(py(s.points[0][1]))}" r="3" fill="${s.color}"/>`);
   }
+  const x = m.left + plotW - Math.max(110, 40 + 7 * Math.max(...series.map((s) => s.name.length)));
   series.forEach((s, i) => {
     const y = m.top + 10 + i * 16;
-    const x = m.left + plotW - 110;
     out.push(`<line x1="${x}" y1="${y}" x2="${x + 20}" y2="${y}" stroke="${s.color}" stroke-width="2"/>`);
-    out.push(`<text x="${x + 26}" y="${y}" dominant-baseline="middle">${s.name}</text>`);
+    out.push(`<text x="${x + 26}" y="${y}" dominant-baseline="middle">${escapeXml(s.name)}</text>`);
   });
   out.push('</svg>');
   return `${out.join('\n')}\n`;

@@ -23,6 +23,10 @@ export interface TrainRecipe {
   /** Seeds the batch order. */
   seed: number;
   lrDecay: { rate: number; after: number } | null;
+  /** Cosine annealing to `minLr` (instead of lrDecay), null for none. */
+  cosine: { minLr: number } | null;
+  /** Epochs of linear warmup. */
+  warmup: number;
   /** Size and FNV-1a hash of the training tokens: resuming on other data would not continue the run. */
   data: { tokens: number; hash: number };
   /** The caller's own JSON, kept with the run (the CLI keeps its data flags here). */
@@ -41,6 +45,8 @@ export const RECIPE_OPTIONS: readonly RecipeOption[] = [
   'partition',
   'seed',
   'lrDecay',
+  'cosine',
+  'warmup',
 ];
 
 /** FNV-1a over the token ids: cheap, and any change of text, vocabulary or cut changes it. */
@@ -69,7 +75,12 @@ export function toTrainingState(
     batch: cursor.batch,
     rng: [recipe.seed],
     options: {
-      recipe: { ...recipe, lrDecay: recipe.lrDecay ? { ...recipe.lrDecay } : null, data: { ...recipe.data } },
+      recipe: {
+        ...recipe,
+        lrDecay: recipe.lrDecay ? { ...recipe.lrDecay } : null,
+        cosine: recipe.cosine ? { ...recipe.cosine } : null,
+        data: { ...recipe.data },
+      },
       cursor: { lr: cursor.lr, lossSum: cursor.lossSum, tokens: cursor.tokens },
     },
     history,
@@ -101,6 +112,11 @@ export function fromTrainingState(t: TrainingState): RunState {
   const decay = r.lrDecay;
   if (decay !== null && !(isObject(decay) && isFiniteNumber(decay.rate) && Number.isInteger(decay.after)))
     throw bad('lrDecay must be null or {rate, after}');
+  const cosine = r.cosine ?? null;
+  if (cosine !== null && !(isObject(cosine) && isFiniteNumber(cosine.minLr)))
+    throw bad('cosine must be null or {minLr}');
+  const warmup = r.warmup ?? 0;
+  if (!Number.isSafeInteger(warmup) || (warmup as number) < 0) throw bad('warmup must be a whole number of epochs');
   const data = r.data;
   if (!isObject(data) || !Number.isSafeInteger(data.tokens) || !Number.isInteger(data.hash))
     throw bad('data must be {tokens, hash}');
@@ -117,6 +133,8 @@ export function fromTrainingState(t: TrainingState): RunState {
       partition: r.partition,
       seed: r.seed as number,
       lrDecay: decay === null ? null : { rate: decay.rate as number, after: decay.after as number },
+      cosine: cosine === null ? null : { minLr: cosine.minLr as number },
+      warmup: warmup as number,
       data: { tokens: data.tokens as number, hash: data.hash as number },
       extra: r.extra as TrainRecipe['extra'],
     },

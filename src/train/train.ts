@@ -6,6 +6,7 @@
 import { DeepRnnError, check } from '../errors.js';
 import type { OptimizerName, RecurrentModel } from '../model/types.js';
 import { eventLoopPacer } from '../pace.js';
+import { type LrSchedule, checkSchedule, scheduledLr } from './schedule.js';
 import type { Batch, Partition } from '../text/index.js';
 
 /** Where batches come from: one call per epoch, reproducible from the epoch index alone (so resume works). */
@@ -29,14 +30,15 @@ export interface TrainLoopOptions {
   optimizer?: OptimizerName;
   partition?: Partition;
   /** char-rnn style decay: lr *= rate at the end of every epoch from `after` on (1-based epoch count). */
-  lrDecay?: { rate: number; after: number };
+  /** How the rate changes from epoch to epoch (default constant). */
+  schedule?: LrSchedule;
   signal?: AbortSignal;
   /** Called during an epoch, at most every ~100 ms (and after its last batch). */
   onProgress?: (progress: TrainProgress) => void;
   /** Called after every epoch; may be async (the loop awaits it). */
   onEpoch?: (event: EpochEvent, cursor: Readonly<TrainCursor>) => void | Promise<void>;
   /** Validation perplexity for the epoch's event; called once per epoch when given. */
-  validate?: () => Promise<number>;
+  validate?: () => Promise<{ perplexity: number; bySource?: Record<string, number> }>;
   /** Where to start: set when resuming from a checkpoint. */
   start?: TrainCursor;
 }
@@ -45,7 +47,7 @@ export interface TrainLoopOptions {
 export interface TrainCursor {
   epoch: number; // 0-based epoch being run
   batch: number; // batches of that epoch already done
-  lr: number;
+  lr: number; // the epoch's rate (set from the schedule as the epoch starts)
   lossSum: number; // token-weighted loss of the epoch's batches already done
   tokens: number;
 }
@@ -55,6 +57,8 @@ export interface EpochEvent {
   epochs: number;
   trainPerplexity: number;
   valPerplexity?: number;
+  /** Per source, when the validation data came as named sources. */
+  valPerplexities?: Record<string, number>;
   tokensPerSecond: number;
   elapsedMs: number;
   lr: number;
@@ -72,13 +76,7 @@ export function validateTrainLoopOptions(o: TrainLoopOptions): void {
     o.partition === undefined || o.partition === 'sequential' || o.partition === 'random',
     `partition must be 'sequential' or 'random', got ${String(o.partition)}`,
   );
-  if (o.lrDecay) {
-    check(o.lrDecay.rate > 0 && o.lrDecay.rate <= 1, `lrDecay.rate must be in (0, 1], got ${o.lrDecay.rate}`);
-    check(
-      Number.isInteger(o.lrDecay.after) && o.lrDecay.after >= 0,
-      `lrDecay.after must be an integer >= 0, got ${o.lrDecay.after}`,
-    );
-  }
+  checkSchedule(o.schedule ?? {}, o.lr);
 }
 
 const now = () => globalThis.performance.now();
@@ -100,6 +98,7 @@ export async function trainLoop(
   const pace = eventLoopPacer(YIELD_EVERY_MS);
 
   while (cursor.epoch < options.epochs) {
+    cursor.lr = scheduledLr(options.lr, options.schedule ?? {}, cursor.epoch, options.epochs);
     const epochStart = now();
     let tokensThisRun = 0;
     let index = 0;
@@ -147,9 +146,12 @@ export async function trainLoop(
       elapsedMs: now() - t0,
       lr: cursor.lr,
     };
-    if (options.validate) event.valPerplexity = await options.validate();
+    if (options.validate) {
+      const v = await options.validate();
+      event.valPerplexity = v.perplexity;
+      if (v.bySource) event.valPerplexities = v.bySource;
+    }
     history.push(event);
-    if (options.lrDecay && cursor.epoch + 1 >= options.lrDecay.after) cursor.lr *= options.lrDecay.rate;
     cursor.epoch++;
     cursor.batch = 0;
     cursor.lossSum = 0;

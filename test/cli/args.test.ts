@@ -41,7 +41,17 @@ describe('deeprnn train', () => {
       seed: 0,
       backend: 'auto',
       data: [],
+      tokenize: 'char',
+      preprocess: 'd2l',
+      minFreq: 1,
       valFrac: 0,
+      lrSchedule: 'constant',
+      lrDecay: 0.97,
+      lrDecayAfter: 10,
+      minLr: 0,
+      warmup: 0,
+      patience: 0,
+      keepBest: false,
       out: 'model.safetensors',
       resume: null,
     } satisfies TrainArgs);
@@ -77,6 +87,11 @@ describe('deeprnn train', () => {
       '--data',
       'a.txt',
       '--data=b.txt',
+      '--tokenize',
+      'word',
+      '--preprocess=none',
+      '--min-freq',
+      '3',
       '--val-frac',
       '.1',
       '--out',
@@ -98,6 +113,9 @@ describe('deeprnn train', () => {
       optimizer: 'adam',
       epochs: 2,
       maxTokens: 0,
+      tokenize: 'word',
+      preprocess: 'none',
+      minFreq: 3,
       partition: 'random',
       seed: 4294967295,
       backend: 'wasm',
@@ -125,6 +143,9 @@ describe('deeprnn train', () => {
       'seed',
       'backend',
       'data',
+      'tokenize',
+      'preprocess',
+      'min-freq',
       'val-frac',
       'out',
       'resume',
@@ -260,18 +281,18 @@ describe('deeprnn generate', () => {
 });
 
 describe('deeprnn eval', () => {
-  it('needs --model and --data, one of each', () => {
+  it('needs --model and one or more --data', () => {
     expect(parseArgs(['eval', '--data', 'held-out.txt', '--model', 'm.safetensors', '--backend', 'wasm'])).toEqual({
       command: 'eval',
       json: false,
       verbose: false,
       given: ['data', 'model', 'backend'],
       model: 'm.safetensors',
-      data: 'held-out.txt',
+      data: ['held-out.txt'],
       backend: 'wasm',
     } satisfies EvalArgs);
     expectUsage(['eval', '--model', 'm'], /--data is required/);
-    expectUsage(['eval', '--model', 'm', '--data', 'a', '--data', 'b'], /--data given more than once/);
+    expect(parseArgs(['eval', '--model', 'm', '--data', 'a', '--data', 'b'])).toMatchObject({ data: ['a', 'b'] });
   });
 });
 

@@ -87,7 +87,12 @@ describe('npm pack', () => {
 
   it('installs no native binary: Dawn is an optional peer; sizes as the README reports them', () => {
     expect(existsSync(join(project, 'node_modules/webgpu'))).toBe(false);
-    expect(readdirSync(join(project, 'node_modules')).sort()).toEqual(['.bin', '.package-lock.json', '@webgpu', 'deeprnn']);
+    expect(readdirSync(join(project, 'node_modules')).sort()).toEqual([
+      '.bin',
+      '.package-lock.json',
+      '@webgpu',
+      'deeprnn',
+    ]);
     const installed = treeSize(join(project, 'node_modules'));
     console.log(`deeprnn: npm pack ${(packed / 1024).toFixed(0)} KiB, installed ${(installed / 1024).toFixed(0)} KiB`);
     expect(packed).toBeLessThan(1024 * 1024);
