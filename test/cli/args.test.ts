@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { parseArgs, UsageError, type EvalArgs, type GenerateArgs, type TrainArgs } from '../../src/cli/args.js';
+import {
+  parseArgs,
+  UsageError,
+  type EvalArgs,
+  type ExportArgs,
+  type GenerateArgs,
+  type TrainArgs,
+} from '../../src/cli/args.js';
 import { DeepRnnError } from '../../src/errors.js';
 
 function usageError(argv: string[]): UsageError {
@@ -272,6 +279,32 @@ describe('deeprnn eval', () => {
     } satisfies EvalArgs);
     expectUsage(['eval', '--model', 'm'], /--data is required/);
     expectUsage(['eval', '--model', 'm', '--data', 'a', '--data', 'b'], /--data given more than once/);
+  });
+});
+
+describe('deeprnn export', () => {
+  it('needs --model and --out; --format defaults to onnx', () => {
+    expect(parseArgs(['export', '--model', 'm.safetensors', '--out', 'm.onnx'])).toEqual({
+      command: 'export',
+      json: false,
+      verbose: false,
+      given: ['model', 'out'],
+      model: 'm.safetensors',
+      format: 'onnx',
+      out: 'm.onnx',
+      vocab: null,
+    } satisfies ExportArgs);
+    expect(
+      parseArgs(['export', '--model=m.onnx', '--out=m.safetensors', '--format=safetensors', '--vocab=v.json']),
+    ).toMatchObject({
+      format: 'safetensors',
+      vocab: 'v.json',
+    });
+    expectUsage(['export', '--out', 'x'], /--model is required/);
+    expectUsage(
+      ['export', '--model', 'm', '--out', 'x', '--format', 'tfjs'],
+      /--format must be one of onnx, safetensors/,
+    );
   });
 });
 
