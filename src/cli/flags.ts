@@ -329,7 +329,7 @@ export const COMMAND_FLAGS: Record<CommandName, FlagSpec[]> = {
       metavar: 'FILE',
       type: { kind: 'string' },
       required: true,
-      help: 'model to convert: a .safetensors checkpoint, an ONNX model or a TF.js model.json',
+      help: 'model to convert: .safetensors, .onnx or a TF.js model.json',
       group: 'Export',
     },
     {
@@ -337,7 +337,7 @@ export const COMMAND_FLAGS: Record<CommandName, FlagSpec[]> = {
       key: 'format',
       type: { kind: 'choice', values: ['onnx', 'safetensors'] },
       default: 'onnx',
-      help: 'onnx: a standard ONNX graph (opset 17) for ONNX Runtime; safetensors: a deeprnn checkpoint',
+      help: 'onnx (opset 17) or a safetensors checkpoint (weights only)',
       group: 'Export',
     },
     {

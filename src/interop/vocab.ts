@@ -39,7 +39,7 @@ export function modelVocab(
   if (metadata.vocab === undefined)
     throw new DeepRnnError(
       'E_BAD_CHECKPOINT',
-      `${what} has no vocabulary: pass { vocab } (a Vocab, or its ${vocabSize} tokens with '<unk>' first) when loading it, or store 'vocab' and 'text' in its metadata (README: ONNX and TensorFlow.js)`,
+      `${what} has no vocabulary: pass { vocab } (a Vocab, or its ${vocabSize} tokens with '<unk>' first) when loading it (CLI: deeprnn export --vocab FILE --format safetensors), or store 'vocab' and 'text' in its metadata (README: ONNX and TensorFlow.js)`,
     );
   return readVocabMetadata(metadata, vocabSize);
 }

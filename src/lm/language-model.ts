@@ -35,7 +35,10 @@ type RuntimeOptions = Pick<LanguageModelOptions, 'backend' | 'wasmBuild'>;
 const RUNTIME_OPTIONS = ['backend', 'wasmBuild'];
 
 export interface LoadOptions extends RuntimeOptions {
-  /** The vocabulary of an ONNX or TF.js model that has none in its metadata (a Vocab, or its tokens, '<unk>' first). */
+  /**
+   * The vocabulary of an ONNX or TF.js model (a Vocab, or its tokens with '<unk>' first, read as d2l chars):
+   * needed when the file has none in its metadata, and used instead of the file's when given.
+   */
   vocab?: VocabOption;
 }
 const LOAD_OPTIONS = [...RUNTIME_OPTIONS, 'vocab'];

@@ -368,7 +368,9 @@ describe('commands and help', () => {
     expect(overview).toMatch(/train +train a language model/);
     expect(overview).toMatch(/generate +continue a prefix/);
     expect(overview).toMatch(/eval +perplexity/);
-    for (const text of [train, generate, overview])
+    const exportHelp = (parseArgs(['export', '--help']) as { text: string }).text;
+    expect(exportHelp).toMatch(/^Usage: deeprnn export --model FILE --out FILE \[options\]/);
+    for (const text of [train, generate, overview, exportHelp])
       for (const l of text.split('\n')) expect(l.length, l).toBeLessThanOrEqual(120);
   });
 });
