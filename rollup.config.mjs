@@ -1,7 +1,11 @@
 // Bundles the tsc output (build/js) into dist/. The WASM bytes and WGSL sources are already inlined as
 // modules by scripts/embed.mjs, so the bundles need no plugins for them and no extra files at run time.
 //   dist/node/     index.js + cli.js sharing chunks; `webgpu` (Dawn) and node:* stay imports.
-//   dist/browser/  one self-contained index.js: no chunks to fetch, nothing for a page's bundler to configure.
+//   dist/browser/  one self-contained index.js: no chunk to fetch up front, nothing for a page's bundler to
+//                  configure. The ONNX / TF.js interop code (src/interop, ~16 KB gzipped) is interop.js, a chunk
+//                  that index.js imports only when a model is exported to or read from those formats; it takes
+//                  what it shares with the rest (DeepRnnError, Vocab, the checkpoint reader) from index.js, so
+//                  there is one copy of each class.
 //   */datasets/timemachine.js  the book (~95 KB of base64), an entry of its own in both: loadTimeMachine()
 //                  imports it lazily, so only programs that read the book load it.
 import { chmodSync, rmSync } from 'node:fs';
@@ -69,6 +73,7 @@ const nodeBuiltinsAbsent = () => ({
 });
 
 const book = resolve('build/js/datasets/timemachine.js');
+const interop = resolve('build/js/interop');
 
 export default [
   {
@@ -80,15 +85,19 @@ export default [
   {
     input: 'build/js/index.js',
     // Dawn's `webgpu` is imported through a variable in src/backends/webgpu/device.ts and only in Node: rollup never
-    // sees it. Browsers use navigator.gpu. The book stays a separate file, imported on demand.
+    // sees it. Browsers use navigator.gpu. The book stays a separate file, imported on demand. Every other module
+    // goes into index.js (manualChunks), except src/interop: interop.js. index.js may export internal bindings
+    // under short names for interop.js to import (preserveEntrySignatures: 'allow-extension').
     output: {
       dir: 'dist/browser',
       format: 'es',
       entryFileNames: 'index.js',
-      inlineDynamicImports: true,
+      chunkFileNames: '[name].js',
+      manualChunks: (id) => (id.startsWith(interop) ? 'interop' : 'index'),
       paths: { [book]: './datasets/timemachine.js' },
     },
     external: (id) => id === book,
+    preserveEntrySignatures: 'allow-extension',
     plugins: [clean('dist/browser'), nodeBuiltinsAbsent(), typesEntry()],
   },
   {

@@ -30,6 +30,7 @@ const routes = new Map([
     file(`build/demo/${name}.js`),
   ]),
   ['/dist/browser/index.js', file('dist/browser/index.js')],
+  ['/dist/browser/interop.js', file('dist/browser/interop.js')],
   ['/dist/browser/datasets/timemachine.js', file('dist/browser/datasets/timemachine.js')],
 ]);
 

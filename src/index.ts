@@ -14,7 +14,13 @@ export { createWebGpuModel, probeWebGpu } from './backends/webgpu/index.js';
 
 // What most users touch.
 export { LanguageModel } from './lm/language-model.js';
-export type { LanguageModelOptions, TrainOptions, LanguageModelTrainResult } from './lm/language-model.js';
+export type {
+  LanguageModelOptions,
+  LoadOptions,
+  TrainOptions,
+  LanguageModelTrainResult,
+} from './lm/language-model.js';
+export type { VocabOption } from './interop/vocab.js';
 export type { GenerateOptions, GeneratedToken } from './lm/generate.js';
 export { trainLoop } from './train/train.js';
 export type {

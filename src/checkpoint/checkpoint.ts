@@ -45,28 +45,9 @@ const ADAM_V = 'optimizer.adam.v.';
 const CONFIG_KEYS = ['cell', 'nonlinearity', 'layers', 'hidden', 'vocab_size', 'dropout'];
 
 export function encodeCheckpoint(ckpt: Checkpoint): Uint8Array<ArrayBuffer> {
-  if (typeof ckpt !== 'object' || ckpt === null) throw badFile('cannot write checkpoint: it must be an object');
-  const config = rethrow('cannot write checkpoint: config', () => validateConfig(ckpt.config));
-  rethrow('cannot write checkpoint: params', () => validateStateDict(ckpt.params, config));
-  checkVocab(ckpt.vocab, config.vocabSize);
-
+  const { config, metadata } = describeModel(ckpt);
   const names = parameterShapes(config).map(([n]) => n);
   const entries: F32Entry[] = names.map((name) => ({ name, ...ckpt.params[name] }));
-  const metadata: Record<string, string> = {
-    format: FORMAT,
-    version: VERSION,
-    config: JSON.stringify({
-      cell: config.cell,
-      nonlinearity: config.nonlinearity,
-      layers: config.layers,
-      hidden: config.hidden,
-      vocab_size: config.vocabSize,
-      dropout: config.dropout,
-    }),
-    vocab: JSON.stringify(ckpt.vocab),
-    text: JSON.stringify(checkText(ckpt.text)),
-    seed: String(config.seed),
-  };
   const t = ckpt.training;
   if (t !== undefined) {
     checkTraining(t, config);
@@ -91,6 +72,37 @@ export function encodeCheckpoint(ckpt: Checkpoint): Uint8Array<ArrayBuffer> {
   return encodeSafetensors(entries, metadata);
 }
 
+/**
+ * The metadata that describes a model (format, version, config, vocab, text, seed) as strings, after
+ * checking the checkpoint: what safetensors files and exported ONNX models (metadata_props) both carry.
+ */
+export function modelMetadata(ckpt: Checkpoint): Record<string, string> {
+  return describeModel(ckpt).metadata;
+}
+
+function describeModel(ckpt: Checkpoint): { config: ResolvedConfig; metadata: Record<string, string> } {
+  if (typeof ckpt !== 'object' || ckpt === null) throw badFile('cannot write checkpoint: it must be an object');
+  const config = rethrow('cannot write checkpoint: config', () => validateConfig(ckpt.config));
+  rethrow('cannot write checkpoint: params', () => validateStateDict(ckpt.params, config));
+  checkVocab(ckpt.vocab, config.vocabSize);
+  const metadata: Record<string, string> = {
+    format: FORMAT,
+    version: VERSION,
+    config: JSON.stringify({
+      cell: config.cell,
+      nonlinearity: config.nonlinearity,
+      layers: config.layers,
+      hidden: config.hidden,
+      vocab_size: config.vocabSize,
+      dropout: config.dropout,
+    }),
+    vocab: JSON.stringify(ckpt.vocab),
+    text: JSON.stringify(checkText(ckpt.text)),
+    seed: String(config.seed),
+  };
+  return { config, metadata };
+}
+
 export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
   const { metadata, tensors } = decodeSafetensors(bytes);
   if (metadata.format !== undefined && metadata.format !== FORMAT) {
@@ -100,8 +112,7 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
     throw badFile(`unknown checkpoint format version '${metadata.version}' (this deeprnn reads version ${VERSION})`);
   }
   const config = readConfig(metadata, tensors.size);
-  const vocab = checkVocab(parseJson(metadata, 'vocab'), config.vocabSize);
-  const text = checkText(parseJson(metadata, 'text'));
+  const { vocab, text } = readVocabMetadata(metadata, config.vocabSize);
 
   const names = parameterShapes(config).map(([n]) => n);
   const known = new Set(names);
@@ -118,8 +129,6 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
       );
   }
   const params = readDict(tensors, config, '', 'parameter');
-  if (!text.reserved!.every((t, i) => vocab[i + 1] === t))
-    throw badFile(`text.reserved ${JSON.stringify(text.reserved)} must be the tokens right after '<unk>' in vocab`);
   const ckpt: Checkpoint = { config, vocab, text, params };
 
   if (metadata.training !== undefined) {
@@ -130,6 +139,18 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
       throw badFile(`tensor '${stray}' is training state, but the file has no 'training' metadata`);
   }
   return ckpt;
+}
+
+/** The vocabulary and text options of a model's metadata (`vocab`, `text`), checked against its vocabulary size. */
+export function readVocabMetadata(
+  metadata: Record<string, string>,
+  vocabSize: number,
+): { vocab: string[]; text: TextOptions } {
+  const vocab = checkVocab(parseJson(metadata, 'vocab'), vocabSize);
+  const text = checkText(parseJson(metadata, 'text'));
+  if (!text.reserved!.every((t, i) => vocab[i + 1] === t))
+    throw badFile(`text.reserved ${JSON.stringify(text.reserved)} must be the tokens right after '<unk>' in vocab`);
+  return { vocab, text };
 }
 
 /** Runs `fn`, turning any DeepRnnError it throws into E_BAD_CHECKPOINT prefixed with `what`. */
@@ -156,7 +177,8 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function readConfig(metadata: Record<string, string>, tensorCount: number): ResolvedConfig {
+/** A model's `config` (and `seed`) metadata; `tensorCount` bounds the layer count by what the file holds. */
+export function readConfig(metadata: Record<string, string>, tensorCount: number): ResolvedConfig {
   const raw = parseJson(metadata, 'config');
   if (!isObject(raw)) throw badFile('metadata config must be a JSON object');
   for (const key of Object.keys(raw)) {

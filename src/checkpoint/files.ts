@@ -13,7 +13,11 @@ let saves = 0;
  * over `path`, so a crash or Ctrl-C mid-write leaves either the old file or the new one, never half of one.
  */
 export async function saveCheckpoint(path: string, ckpt: Checkpoint): Promise<void> {
-  const bytes = encodeCheckpoint(ckpt);
+  await writeFileAtomic(path, encodeCheckpoint(ckpt), 'checkpoint');
+}
+
+/** The atomic write saveCheckpoint uses, for any model file (`what` names it in errors). */
+export async function writeFileAtomic(path: string, bytes: Uint8Array, what: string): Promise<void> {
   const fs = await import('node:fs/promises');
   const { dirname, basename, join } = await import('node:path');
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now().toString(36)}.${saves++}.tmp`);
@@ -28,7 +32,7 @@ export async function saveCheckpoint(path: string, ckpt: Checkpoint): Promise<vo
     await fs.rename(tmp, path);
   } catch (e) {
     await fs.rm(tmp, { force: true }).catch(() => undefined);
-    throw new DeepRnnError('E_IO', `cannot write checkpoint ${path}: ${(e as Error).message}`, { cause: e });
+    throw new DeepRnnError('E_IO', `cannot write ${what} ${path}: ${(e as Error).message}`, { cause: e });
   }
 }
 

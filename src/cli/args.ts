@@ -1,5 +1,5 @@
 /**
- * Command-line parsing for `deeprnn train|generate|eval`: `--flag value` and `--flag=value`, typed
+ * Command-line parsing for `deeprnn train|generate|eval|export`: `--flag value` and `--flag=value`, typed
  * results with defaults filled in, and a UsageError (one line, exit code 2) for anything else. `--help`
  * anywhere wins over errors elsewhere on the line, so `deeprnn train --lr x --help` still shows help.
  */
@@ -85,6 +85,15 @@ export interface EvalArgs extends CommonArgs {
   backend: BackendChoice;
 }
 
+export interface ExportArgs extends CommonArgs {
+  command: 'export';
+  model: string;
+  format: 'onnx' | 'safetensors';
+  out: string;
+  /** A JSON token list for files without a vocabulary (torch.onnx exports, TF.js models). */
+  vocab: string | null;
+}
+
 export interface HelpArgs {
   command: 'help';
   /** The command whose help was asked for; null for the overview. */
@@ -92,9 +101,9 @@ export interface HelpArgs {
   text: string;
 }
 
-export type CliArgs = TrainArgs | GenerateArgs | EvalArgs | HelpArgs;
+export type CliArgs = TrainArgs | GenerateArgs | EvalArgs | ExportArgs | HelpArgs;
 
-const COMMANDS: readonly CommandName[] = ['train', 'generate', 'eval'];
+const COMMANDS: readonly CommandName[] = ['train', 'generate', 'eval', 'export'];
 
 /** Parses `process.argv.slice(2)`. */
 export function parseArgs(argv: readonly string[]): CliArgs {

@@ -5,7 +5,7 @@
  * the first 10,000 tokens, sequential partitioning).
  */
 
-export type CommandName = 'train' | 'generate' | 'eval';
+export type CommandName = 'train' | 'generate' | 'eval' | 'export';
 
 export type FlagType =
   | { kind: 'int'; min: number; max?: number }
@@ -409,10 +409,48 @@ export const COMMAND_FLAGS: Record<CommandName, FlagSpec[]> = {
     },
     inferenceBackend,
   ],
+  export: [
+    {
+      flag: 'model',
+      key: 'model',
+      metavar: 'FILE',
+      type: { kind: 'string' },
+      required: true,
+      help: 'model to convert: .safetensors, .onnx or a TF.js model.json',
+      group: 'Export',
+    },
+    {
+      flag: 'format',
+      key: 'format',
+      type: { kind: 'choice', values: ['onnx', 'safetensors'] },
+      default: 'onnx',
+      help: 'onnx (opset 17) or a safetensors checkpoint (weights only)',
+      group: 'Export',
+    },
+    {
+      flag: 'out',
+      key: 'out',
+      metavar: 'FILE',
+      type: { kind: 'string' },
+      required: true,
+      help: 'file to write',
+      group: 'Export',
+    },
+    {
+      flag: 'vocab',
+      key: 'vocab',
+      metavar: 'FILE',
+      type: { kind: 'string' },
+      default: null,
+      help: "JSON list of tokens ('<unk>' first) for a model whose file has no vocabulary",
+      group: 'Export',
+    },
+  ],
 };
 
 export const COMMAND_SUMMARY: Record<CommandName, string> = {
   train: 'train a language model (d2l §9.3 defaults) and save it as a safetensors checkpoint',
   generate: 'continue a prefix with a trained model, streaming to stdout',
   eval: 'perplexity of a trained model on a text',
+  export: 'convert a model (safetensors, ONNX, TF.js) to ONNX for ONNX Runtime, or to a deeprnn checkpoint',
 };

@@ -1,5 +1,5 @@
 /**
- * `deeprnn train|generate|eval`. Exit codes: 0 success, 2 bad arguments, 1 any other error, 130 / 143
+ * `deeprnn train|generate|eval|export`. Exit codes: 0 success, 2 bad arguments, 1 any other error, 130 / 143
  * when training was interrupted by SIGINT / SIGTERM (after its checkpoint was saved). Errors are one
  * line on stderr unless --verbose; with --json stdout gets one JSON object whatever happens.
  */
@@ -9,7 +9,7 @@ import { LanguageModel, type LanguageModelTrainResult } from '../lm/language-mod
 import { buildCorpus, loadText } from '../text/index.js';
 import type { EpochEvent } from '../train/train.js';
 import { curveCsv, curvePaths, curveSvg } from '../train/curve.js';
-import { parseArgs, UsageError, type EvalArgs, type GenerateArgs, type TrainArgs } from './args.js';
+import { parseArgs, UsageError, type EvalArgs, type ExportArgs, type GenerateArgs, type TrainArgs } from './args.js';
 import { maxTokensFor, readSources, trainingData, type Source } from './data.js';
 import { Progress } from './progress.js';
 import { dataFlags, resumeArgs } from './resume.js';
@@ -38,6 +38,7 @@ export async function main(argv: readonly string[], io: Io = process): Promise<n
     verbose = args.verbose;
     if (args.command === 'train') return await train(args, io);
     if (args.command === 'generate') return await generate(args, io);
+    if (args.command === 'export') return await exportModel(args, io);
     return await evaluate(args, io);
   } catch (error) {
     // A bad option is a bad argument, whether the parser or the library found it.
@@ -299,4 +300,41 @@ async function evaluate(args: EvalArgs, io: Io): Promise<number> {
   } finally {
     lm.dispose();
   }
+}
+
+/** Converts without running the model: reads any format LanguageModel.load reads, writes ONNX or safetensors. */
+async function exportModel(args: ExportArgs, io: Io): Promise<number> {
+  const { readModelFile } = await import('../interop/read.js');
+  const { encodeCheckpoint, writeFileAtomic } = await import('../checkpoint/index.js');
+  const vocab = args.vocab === null ? undefined : await readVocabFile(args.vocab);
+  const { training: _dropped, ...ckpt } = await readModelFile(args.model, { vocab });
+  let bytes: Uint8Array;
+  if (args.format === 'onnx') {
+    const { checkpointToOnnx } = await import('../interop/onnx/export.js');
+    bytes = checkpointToOnnx(ckpt, VERSION);
+  } else {
+    bytes = encodeCheckpoint(ckpt);
+  }
+  await writeFileAtomic(args.out, bytes, args.format === 'onnx' ? 'ONNX model' : 'checkpoint');
+  const { cell, layers, hidden, vocabSize } = ckpt.config;
+  io.stdout.write(
+    args.json
+      ? `${JSON.stringify({ out: args.out, format: args.format, bytes: bytes.length, config: ckpt.config })}\n`
+      : `wrote ${args.out} (${args.format}, ${bytes.length} bytes): ${layers}-layer ${cell}, ${hidden} hidden, ${vocabSize} tokens\n`,
+  );
+  return 0;
+}
+
+/** --vocab FILE: a JSON array of tokens in index order. */
+async function readVocabFile(path: string): Promise<string[]> {
+  const text = await loadText(path);
+  let tokens: unknown;
+  try {
+    tokens = JSON.parse(text);
+  } catch (e) {
+    throw new DeepRnnError('E_BAD_OPTION', `--vocab ${path} is not JSON: ${(e as Error).message}`);
+  }
+  if (!Array.isArray(tokens) || !tokens.every((t) => typeof t === 'string'))
+    throw new DeepRnnError('E_BAD_OPTION', `--vocab ${path} must hold a JSON array of tokens ('<unk>' first)`);
+  return tokens;
 }

@@ -3,7 +3,7 @@
  * held-out perplexity, d2l's predict_ch8, sampling and streaming generation, a step API for interactive
  * use, and checkpoints.
  */
-import { encodeCheckpoint, decodeCheckpoint } from '../checkpoint/index.js';
+import { encodeCheckpoint } from '../checkpoint/index.js';
 import type { Checkpoint, JsonValue, TrainingState } from '../checkpoint/index.js';
 import { DeepRnnError, check, checkOptionNames } from '../errors.js';
 import { createModel } from '../backends/create.js';
@@ -22,6 +22,8 @@ import {
 import { trainLoop, type EpochEvent, type TrainProgress, type TrainResult } from '../train/train.js';
 import { generateTokens, type GenerateOptions, type GeneratedToken } from './generate.js';
 import { sourcesPerplexity, streamPerplexity, type NamedTokens, type SourcesPerplexity } from './perplexity.js';
+import type { VocabOption } from '../interop/vocab.js';
+import { VERSION } from '../generated/version.js';
 
 /** A named text or token stream: one book of a corpus. */
 export interface Source {
@@ -35,8 +37,17 @@ export interface LanguageModelOptions extends Omit<ModelConfig, 'vocabSize'> {
   wasmBuild?: KernelBuild;
 }
 
-type LoadOptions = Pick<LanguageModelOptions, 'backend' | 'wasmBuild'>;
-const LOAD_OPTIONS = ['backend', 'wasmBuild'];
+type RuntimeOptions = Pick<LanguageModelOptions, 'backend' | 'wasmBuild'>;
+const RUNTIME_OPTIONS = ['backend', 'wasmBuild'];
+
+export interface LoadOptions extends RuntimeOptions {
+  /**
+   * The vocabulary of an ONNX or TF.js model (a Vocab, or its tokens with '<unk>' first, read as d2l chars):
+   * needed when the file has none in its metadata, and used instead of the file's when given.
+   */
+  vocab?: VocabOption;
+}
+const LOAD_OPTIONS = [...RUNTIME_OPTIONS, 'vocab'];
 
 export interface TrainOptions {
   /** Epochs in all: a resumed run may be given more than it was started with. */
@@ -128,8 +139,8 @@ export class LanguageModel {
   }
 
   /** A model from a checkpoint (deeprnn's own or one written from PyTorch with the same metadata). */
-  static async fromCheckpoint(ckpt: Checkpoint, options: LoadOptions = {}): Promise<LanguageModel> {
-    checkOptionNames(options, LOAD_OPTIONS, 'load');
+  static async fromCheckpoint(ckpt: Checkpoint, options: RuntimeOptions = {}): Promise<LanguageModel> {
+    checkOptionNames(options, RUNTIME_OPTIONS, 'load');
     await loadTextCore();
     const vocab = Vocab.fromJSON({
       format: 'deeprnn.vocab',
@@ -161,21 +172,42 @@ export class LanguageModel {
     return lm;
   }
 
-  /** Loads a `.safetensors` checkpoint from bytes, a Blob, or (in Node) a file path. */
+  /**
+   * Loads a model from bytes, a Blob, or (in Node) a file path, telling the format by its content: a
+   * `.safetensors` checkpoint, an ONNX model (deeprnn's export, or torch.onnx.export of d2l's model), or
+   * (by path) a TF.js model.json with its weights beside it. `vocab` gives the vocabulary of a file that
+   * has none in its metadata.
+   */
   static async load(source: Uint8Array | Blob | string, options: LoadOptions = {}): Promise<LanguageModel> {
     checkOptionNames(options, LOAD_OPTIONS, 'load');
+    const { vocab, ...runtime } = options;
+    const { readModelBytes, readModelFile } = await import('../interop/read.js');
+    if (typeof source === 'string')
+      return LanguageModel.fromCheckpoint(await readModelFile(source, { vocab }), runtime);
     let bytes: Uint8Array;
-    if (typeof source === 'string') {
-      const { loadCheckpoint } = await import('../checkpoint/index.js');
-      return LanguageModel.fromCheckpoint(await loadCheckpoint(source), options);
-    } else if (source instanceof Uint8Array) {
+    if (source instanceof Uint8Array) {
       bytes = source;
     } else if (typeof Blob !== 'undefined' && source instanceof Blob) {
       bytes = new Uint8Array(await source.arrayBuffer());
     } else {
       throw new DeepRnnError('E_BAD_OPTION', 'load() takes a Uint8Array, a Blob or a file path');
     }
-    return LanguageModel.fromCheckpoint(decodeCheckpoint(bytes), options);
+    return LanguageModel.fromCheckpoint(readModelBytes(bytes, { vocab }), runtime);
+  }
+
+  /**
+   * A TensorFlow.js / Keras layers model: its model.json (text, bytes or parsed) and the weight data (the
+   * manifest's files, concatenated or as an array in manifest order). In Node, load('model.json') reads both.
+   */
+  static async fromTfjs(
+    modelJson: string | Uint8Array | object,
+    weights: Uint8Array | ArrayBuffer | ReadonlyArray<Uint8Array | ArrayBuffer>,
+    options: LoadOptions = {},
+  ): Promise<LanguageModel> {
+    checkOptionNames(options, LOAD_OPTIONS, 'load');
+    const { vocab, ...runtime } = options;
+    const { readTfjs } = await import('../interop/read.js');
+    return LanguageModel.fromCheckpoint(readTfjs(modelJson, weights, { vocab }), runtime);
   }
 
   get backend(): RecurrentModel['backend'] {
@@ -405,6 +437,16 @@ export class LanguageModel {
   /** `.safetensors` bytes (browsers: wrap in a Blob to download). */
   async toBytes(training?: TrainingState): Promise<Uint8Array> {
     return encodeCheckpoint(await this.toCheckpoint(training));
+  }
+
+  /**
+   * The model as a standard ONNX graph (LSTM/GRU/RNN ops, opset 17) for ONNX Runtime and other runtimes:
+   * inputs input_ids int64 (batch, seq), h0 (and c0) float32 (layers, batch, hidden); outputs logits
+   * (batch, seq, vocab), hn (and cn). The vocabulary and text options are in its metadata_props.
+   */
+  async toOnnx(): Promise<Uint8Array> {
+    const { checkpointToOnnx } = await import('../interop/onnx/export.js');
+    return checkpointToOnnx(await this.toCheckpoint(), VERSION);
   }
 
   /** Writes a `.safetensors` checkpoint atomically (Node). */

@@ -8,18 +8,34 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeChromium, openSession, type Session } from './chromium.js';
 import { bookText, inPage, workerSource, type ScenarioInput, type ScenarioResult } from './scenario.js';
+import { expectClose, fixturesDir, loadFixture } from '../helpers/fixtures.js';
 
 const bundlePath = new URL('../../dist/browser/index.js', import.meta.url);
 const bundle = readFileSync(bundlePath, 'utf8');
 
+const interopPath = new URL('../../dist/browser/interop.js', import.meta.url);
+const interop = readFileSync(interopPath, 'utf8');
+
 describe('dist/browser/index.js', () => {
-  it('imports nothing but the book, on demand: no node:* module, no Dawn `webgpu` package, no chunk', () => {
+  it('imports nothing up front, and on demand only the book and the interop chunk: no node:*, no Dawn `webgpu`', () => {
     expect(bundle).not.toMatch(/\bfrom\s*['"]/);
     expect(bundle).not.toMatch(/\bimport\s*['"]/);
-    expect(bundle.match(/\bimport\s*\(\s*['"][^'"]*['"]/g)).toEqual(["import('./datasets/timemachine.js'"]);
+    const literal = bundle.match(/\bimport\s*\(\s*['"][^'"]*['"]/g) ?? [];
+    expect(new Set(literal)).toEqual(new Set(["import('./datasets/timemachine.js'", "import('./interop.js'"]));
     // The other two take a variable and run only in Node: Dawn's import in device.ts, and the same import
     // inside the source text of the adapter probe's child process (probe.ts).
-    expect(bundle.match(/\bimport\s*\(/g)).toHaveLength(3);
+    expect(bundle.match(/\bimport\s*\(/g)).toHaveLength(literal.length + 2);
+  });
+
+  it('keeps the ONNX / TF.js code in interop.js, which takes everything it shares from index.js', () => {
+    const statics = interop.match(/\bfrom\s*['"][^'"]*['"]/g) ?? [];
+    expect(new Set(statics.map((s) => s.replace(/^from\s*/, '')))).toEqual(new Set(["'./index.js'"]));
+    expect(interop).not.toMatch(/['"]node:/);
+    expect(interop).toContain('linear_before_reset');
+    expect(bundle).not.toContain('linear_before_reset');
+    const gzipped = gzipSync(readFileSync(interopPath), { level: 9 }).length;
+    console.log(`interop chunk: ${(interop.length / 1024).toFixed(1)} KiB, ${(gzipped / 1024).toFixed(1)} KiB gzipped`);
+    expect(gzipped).toBeLessThanOrEqual(24 * 1024);
   });
 
   it('leaves the Time Machine in its own file, which imports nothing', () => {
@@ -69,6 +85,32 @@ describeChromium()('the bundle in Chromium', () => {
     );
     expect(error.code).toBe('E_IO');
     expect(error.message).toContain('node:fs/promises is only available in Node');
+  });
+
+  it('reads a torch.onnx export and writes ONNX, fetching interop.js only then', async () => {
+    const f = loadFixture('onnx_torch_lstm');
+    const base64 = readFileSync(`${fixturesDir}onnx_torch_lstm.onnx`).toString('base64');
+    const before: string[] = await s.page.evaluate(`performance.getEntriesByType('resource').map((e) => e.name)`);
+    expect(before.some((n) => n.endsWith('/dist/browser/interop.js'))).toBe(false);
+    const result = (await s.page.evaluate(`(async () => {
+      const m = await import('/dist/browser/index.js');
+      const bytes = Uint8Array.from(atob(${JSON.stringify(base64)}), (c) => c.charCodeAt(0));
+      const x = { shape: [${f.meta.batch}, ${f.meta.steps}], data: Int32Array.from(${JSON.stringify(f.ids.flat())}) };
+      const state = () => ({ h: Float32Array.from(${JSON.stringify(f.state0.h.data)}), c: Float32Array.from(${JSON.stringify(f.state0.c.data)}) });
+      const lm = await m.LanguageModel.load(bytes, { backend: 'wasm' });
+      const a = await lm.model.forward(x, state());
+      const again = await m.LanguageModel.load(await lm.toOnnx(), { backend: 'wasm' });
+      const b = await again.model.forward(x, state());
+      lm.dispose();
+      again.dispose();
+      return { logits: [...a.logits], roundTrip: b.logits.every((v, i) => v === a.logits[i]), vocab: lm.vocab.tokens };
+    })()`)) as { logits: number[]; roundTrip: boolean; vocab: string[] };
+    expectClose(result.logits, f.logits.data, 'torch.onnx LSTM in Chromium', 1e-5, 0);
+    expect(result.roundTrip).toBe(true);
+    expect(result.vocab).toEqual(f.vocab);
+    const after: string[] = await s.page.evaluate(`performance.getEntriesByType('resource').map((e) => e.name)`);
+    expect(after.filter((n) => n.endsWith('/dist/browser/interop.js'))).toHaveLength(1);
+    expect(s.errors).toEqual([]);
   });
 
   it('trains in a Web Worker with the same numbers as on the main thread', async () => {

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { parseArgs, UsageError, type EvalArgs, type GenerateArgs, type TrainArgs } from '../../src/cli/args.js';
+import {
+  parseArgs,
+  UsageError,
+  type EvalArgs,
+  type ExportArgs,
+  type GenerateArgs,
+  type TrainArgs,
+} from '../../src/cli/args.js';
 import { DeepRnnError } from '../../src/errors.js';
 
 function usageError(argv: string[]): UsageError {
@@ -296,6 +303,32 @@ describe('deeprnn eval', () => {
   });
 });
 
+describe('deeprnn export', () => {
+  it('needs --model and --out; --format defaults to onnx', () => {
+    expect(parseArgs(['export', '--model', 'm.safetensors', '--out', 'm.onnx'])).toEqual({
+      command: 'export',
+      json: false,
+      verbose: false,
+      given: ['model', 'out'],
+      model: 'm.safetensors',
+      format: 'onnx',
+      out: 'm.onnx',
+      vocab: null,
+    } satisfies ExportArgs);
+    expect(
+      parseArgs(['export', '--model=m.onnx', '--out=m.safetensors', '--format=safetensors', '--vocab=v.json']),
+    ).toMatchObject({
+      format: 'safetensors',
+      vocab: 'v.json',
+    });
+    expectUsage(['export', '--out', 'x'], /--model is required/);
+    expectUsage(
+      ['export', '--model', 'm', '--out', 'x', '--format', 'tfjs'],
+      /--format must be one of onnx, safetensors/,
+    );
+  });
+});
+
 describe('commands and help', () => {
   it('refuses a missing or unknown command', () => {
     expectUsage([], /^missing command: expected train, generate, eval/);
@@ -356,7 +389,9 @@ describe('commands and help', () => {
     expect(overview).toMatch(/train +train a language model/);
     expect(overview).toMatch(/generate +continue a prefix/);
     expect(overview).toMatch(/eval +perplexity/);
-    for (const text of [train, generate, overview])
+    const exportHelp = (parseArgs(['export', '--help']) as { text: string }).text;
+    expect(exportHelp).toMatch(/^Usage: deeprnn export --model FILE --out FILE \[options\]/);
+    for (const text of [train, generate, overview, exportHelp])
       for (const l of text.split('\n')) expect(l.length, l).toBeLessThanOrEqual(120);
   });
 });

@@ -134,10 +134,12 @@ describe('npm pack', () => {
     });
     expect(r.errors).toEqual([]);
     expect(r.warnings).toEqual([]);
-    // The book is a dynamic import of its own file: bundlers that split code load it only when asked for.
+    // The book and the ONNX / TF.js code are dynamic imports of their own files: bundlers that split code
+    // load them only when asked for.
     expect(Object.keys(r.metafile.inputs).sort()).toEqual([
       'node_modules/deeprnn/dist/browser/datasets/timemachine.js',
       'node_modules/deeprnn/dist/browser/index.js',
+      'node_modules/deeprnn/dist/browser/interop.js',
       'page.js',
     ]);
     expect(r.outputFiles[0].text).not.toMatch(/(\bimport\s*\(|\bfrom|\brequire\s*\()\s*['"](node:|webgpu['"])/);
