@@ -13,6 +13,7 @@ export { createWebGpuModel, probeWebGpu } from './backends/webgpu/index.js';
 // What most users touch.
 export { LanguageModel } from './lm/language-model.js';
 export type { LanguageModelOptions, TrainOptions, LanguageModelTrainResult } from './lm/language-model.js';
+export type { TextModel, CheckpointSource } from './lm/text-model.js';
 export type { GenerateOptions, GeneratedToken } from './lm/generate.js';
 export { trainLoop } from './train/train.js';
 export type {
