@@ -37,6 +37,7 @@ export default {
     }
     stats.streams++;
     let open = true;
+    let cancelled = false;
     const finish = () => {
       if (!open) return;
       open = false;
@@ -50,6 +51,7 @@ export default {
         while (text.length < CHUNK_CHARS) {
           const next = first ?? (await tokens.next());
           first = undefined;
+          if (cancelled) return; // the stream is gone: nothing more may be written to it
           if (next.done) {
             if (text) stream.enqueue(encoder.encode(text));
             finish();
@@ -63,6 +65,7 @@ export default {
       // The client went away: stop generating (the signal ends a token loop under way) and close the
       // generator; only then is the stream no longer counted as running.
       async cancel() {
+        cancelled = true;
         controller.abort();
         stats.cancelled++;
         await tokens.return();
