@@ -22,7 +22,10 @@ export default {
     const url = new URL(request.url);
     if (url.pathname === '/status') return Response.json(stats);
     if (url.pathname !== '/' || request.method !== 'GET') return new Response('not found\n', { status: 404 });
-    loading ??= TextGenerator.load(checkpoint);
+    loading ??= TextGenerator.load(checkpoint).catch((error) => {
+      loading = undefined; // the next request tries again
+      throw error;
+    });
     const generator = await loading;
     const controller = new AbortController();
     let tokens;
