@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { createWasmModel } from '../src/backends/wasm/index.js';
 import { Arena } from '../src/backends/wasm/arena.js';
 import { loadavg } from 'node:os';
-import { instantiateKernels, panelElements, type KernelBuild } from '../src/backends/wasm/kernels.js';
+import { instantiateKernels, kernelModule, panelElements, type KernelBuild } from '../src/backends/wasm/kernels.js';
 import { gateCount, mix32 } from '../src/model/params.js';
 import type { CellType, TokenTensor } from '../src/model/types.js';
 
@@ -50,7 +50,7 @@ function time(f: () => void, warm: number, minSeconds: number): { wall: number; 
 }
 
 async function gemmBench(): Promise<void> {
-  const k = await instantiateKernels(build);
+  const k = await instantiateKernels(kernelModule(build));
   const a = new Arena(k);
   // [what, M, N, K, how]: 'packed' = gemmPrepacked on W^T in panels (forward products of the model),
   // 'nn' = gemm on a row-major B (backward dG.W), 'tn' = gemm on a transposed A (weight gradients).

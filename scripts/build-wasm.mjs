@@ -11,6 +11,8 @@ const modules = [
   { name: 'text', entry: 'assembly/text/index.ts', flags: [] },
   { name: 'nn', entry: 'assembly/nn/index.ts', flags: ['--runtime', 'stub'] },
   { name: 'nn-relaxed', entry: 'assembly/nn/index.ts', flags: ['--enable', 'relaxed-simd', '--runtime', 'stub'] },
+  // The forward kernels alone, for generation-only builds (deeprnn/generate): the same sources and flags as 'nn'.
+  { name: 'nn-forward', entry: 'assembly/nn/forward.ts', flags: ['--runtime', 'stub'] },
 ];
 
 mkdirSync('build', { recursive: true });

@@ -19,8 +19,10 @@ export type {
   LoadOptions,
   TrainOptions,
   LanguageModelTrainResult,
+  Source,
 } from './lm/language-model.js';
 export type { VocabOption } from './interop/vocab.js';
+export type { TextModel, CheckpointSource } from './lm/text-model.js';
 export type { GenerateOptions, GeneratedToken } from './lm/generate.js';
 export { trainLoop } from './train/train.js';
 export type {

@@ -8,8 +8,4 @@ export { rnnForward, rnnBackward } from './rnn';
 export { softmaxXent } from './xent';
 export { dropoutMask } from './dropout';
 export { sumSquares, sgdStep, adamStep } from './optim';
-
-/** First free byte above the module's static data; the host's arena starts here (16-byte aligned). */
-export function heapBase(): usize {
-  return (__heap_base + 15) & ~15;
-}
+export { heapBase } from './heap';

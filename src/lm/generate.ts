@@ -1,11 +1,15 @@
 /**
  * Generation: warm the state up on the prefix (one forward over it), then one token at a time with the
- * state carried, so each new token costs one step, never a re-feed of a window.
+ * state carried, so each new token costs one step, never a re-feed of a window. The state is passed
+ * explicitly to every step rather than left to the model's carried state, so generations that
+ * interleave on one model (concurrent requests to a Worker) never disturb one another.
  */
 import { DeepRnnError, check, checkOptionNames } from '../errors.js';
 import { eventLoopPacer } from '../pace.js';
-import type { RecurrentModel } from '../model/types.js';
-import { Sampler, type SampleOptions, type Vocab } from '../text/index.js';
+import type { ForwardModel } from '../model/types.js';
+import { Sampler, type SampleOptions } from '../text/sampler.js';
+import type { Vocab } from '../text/vocab.js';
+import { feedTokens } from './perplexity.js';
 
 export interface GenerateOptions extends SampleOptions {
   length: number;
@@ -27,7 +31,7 @@ export interface GeneratedToken {
 }
 
 export async function* generateTokens(
-  model: RecurrentModel,
+  model: ForwardModel,
   vocab: Vocab,
   ids: Int32Array,
   prefix: string,
@@ -47,8 +51,7 @@ export async function* generateTokens(
     throw new DeepRnnError('E_EMPTY_CORPUS', `the prefix ${JSON.stringify(prefix)} has no tokens after preprocessing`);
   const V = model.config.vocabSize;
   const joiner = vocab.options.tokenize === 'word' ? ' ' : '';
-  let { logits } = await model.forward({ shape: [1, ids.length], data: ids }, null);
-  let last = logits.subarray((ids.length - 1) * V);
+  let { last, state } = await feedTokens(model, ids, null);
   const step = new Int32Array(1);
   const pace = eventLoopPacer();
   for (let i = 0; i < length; i++) {
@@ -62,7 +65,6 @@ export async function* generateTokens(
     yield { id, text: joiner + vocab.token(id), logProb: logProbs[0] };
     if (i + 1 === length) break;
     step[0] = id;
-    ({ logits } = await model.forward({ shape: [1, 1], data: step }));
-    last = logits;
+    ({ logits: last, state } = await model.forward({ shape: [1, 1], data: step }, state));
   }
 }

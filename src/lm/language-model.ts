@@ -1,13 +1,14 @@
 /**
- * What users touch: a vocabulary and a recurrent network together. Training (d2l train_ch8 semantics),
- * held-out perplexity, d2l's predict_ch8, sampling and streaming generation, a step API for interactive
- * use, and checkpoints.
+ * What users touch: a vocabulary and a recurrent network together. TextGenerator (text-generator.ts) has
+ * held-out perplexity, d2l's predict_ch8, sampling and streaming generation and the step API; this adds
+ * training (d2l train_ch8 semantics), checkpoints, and the WASM copy that batch-1 work on a WebGPU model
+ * runs on (wasm-copy.ts).
  */
 import { encodeCheckpoint } from '../checkpoint/index.js';
 import type { Checkpoint, JsonValue, TrainingState } from '../checkpoint/index.js';
-import { DeepRnnError, check, checkOptionNames } from '../errors.js';
+import { check, checkOptionNames } from '../errors.js';
 import { createModel } from '../backends/create.js';
-import type { BackendChoice, ModelConfig, OptimizerName, RecurrentModel, RecurrentState } from '../model/types.js';
+import type { BackendChoice, ForwardModel, ModelConfig, OptimizerName, RecurrentModel } from '../model/types.js';
 import type { KernelBuild } from '../backends/wasm/kernels.js';
 import { SeqDataLoader, Vocab, loadTextCore, type Partition } from '../text/index.js';
 import {
@@ -20,16 +21,13 @@ import {
   type TrainRecipe,
 } from '../train/state.js';
 import { trainLoop, type EpochEvent, type TrainProgress, type TrainResult } from '../train/train.js';
-import { generateTokens, type GenerateOptions, type GeneratedToken } from './generate.js';
-import { sourcesPerplexity, streamPerplexity, type NamedTokens, type SourcesPerplexity } from './perplexity.js';
+import { sourcesPerplexity } from './perplexity.js';
+import { TextModel, checkpointBytes, checkpointVocab, type CheckpointSource, type Source } from './text-model.js';
+import { WasmCopy } from './wasm-copy.js';
 import type { VocabOption } from '../interop/vocab.js';
 import { VERSION } from '../generated/version.js';
 
-/** A named text or token stream: one book of a corpus. */
-export interface Source {
-  name: string;
-  data: Int32Array | string;
-}
+export type { Source };
 
 export interface LanguageModelOptions extends Omit<ModelConfig, 'vocabSize'> {
   backend?: BackendChoice;
@@ -116,13 +114,15 @@ export interface LanguageModelTrainResult extends TrainResult {
   stoppedEarly: boolean;
 }
 
-export class LanguageModel {
+export class LanguageModel extends TextModel<RecurrentModel> {
   private trainingHistory: EpochEvent[] = [];
+  /** Where batch-1 work runs when the weights live on the GPU (see wasm-copy.ts). */
+  private readonly wasmCopy: WasmCopy | undefined;
 
-  private constructor(
-    readonly vocab: Vocab,
-    readonly model: RecurrentModel,
-  ) {}
+  private constructor(vocab: Vocab, model: RecurrentModel) {
+    super(vocab, model);
+    this.wasmCopy = model.backend === 'wasm' ? undefined : new WasmCopy(model);
+  }
 
   /** A new model with PyTorch's default initialization for the given vocabulary. */
   static async create(vocab: Vocab, options: LanguageModelOptions): Promise<LanguageModel> {
@@ -142,16 +142,7 @@ export class LanguageModel {
   static async fromCheckpoint(ckpt: Checkpoint, options: RuntimeOptions = {}): Promise<LanguageModel> {
     checkOptionNames(options, RUNTIME_OPTIONS, 'load');
     await loadTextCore();
-    const vocab = Vocab.fromJSON({
-      format: 'deeprnn.vocab',
-      version: 1,
-      preprocess: ckpt.text.preprocess,
-      tokenize: ckpt.text.tokenize,
-      newlines: ckpt.text.newlines ?? false,
-      reserved: ckpt.text.reserved ?? [],
-      tokens: ckpt.vocab,
-      counts: ckpt.vocab.map(() => 0),
-    });
+    const vocab = checkpointVocab(ckpt);
     const { vocabSize: _v, ...config } = ckpt.config as ModelConfig & { vocabSize: number };
     const model = await createModel({
       ...config,
@@ -173,26 +164,18 @@ export class LanguageModel {
   }
 
   /**
-   * Loads a model from bytes, a Blob, or (in Node) a file path, telling the format by its content: a
+   * Loads a model from bytes, an ArrayBuffer, a Blob, or (in Node) a file path, telling the format by its content: a
    * `.safetensors` checkpoint, an ONNX model (deeprnn's export, or torch.onnx.export of d2l's model), or
    * (by path) a TF.js model.json with its weights beside it. `vocab` gives the vocabulary of a file that
    * has none in its metadata.
    */
-  static async load(source: Uint8Array | Blob | string, options: LoadOptions = {}): Promise<LanguageModel> {
+  static async load(source: CheckpointSource | string, options: LoadOptions = {}): Promise<LanguageModel> {
     checkOptionNames(options, LOAD_OPTIONS, 'load');
     const { vocab, ...runtime } = options;
     const { readModelBytes, readModelFile } = await import('../interop/read.js');
     if (typeof source === 'string')
       return LanguageModel.fromCheckpoint(await readModelFile(source, { vocab }), runtime);
-    let bytes: Uint8Array;
-    if (source instanceof Uint8Array) {
-      bytes = source;
-    } else if (typeof Blob !== 'undefined' && source instanceof Blob) {
-      bytes = new Uint8Array(await source.arrayBuffer());
-    } else {
-      throw new DeepRnnError('E_BAD_OPTION', 'load() takes a Uint8Array, a Blob or a file path');
-    }
-    return LanguageModel.fromCheckpoint(readModelBytes(bytes, { vocab }), runtime);
+    return LanguageModel.fromCheckpoint(readModelBytes(await checkpointBytes(source), { vocab }), runtime);
   }
 
   /**
@@ -208,31 +191,6 @@ export class LanguageModel {
     const { vocab, ...runtime } = options;
     const { readTfjs } = await import('../interop/read.js');
     return LanguageModel.fromCheckpoint(readTfjs(modelJson, weights, { vocab }), runtime);
-  }
-
-  get backend(): RecurrentModel['backend'] {
-    return this.model.backend;
-  }
-
-  get config(): RecurrentModel['config'] {
-    return this.model.config;
-  }
-
-  /** Token ids of a text under this model's vocabulary (unknown tokens -> 0). */
-  encode(text: string): Int32Array {
-    return this.vocab.encode(text);
-  }
-
-  /**
-   * Encodes a piece of a longer stream: d2l preprocessing without trimming the ends, so that feeding
-   * 'time ' then 'traveller' equals feeding 'time traveller' (whole-text encode() strips each line).
-   */
-  encodePiece(text: string): Int32Array {
-    check(typeof text === 'string', 'text must be a string');
-    const o = this.vocab.options;
-    if (o.preprocess !== 'd2l' || o.tokenize !== 'char') return this.encode(text);
-    const cleaned = text.replace(o.newlines ? /[^A-Za-z\n]+/g : /[^A-Za-z]+/g, ' ').toLowerCase();
-    return this.vocab.encode([...cleaned]);
   }
 
   /**
@@ -268,6 +226,7 @@ export class LanguageModel {
     if (options.signal?.aborted) stop.abort();
     options.signal?.addEventListener('abort', forward);
     const { recipe } = run;
+    this.reset(); // the step API's state belongs to the weights before training
     const loader = new SeqDataLoader(tokens, recipe.batchSize, recipe.numSteps, recipe.partition, recipe.seed);
     let result: TrainResult;
     try {
@@ -351,77 +310,6 @@ export class LanguageModel {
     return { recipe, cursor: { epoch: 0, batch: 0, lr: recipe.lr, lossSum: 0, tokens: 0 } };
   }
 
-  /** Perplexity of held-out text (or token ids): one stream from a zero state, every next token predicted. */
-  async evaluate(data: Int32Array | string): Promise<number> {
-    const tokens = typeof data === 'string' ? this.encode(data) : data;
-    check(tokens instanceof Int32Array, 'evaluate() takes a string or an Int32Array of token ids');
-    return streamPerplexity(this.model, tokens);
-  }
-
-  /** Each source's perplexity (its own stream from a zero state) and the token-weighted one over all. */
-  async evaluateSources(sources: readonly Source[]): Promise<SourcesPerplexity> {
-    return sourcesPerplexity(this.model, this.namedTokens(sources, 'evaluateSources()'));
-  }
-
-  private namedTokens(data: Int32Array | string | readonly Source[], what: string): NamedTokens[] {
-    const one = (d: unknown, name: string): NamedTokens => {
-      const tokens = typeof d === 'string' ? this.encode(d) : d;
-      check(tokens instanceof Int32Array, `${what}: ${name} must be a string or an Int32Array of token ids`);
-      return { name, tokens };
-    };
-    if (!Array.isArray(data)) return [one(data, 'validation')];
-    return (data as readonly Source[]).map((s, i) => {
-      check(
-        typeof s === 'object' && s !== null && typeof s.name === 'string',
-        `${what}: source ${i} must be {name, data}`,
-      );
-      return one(s.data, s.name);
-    });
-  }
-
-  /** d2l predict_ch8: warm the state up on `prefix`, then `numPreds` greedy steps; returns prefix + continuation. */
-  async predict(prefix: string, numPreds: number): Promise<string> {
-    const out = await this.generate(prefix, { length: numPreds, greedy: true });
-    return prefix + out;
-  }
-
-  /** The continuation of `prefix` (not including it), sampled with the WASM sampler. */
-  async generate(prefix: string, options: GenerateOptions): Promise<string> {
-    let text = '';
-    for await (const t of this.stream(prefix, options)) text += t.text;
-    return text;
-  }
-
-  /** Streams the continuation token by token (with log-probabilities); stops early on `options.signal`. */
-  stream(prefix: string, options: GenerateOptions): AsyncIterable<GeneratedToken> {
-    check(typeof prefix === 'string', 'prefix must be a string');
-    return generateTokens(this.model, this.vocab, this.encodePiece(prefix), prefix, options);
-  }
-
-  /**
-   * Step API: feeds text from the current state (batch 1) and returns the next-token logits; constant
-   * cost per token. `reset()` goes back to the zero state.
-   */
-  async feed(text: string): Promise<Float32Array> {
-    const ids = this.encodePiece(text);
-    check(ids.length > 0, 'feed() needs text with at least one token', 'E_EMPTY_CORPUS');
-    // Both backends start from zeros when the carried state belongs to another batch size (e.g. training's).
-    const { logits } = await this.model.forward({ shape: [1, ids.length], data: ids });
-    return logits.slice((ids.length - 1) * this.config.vocabSize);
-  }
-
-  getState(): Promise<RecurrentState | null> {
-    return this.model.getState();
-  }
-
-  setState(state: RecurrentState | null): void {
-    this.model.setState(state, 1);
-  }
-
-  reset(): void {
-    this.model.setState(null);
-  }
-
   /** The model as a checkpoint; pass a training state to make a training checkpoint. */
   async toCheckpoint(training?: TrainingState): Promise<Checkpoint> {
     const ckpt: Checkpoint = {
@@ -455,7 +343,12 @@ export class LanguageModel {
     await saveCheckpoint(path, await this.toCheckpoint(training));
   }
 
-  dispose(): void {
-    this.model.dispose();
+  override dispose(): void {
+    this.wasmCopy?.dispose();
+    super.dispose();
+  }
+
+  protected override batchOne(): Promise<ForwardModel> {
+    return this.wasmCopy?.model() ?? Promise.resolve(this.model);
   }
 }

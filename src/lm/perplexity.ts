@@ -1,15 +1,37 @@
 /**
- * Perplexity of a token stream under a model: one stream of batch 1 from a zero state, every next token
- * predicted (the `deeprnn eval` definition). Runs in chunks so memory stays bounded on long texts; the
- * state carries across chunks, so the result does not depend on the chunk length.
+ * Batch-1 runs over long token streams in chunks, so that memory stays bounded (the activations of a run
+ * grow with its steps: a 100,000-character prefix in one run would take hundreds of MB); the state
+ * carries across chunks. Perplexity of a token stream under a model: one stream of batch 1 from a zero
+ * state, every next token predicted (the `deeprnn eval` definition).
  */
 import { check } from '../errors.js';
-import type { RecurrentModel } from '../model/types.js';
+import type { ForwardModel, RecurrentState } from '../model/types.js';
 
-const CHUNK_STEPS = 512;
+/** Steps per run; a stream no longer than this runs in one, as it always did. */
+export const CHUNK_STEPS = 512;
+
+/**
+ * Feeds `ids` (at least one) from `state` (null: zeros) in chunks; returns the logits after the last
+ * token (V values) and the state after it. The state is passed explicitly, never left to the model's
+ * carried state, so runs that interleave on one model (concurrent requests) stay exact.
+ */
+export async function feedTokens(
+  model: ForwardModel,
+  ids: Int32Array,
+  state: RecurrentState | null,
+): Promise<{ last: Float32Array; state: RecurrentState }> {
+  const V = model.config.vocabSize;
+  let run: { logits: Float32Array; state: RecurrentState } | undefined;
+  for (let start = 0; start < ids.length; start += CHUNK_STEPS) {
+    const x = ids.subarray(start, start + CHUNK_STEPS);
+    run = await model.forward({ shape: [1, x.length], data: x }, run?.state ?? state);
+  }
+  if (run === undefined) throw new Error('feedTokens needs at least one token');
+  return { last: run.logits.subarray(run.logits.length - V), state: run.state };
+}
 
 export async function streamPerplexity(
-  model: RecurrentModel,
+  model: ForwardModel,
   tokens: Int32Array,
   chunkSteps = CHUNK_STEPS,
 ): Promise<number> {
@@ -31,7 +53,7 @@ export interface SourcesPerplexity {
 
 /** Each source's perplexity (each its own stream from a zero state) and the token-weighted whole. */
 export async function sourcesPerplexity(
-  model: RecurrentModel,
+  model: ForwardModel,
   sources: readonly NamedTokens[],
 ): Promise<SourcesPerplexity> {
   check(sources.length > 0, 'perplexity needs at least one source', 'E_CORPUS_TOO_SMALL');
@@ -50,7 +72,7 @@ export async function sourcesPerplexity(
 
 /** The summed negative log-likelihood of every next token, and how many were predicted. */
 async function streamNll(
-  model: RecurrentModel,
+  model: ForwardModel,
   tokens: Int32Array,
   chunkSteps = CHUNK_STEPS,
 ): Promise<{ nll: number; count: number }> {
@@ -58,12 +80,13 @@ async function streamNll(
   const V = model.config.vocabSize;
   let nll = 0;
   let count = 0;
-  let first = true;
+  let state: RecurrentState | null = null;
   for (let start = 0; start < tokens.length - 1; start += chunkSteps) {
     const n = Math.min(chunkSteps, tokens.length - 1 - start);
     const x = tokens.slice(start, start + n);
-    const { logits } = await model.forward({ shape: [1, n], data: x }, first ? null : undefined);
-    first = false;
+    const run = await model.forward({ shape: [1, n], data: x }, state);
+    const logits = run.logits;
+    state = run.state;
     for (let t = 0; t < n; t++) nll -= logSoftmaxAt(logits, t * V, V, tokens[start + t + 1]);
     count += n;
   }

@@ -1,7 +1,8 @@
 /**
- * What a backend provides to RecurrentModelCore (model.ts): the computing and the memory, no rules. The
- * core has validated every argument, decided where each run starts and keeps every counter; an engine
- * never throws a contract error of its own (E_TOO_LARGE and a lost device are its only failures).
+ * What a backend provides to ForwardModelCore (forward.ts) and RecurrentModelCore (model.ts): the
+ * computing and the memory, no rules. The core has validated every argument, decided where each run
+ * starts and keeps every counter; an engine never throws a contract error of its own (E_TOO_LARGE and a
+ * lost device are its only failures).
  */
 import type { ParamLayout } from './layout.js';
 import type { BackendName, RecurrentState, ResolvedConfig, TokenTensor, TrainStepOptions } from './types.js';
@@ -37,11 +38,12 @@ export interface EngineGrads extends EngineRun {
 }
 
 /**
- * forward and lossAndGrads do (or submit) all their work before they return, so the carried state is
- * in place at once, and throw rather than reject when they cannot run (E_TOO_LARGE); only the promise
- * of their results waits on the device.
+ * What ForwardModelCore (forward.ts) needs: parameters, the carried state, forward. forward (and
+ * Engine's lossAndGrads) do (or submit) all their work before they return, so the carried state is in
+ * place at once, and throw rather than reject when they cannot run (E_TOO_LARGE); only the promise of
+ * their results waits on the device.
  */
-export interface Engine {
+export interface ForwardEngine {
   readonly backend: BackendName;
   readonly config: ResolvedConfig;
   readonly layout: ParamLayout;
@@ -49,9 +51,9 @@ export interface Engine {
   lost(): string | null;
 
   /** Writes `data` at element `offset` of a flat buffer. */
-  write(buffer: FlatBuffer, offset: number, data: Float32Array): void;
+  write(buffer: 'params', offset: number, data: Float32Array): void;
   /** Fresh copies of whole flat buffers. */
-  read(buffers: FlatBuffer[]): Promise<Float32Array[]>;
+  read(buffers: 'params'[]): Promise<Float32Array[]>;
   /** Keeps a copy of `state`, (layers, batch, hidden), as the carried state. */
   writeState(state: RecurrentState, batch: number): void;
   /** A copy of the carried state (asked only when there is one). */
@@ -59,6 +61,15 @@ export interface Engine {
 
   /** Forward without dropout. */
   forward(x: TokenTensor, start: StartState): Promise<EngineRun>;
+
+  /** Releases everything the engine owns. */
+  dispose(): void;
+}
+
+/** What RecurrentModelCore (model.ts) needs besides: gradients, the optimizers and their state. */
+export interface Engine extends ForwardEngine {
+  write(buffer: FlatBuffer, offset: number, data: Float32Array): void;
+  read(buffers: FlatBuffer[]): Promise<Float32Array[]>;
   /** Forward with dropout (masks for `step`), loss, backward; gradients into 'grads', no update. */
   lossAndGrads(x: TokenTensor, y: TokenTensor, start: StartState, step: number): Promise<EngineGrads>;
   /**
@@ -69,7 +80,4 @@ export interface Engine {
   trainStep(x: TokenTensor, y: TokenTensor, start: StartState, o: EngineStep): void;
   /** The loss sum and skipped-step count accumulated by trainStep since the last call; zeroes both. */
   takeLoss(): Promise<{ lossSum: number; skipped: number }>;
-
-  /** Releases everything the engine owns. */
-  dispose(): void;
 }

@@ -1,93 +1,35 @@
 /**
- * The RecurrentModel contract, written once. Every rule both backends share is here: argument checks
- * (validate.ts), disposed and lost-device checks, the optimizer step counter, the loss accumulator and
- * the non-finite rule of readLoss, which batch size the carried state is for, setState's batch
- * inference, optimizer-state checks, and splitting flat buffers into state dicts (layout.ts). The backend
- * is an Engine (engine.ts) that only computes and keeps memory, so the two cannot drift apart.
+ * The RecurrentModel contract, written once. ForwardModelCore (forward.ts) keeps the rules of forward
+ * and the carried state; the training rules both backends share are here: the optimizer step counter,
+ * the loss accumulator and the non-finite rule of readLoss, optimizer-state checks. The backend is an
+ * Engine (engine.ts) that only computes and keeps memory, so the two cannot drift apart.
  */
 import { DeepRnnError, check } from '../errors.js';
-import type { Engine, FlatBuffer, StartState } from './engine.js';
+import type { Engine, FlatBuffer } from './engine.js';
+import { ForwardModelCore } from './forward.js';
 import { initParameters } from './params.js';
 import type {
-  BackendName,
-  ForwardResult,
   LossAndGradsResult,
   OptimizerState,
   RecurrentModel,
   RecurrentState,
-  ResolvedConfig,
   StateDict,
   TokenTensor,
   TrainStepOptions,
 } from './types.js';
-import {
-  validatePair,
-  validateState,
-  validateStateBatch,
-  validateStateDict,
-  validateTokens,
-  validateTrainOptions,
-} from './validate.js';
+import { validatePair, validateStateDict, validateTrainOptions } from './validate.js';
 
-export class RecurrentModelCore<E extends Engine = Engine> implements RecurrentModel {
-  readonly backend: BackendName;
-  readonly config: ResolvedConfig;
-  /** Batch size of the carried state; null: there is none and runs start from zeros. */
-  private carried: number | null = null;
+export class RecurrentModelCore<E extends Engine = Engine> extends ForwardModelCore<E> implements RecurrentModel {
   private step = 0;
   /** Whether the Adam moments hold state: after an Adam step, or loading a state that has them. */
   private adamUsed = false;
   /** Training steps and their tokens since the last readLoss. */
   private steps = 0;
   private tokens = 0;
-  private disposed = false;
 
   /** Takes the engine (built for a validated config) and loads the initial weights into it. */
-  constructor(protected readonly engine: E) {
-    this.backend = engine.backend;
-    this.config = engine.config;
-    this.writeDict('params', initParameters(this.config));
-  }
-
-  parameterShapes(): Array<[name: string, shape: number[]]> {
-    this.live();
-    return this.engine.layout.entries.map((e) => [e.name, [...e.shape]]);
-  }
-
-  loadStateDict(dict: StateDict): void {
-    this.live();
-    validateStateDict(dict, this.config);
-    this.writeDict('params', dict);
-  }
-
-  async stateDict(): Promise<StateDict> {
-    this.live();
-    const [flat] = await this.engine.read(['params']);
-    return this.split(flat);
-  }
-
-  async getState(): Promise<RecurrentState | null> {
-    this.live();
-    return this.carried === null ? null : this.engine.readState();
-  }
-
-  setState(state: RecurrentState | null, batchSize?: number): void {
-    this.live();
-    if (state === null) {
-      this.carried = null;
-      return;
-    }
-    const batch = validateStateBatch(state, this.config, batchSize);
-    this.engine.writeState(state, batch);
-    this.carried = batch;
-  }
-
-  async forward(x: TokenTensor, state?: RecurrentState | null): Promise<ForwardResult> {
-    this.live();
-    const [B] = validateTokens(x, this.config.vocabSize, 'X');
-    const run = this.engine.forward(x, this.start(B, state));
-    this.carried = B;
-    return run;
+  constructor(engine: E) {
+    super(engine, initParameters(engine.config));
   }
 
   async lossAndGrads(x: TokenTensor, y: TokenTensor, state?: RecurrentState | null): Promise<LossAndGradsResult> {
@@ -110,6 +52,7 @@ export class RecurrentModelCore<E extends Engine = Engine> implements RecurrentM
       zeroMoments: adam && !this.adamUsed,
     });
     this.carried = B;
+    this.parametersChanged();
     // A skipped step advances the counter too: only the device knows it was skipped, and it is not
     // asked before readLoss.
     this.step++;
@@ -161,43 +104,8 @@ export class RecurrentModelCore<E extends Engine = Engine> implements RecurrentM
     this.step = state.step;
   }
 
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    this.engine.dispose();
-  }
-
-  protected live(): void {
-    if (this.disposed) throw new DeepRnnError('E_DISPOSED', 'this model was disposed');
-    const lost = this.engine.lost();
-    if (lost !== null) throw new DeepRnnError('E_DEVICE_LOST', `the GPU device was lost: ${lost}`);
-  }
-
-  /**
-   * Where a run for `batch` starts: a given state, zeros (null), or the carried one when it is for this
-   * batch size (zeros otherwise). Until the run is under way nothing is carried, so a run that fails
-   * part way leaves zeros.
-   */
-  private start(batch: number, state: RecurrentState | null | undefined): StartState {
-    let start: StartState = 'zeros';
-    if (state !== null && state !== undefined) {
-      validateState(state, this.config, batch);
-      start = state;
-    } else if (state === undefined && this.carried === batch) {
-      start = 'carried';
-    }
-    this.carried = null;
-    return start;
-  }
-
+  /** The Adam moments (the parameters are ForwardModelCore's). */
   private writeDict(buffer: FlatBuffer, dict: StateDict): void {
     for (const e of this.engine.layout.entries) this.engine.write(buffer, e.offset, dict[e.name].data);
-  }
-
-  private split(flat: Float32Array): StateDict {
-    const dict: StateDict = {};
-    for (const e of this.engine.layout.entries)
-      dict[e.name] = { shape: [...e.shape], data: flat.slice(e.offset, e.offset + e.size) };
-    return dict;
   }
 }

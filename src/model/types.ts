@@ -82,9 +82,18 @@ export interface OptimizerState {
   adam?: { m: StateDict; v: StateDict };
 }
 
-export interface RecurrentModel {
+/**
+ * What generation and evaluation need: the parameters, the carried state and forward. RecurrentModel
+ * extends it with training; the generation-only entry point (`deeprnn/generate`) has only this.
+ */
+export interface ForwardModel {
   readonly backend: BackendName;
   readonly config: ResolvedConfig;
+  /**
+   * Counts the changes to the parameters (loadStateDict, training steps), so that a copy of them (the WASM
+   * copy a WebGPU LanguageModel generates with) knows when it is stale.
+   */
+  readonly parameterVersion: number;
 
   /** Parameter names in PyTorch order, with their shapes. */
   parameterShapes(): Array<[name: string, shape: number[]]>;
@@ -101,6 +110,11 @@ export interface RecurrentModel {
   /** Forward only (no dropout). Starts from `state`, or the carried state when omitted; updates the carried state. */
   forward(x: TokenTensor, state?: RecurrentState | null): Promise<ForwardResult>;
 
+  /** Frees every buffer, pipeline and WASM memory the model owns. Later calls throw E_DISPOSED. */
+  dispose(): void;
+}
+
+export interface RecurrentModel extends ForwardModel {
   /** Forward + backward; no parameter update. Starts like forward(); updates the carried state. */
   lossAndGrads(x: TokenTensor, y: TokenTensor, state?: RecurrentState | null): Promise<LossAndGradsResult>;
 
@@ -125,7 +139,4 @@ export interface RecurrentModel {
 
   optimizerState(): Promise<OptimizerState>;
   loadOptimizerState(state: OptimizerState): void;
-
-  /** Frees every buffer, pipeline and WASM memory the model owns. Later calls throw E_DISPOSED. */
-  dispose(): void;
 }

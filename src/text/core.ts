@@ -1,10 +1,10 @@
 /**
- * Instantiates build/text.wasm (inlined as base64 by scripts/embed.mjs) and moves bytes in and typed
+ * Instantiates build/text.wasm (as the build provides it: src/wasm/modules.ts) and moves bytes in and typed
  * arrays out, so no other module touches WASM memory. Each call allocates its inputs, runs one entry
  * point, copies the outputs into JS-owned arrays and frees everything in `finally`.
  */
 import { DeepRnnError, type ErrorCode, wasmInstantiationError } from '../errors.js';
-import { wasmBase64 } from '../generated/wasm.js';
+import { textWasm } from '../wasm/modules.js';
 
 /** The raw exports of assembly/text/index.ts (pointers and lengths are plain numbers). */
 export interface TextExports {
@@ -68,18 +68,6 @@ export interface TextExports {
 let core: TextExports | undefined;
 let loading: Promise<TextExports> | undefined;
 
-function wasmBytes(): Uint8Array<ArrayBuffer> {
-  const b64 = wasmBase64.text;
-  if (b64 === undefined)
-    throw new Error(
-      'build/text.wasm is missing from src/generated/wasm.ts: run npm run build:wasm && npm run build:embed',
-    );
-  const bin = atob(b64);
-  const bytes = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-  return bytes;
-}
-
 /** Largest UTF-8 input one call takes: the core needs about 8 bytes of WASM memory per input byte, of 4 GiB. */
 export const MAX_TEXT_BYTES = 128 * 1024 * 1024;
 
@@ -112,22 +100,24 @@ const imports = {
  */
 export async function loadTextCore(): Promise<void> {
   if (core !== undefined) return;
-  loading ??= WebAssembly.instantiate(wasmBytes(), imports).then(
-    ({ instance }) => instance.exports as unknown as TextExports,
-    (error: unknown) => {
-      loading = undefined; // a later call may try again
-      throw wasmInstantiationError(error, 'text core');
-    },
-  );
+  loading ??= textWasm
+    .module()
+    .then((module) => WebAssembly.instantiate(module, imports))
+    .then(
+      (instance) => instance.exports as unknown as TextExports,
+      (error: unknown) => {
+        loading = undefined; // a later call may try again
+        throw wasmInstantiationError(error, 'text core');
+      },
+    );
   core = await loading;
 }
 
 /** The instantiated core, compiling it synchronously where the platform allows. */
 export function textCore(): TextExports {
   if (core !== undefined) return core;
-  const bytes = wasmBytes();
   try {
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), imports);
+    const instance = new WebAssembly.Instance(textWasm.moduleSync(), imports);
     core = instance.exports as unknown as TextExports;
     return core;
   } catch (error) {

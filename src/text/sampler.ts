@@ -71,6 +71,17 @@ export function sampleLogits(
   const counter = options.counter ?? 0;
   check(isU32(seed), `seed must be an integer in [0, 2^32), got ${String(options.seed)}`);
   check(isU32(counter), `counter must be an integer in [0, 2^32), got ${String(options.counter)}`);
+  return draw(logits, vocabSize, o, seed, counter);
+}
+
+/** sampleLogits with the options already resolved and checked (a Sampler's, once for all its calls). */
+function draw(
+  logits: Float32Array,
+  vocabSize: number,
+  o: Required<SampleOptions>,
+  seed: number,
+  counter: number,
+): Sampled & { counter: number } {
   check(logits instanceof Float32Array, 'logits must be a Float32Array', 'E_BAD_SHAPE');
   check(
     Number.isInteger(vocabSize) && vocabSize > 0,
@@ -124,7 +135,7 @@ export class Sampler {
 
   /** One token per row of logits (rows, vocabSize). */
   sample(logits: Float32Array, vocabSize: number): Sampled {
-    const out = sampleLogits(logits, vocabSize, { ...this.options, seed: this.seed, counter: this.counter });
+    const out = draw(logits, vocabSize, this.options, this.seed, this.counter);
     this.counter = out.counter;
     return { tokens: out.tokens, logProbs: out.logProbs };
   }

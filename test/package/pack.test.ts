@@ -23,8 +23,14 @@ import * as lib from 'deeprnn';
 const corpus = await lib.buildCorpus('the time machine by h g wells '.repeat(40), { preprocess: 'd2l', tokenize: 'char' });
 const lm = await lib.LanguageModel.create(corpus.vocab, { cell: 'gru', layers: 2, hidden: 8, seed: 1, backend: 'wasm', wasmBuild: 'nn' });
 const r = await lm.train(corpus.tokens, { epochs: 2, batchSize: 2, numSteps: 8, lr: 1 });
-console.log(JSON.stringify({ resolved: import.meta.resolve('deeprnn'), ppl: r.history.map((e) => e.trainPerplexity), text: await lm.predict('the ', 12) }));
+const { TextGenerator } = await import('deeprnn/generate');
+const generator = await TextGenerator.load(await lm.toBytes());
+console.log(JSON.stringify({
+  resolved: import.meta.resolve('deeprnn'), generate: import.meta.resolve('deeprnn/generate'),
+  ppl: r.history.map((e) => e.trainPerplexity), text: await lm.predict('the ', 12), generated: await generator.predict('the ', 12),
+}));
 lm.dispose();
+generator.dispose();
 `;
 
 // Without Dawn: 'webgpu' is E_NO_WEBGPU with the install hint, 'auto' is WASM with nothing on stderr.
@@ -75,7 +81,16 @@ describe('npm pack', () => {
       'dist/browser/index.js',
       'dist/node/datasets/timemachine.js',
       'dist/browser/datasets/timemachine.js',
+      'dist/node/generate.js',
+      'dist/browser/generate.js',
+      'dist/workerd/index.js',
+      'dist/workerd/generate.js',
+      'dist/workerd/datasets/timemachine.js',
+      'dist/workerd/text.wasm',
+      'dist/workerd/nn.wasm',
+      'dist/workerd/nn-forward.wasm',
       'dist/types/index.d.ts',
+      'dist/types/generate.d.ts',
       'package.json',
       'README.md',
     ])
@@ -113,11 +128,41 @@ describe('npm pack', () => {
     const browser = JSON.parse((await run('node', ['--conditions=browser', 'use.mjs'], { cwd: project })).stdout);
     expect(node.resolved).toMatch(/node_modules\/deeprnn\/dist\/node\/index\.js$/);
     expect(browser.resolved).toMatch(/node_modules\/deeprnn\/dist\/browser\/index\.js$/);
+    expect(node.generate).toMatch(/node_modules\/deeprnn\/dist\/node\/generate\.js$/);
+    expect(browser.generate).toMatch(/node_modules\/deeprnn\/dist\/browser\/generate\.js$/);
+    expect(node.generated).toBe(node.text); // deeprnn/generate: the same text from the same weights
     expect(node.ppl).toHaveLength(2);
     expect(node.ppl[1]).toBeLessThan(node.ppl[0]);
     expect(node.text.startsWith('the ')).toBe(true);
     expect(browser.ppl).toEqual(node.ppl);
     expect(browser.text).toBe(node.text);
+    expect(browser.generated).toBe(node.text);
+  });
+
+  it('bundles for a Worker as wrangler does: the workerd build, its .wasm files kept as modules', async () => {
+    writeFileSync(
+      join(project, 'worker.js'),
+      "import { LanguageModel } from 'deeprnn';\nimport { TextGenerator } from 'deeprnn/generate';\nexport default { LanguageModel, TextGenerator };\n",
+    );
+    const r = await build({
+      absWorkingDir: project,
+      entryPoints: ['worker.js'],
+      bundle: true,
+      format: 'esm',
+      conditions: ['workerd', 'worker', 'browser'],
+      loader: { '.wasm': 'copy' },
+      outdir: 'worker-out',
+      write: false,
+      logLevel: 'silent',
+      metafile: true,
+    });
+    expect(r.errors).toEqual([]);
+    expect(r.warnings).toEqual([]);
+    expect(Object.keys(r.metafile.inputs).sort()).toEqual(
+      ['datasets/timemachine.js', 'generate.js', 'index.js', 'nn-forward.wasm', 'nn.wasm', 'text.wasm']
+        .map((f) => `node_modules/deeprnn/dist/workerd/${f}`)
+        .concat('worker.js'),
+    );
   });
 
   it("bundles for a page with a bundler's defaults: the browser build, no warnings, no node: or Dawn import", async () => {

@@ -3,7 +3,7 @@
 // grow per step.
 import { describe, expect, it } from 'vitest';
 import { createWasmModel } from '../../src/backends/wasm/index.js';
-import { instantiateKernels } from '../../src/backends/wasm/kernels.js';
+import { instantiateKernels, kernelModule } from '../../src/backends/wasm/kernels.js';
 import { Arena } from '../../src/backends/wasm/arena.js';
 import { dropoutUniform } from '../../src/model/params.js';
 import type { ModelConfig } from '../../src/model/types.js';
@@ -19,7 +19,7 @@ describe('WASM engine', () => {
   });
 
   it('draws dropout masks exactly as dropoutUniform', async () => {
-    const k = await instantiateKernels('nn');
+    const k = await instantiateKernels(kernelModule('nn'));
     const arena = new Arena(k);
     const n = 5000;
     const mask = arena.alloc(n);

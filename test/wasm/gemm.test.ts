@@ -3,7 +3,7 @@
 // transposed A, accumulate on and off, B plain and pre-packed.
 import { describe, expect, it } from 'vitest';
 import { Arena } from '../../src/backends/wasm/arena.js';
-import { instantiateKernels, panelElements } from '../../src/backends/wasm/kernels.js';
+import { instantiateKernels, kernelModule, panelElements } from '../../src/backends/wasm/kernels.js';
 import { mix32 } from '../../src/model/params.js';
 import { expectClose } from '../helpers/fixtures.js';
 import { buildsUnderTest } from './builds.js';
@@ -19,7 +19,7 @@ const shapes: Array<[number, number, number]> = [
 
 describe.each(buildsUnderTest())('gemm, %s build', (build) => {
   it('matches a float64 reference', async () => {
-    const k = await instantiateKernels(build);
+    const k = await instantiateKernels(kernelModule(build));
     const arena = new Arena(k);
     const cap = 530_000; // >= the largest M*K, K*N and M*N below
     const A = arena.alloc(cap);

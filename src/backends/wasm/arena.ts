@@ -4,7 +4,7 @@
  * batch shape rewinds to the mark and lays out again; the memory grows only when that needs more room.
  */
 import { DeepRnnError } from '../../errors.js';
-import type { NnKernels } from './kernels.js';
+import type { ForwardKernels } from './kernels.js';
 
 const PAGE = 65536;
 /** wasm32 addresses 4 GiB; stay a page short so no offset overflows an i32 pointer argument's bit pattern. */
@@ -14,7 +14,7 @@ export class Arena {
   private top: number;
   private marked: number;
 
-  constructor(private readonly k: NnKernels) {
+  constructor(private readonly k: ForwardKernels) {
     this.top = k.heapBase();
     this.marked = this.top;
   }

@@ -6,6 +6,7 @@ import { WasmEngine } from './engine.js';
 import type { KernelBuild } from './kernels.js';
 
 export type { KernelBuild } from './kernels.js';
+export { createWasmForwardModel } from './forward-model.js';
 
 /**
  * Creates a model on the WASM backend. `build` picks the kernel build: 'nn' (default, plain SIMD, the same

@@ -1,5 +1,5 @@
 /**
- * Instantiates the CPU backend's kernels (build/nn*.wasm, inlined as base64 in src/generated/wasm.ts)
+ * Instantiates the CPU backend's kernels (build/nn*.wasm, as the build provides them: src/wasm/modules.ts)
  * with raw bindings: one instance, and so one linear memory, per model.
  *
  * Determinism: each build is bit-identical run to run (fixed loop orders, no threads). The two builds
@@ -9,12 +9,16 @@
  * it made no consistent speed difference (bench/RESULTS.md), so portability wins the default.
  */
 import { DeepRnnError, wasmInstantiationError } from '../../errors.js';
-import { wasmBase64 } from '../../generated/wasm.js';
+import type { WasmModule } from '../../wasm/module.js';
+import { nnRelaxedWasm, nnWasm } from '../../wasm/modules.js';
 
 export type KernelBuild = 'nn' | 'nn-relaxed';
 
-/** Byte pointers (`p`) into the instance's memory; sizes in elements. Mirrors assembly/nn/index.ts. */
-export interface NnKernels {
+/**
+ * What a forward pass needs (assembly/nn/forward.ts, build/nn-forward.wasm); every build has these. Byte
+ * pointers (`p`) into the instance's memory; sizes in elements.
+ */
+export interface ForwardKernels {
   memory: WebAssembly.Memory;
   heapBase(): number;
   gemm(
@@ -43,16 +47,11 @@ export interface NnKernels {
     k: number,
     accumulate: number,
   ): void;
-  /** Packs B (k, n) itself into the panel layout gemmPrepacked reads. */
-  packPanels(dst: number, b: number, k: number, n: number): void;
   /** Packs W^T for W (rows, cols) into the panel layout gemmPrepacked reads. */
   packPanelsT(dst: number, w: number, rows: number, cols: number): void;
   transpose(dst: number, src: number, rows: number, cols: number): void;
   gatherRows(dst: number, table: number, idx: number, n: number, width: number): void;
-  scatterAddRows(table: number, src: number, idx: number, n: number, width: number): void;
-  colSum(out: number, a: number, rows: number, cols: number, accumulate: number): void;
   addRowBias(a: number, bias: number, rows: number, cols: number): void;
-  mulInto(dst: number, a: number, b: number, n: number): void;
   lstmForward(
     act: number,
     h: number,
@@ -61,16 +60,6 @@ export interface NnKernels {
     hp: number,
     bih: number,
     bhh: number,
-    cPrev: number,
-    batch: number,
-    hidden: number,
-  ): void;
-  lstmBackward(
-    dgates: number,
-    dc: number,
-    dhOut: number,
-    dhRec: number,
-    act: number,
     cPrev: number,
     batch: number,
     hidden: number,
@@ -86,6 +75,35 @@ export interface NnKernels {
     batch: number,
     hidden: number,
   ): void;
+  rnnForward(
+    h: number,
+    xp: number,
+    hp: number,
+    bih: number,
+    bhh: number,
+    batch: number,
+    hidden: number,
+    relu: number,
+  ): void;
+}
+
+/** Every kernel of the full builds (assembly/nn/index.ts): the forward ones and those training needs. */
+export interface NnKernels extends ForwardKernels {
+  /** Packs B (k, n) itself into the panel layout gemmPrepacked reads. */
+  packPanels(dst: number, b: number, k: number, n: number): void;
+  scatterAddRows(table: number, src: number, idx: number, n: number, width: number): void;
+  colSum(out: number, a: number, rows: number, cols: number, accumulate: number): void;
+  mulInto(dst: number, a: number, b: number, n: number): void;
+  lstmBackward(
+    dgates: number,
+    dc: number,
+    dhOut: number,
+    dhRec: number,
+    act: number,
+    cPrev: number,
+    batch: number,
+    hidden: number,
+  ): void;
   gruBackward(
     dgx: number,
     dgh: number,
@@ -96,16 +114,6 @@ export interface NnKernels {
     hPrev: number,
     batch: number,
     hidden: number,
-  ): void;
-  rnnForward(
-    h: number,
-    xp: number,
-    hp: number,
-    bih: number,
-    bhh: number,
-    batch: number,
-    hidden: number,
-    relu: number,
   ): void;
   rnnBackward(
     dgates: number,
@@ -140,34 +148,20 @@ export function panelElements(k: number, n: number): number {
   return Math.ceil(n / 8) * 8 * k;
 }
 
-const compiled = new Map<KernelBuild, Promise<WebAssembly.Module>>();
-
-function bytesOf(build: KernelBuild): Uint8Array<ArrayBuffer> {
-  const b64 = wasmBase64[build];
-  if (b64 === undefined)
-    throw new DeepRnnError(
-      'E_BAD_OPTION',
-      `WASM module '${build}' is not built; run npm run build:wasm && npm run build:embed`,
-    );
-  const bin = atob(b64);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
+/** The module of a full kernel build. */
+export function kernelModule(build: KernelBuild): WasmModule {
+  return build === 'nn-relaxed' ? nnRelaxedWasm : nnWasm;
 }
 
 /** Whether this engine runs `build` (asked every time: a V8 flag set at run time changes the answer). */
 export function buildSupported(build: KernelBuild): boolean {
-  return wasmBase64[build] !== undefined && WebAssembly.validate(bytesOf(build));
+  return kernelModule(build).available();
 }
 
-export async function instantiateKernels(build: KernelBuild): Promise<NnKernels> {
-  let module = compiled.get(build);
-  if (module === undefined) {
-    if (!buildSupported(build)) {
-      throw new DeepRnnError('E_BAD_OPTION', `this JavaScript engine cannot run the '${build}' WASM build`);
-    }
-    module = WebAssembly.compile(bytesOf(build));
-    compiled.set(build, module);
+/** A fresh instance (its own memory) of a kernel module: 'nn' and 'nn-relaxed' give NnKernels, 'nn-forward' ForwardKernels. */
+export async function instantiateKernels<K extends ForwardKernels = NnKernels>(wasm: WasmModule): Promise<K> {
+  if (!wasm.available()) {
+    throw new DeepRnnError('E_BAD_OPTION', `this JavaScript engine cannot run the '${wasm.name}' WASM build`);
   }
   const imports = {
     env: {
@@ -177,8 +171,8 @@ export async function instantiateKernels(build: KernelBuild): Promise<NnKernels>
     },
   };
   try {
-    const instance = await WebAssembly.instantiate(await module, imports);
-    return instance.exports as unknown as NnKernels;
+    const instance = await WebAssembly.instantiate(await wasm.module(), imports);
+    return instance.exports as unknown as K;
   } catch (error) {
     throw wasmInstantiationError(error, 'WASM kernels');
   }

@@ -7,8 +7,9 @@ import { check } from '../../errors.js';
 import { gateCount } from '../../model/params.js';
 import type { CellType, Nonlinearity } from '../../model/types.js';
 import { Arena } from './arena.js';
-import { instantiateKernels, type KernelBuild } from './kernels.js';
+import { instantiateKernels, kernelModule, type KernelBuild } from './kernels.js';
 import { RecurrentStack, type LayerWeights } from './stack.js';
+import { TrainableStack, type LayerGrads } from './trainable-stack.js';
 
 export interface StackConfig {
   cell: CellType;
@@ -40,7 +41,7 @@ export interface StackResult {
 export class WasmStack {
   private constructor(
     private readonly arena: Arena,
-    private readonly stack: RecurrentStack,
+    private readonly stack: TrainableStack,
     private readonly names: Array<[string, number, number]>,
     private readonly dhn: number,
     private readonly dcn: number,
@@ -48,27 +49,30 @@ export class WasmStack {
   ) {}
 
   static async create(cfg: StackConfig, batch: number, steps: number, build: KernelBuild = 'nn'): Promise<WasmStack> {
-    const k = await instantiateKernels(build);
+    const k = await instantiateKernels(kernelModule(build));
     const arena = new Arena(k);
     const { layers: L, hidden: H } = cfg;
     const GH = gateCount(cfg.cell) * H;
     const weights: LayerWeights[] = [];
+    const grads: LayerGrads[] = [];
     const names: Array<[string, number, number]> = [];
     for (let l = 0; l < L; l++) {
       const inSize = l === 0 ? cfg.inputSize : H;
-      const copies = RecurrentStack.allocCopies(arena, false, l, inSize, gateCount(cfg.cell), H);
       const w: LayerWeights = {
         inSize,
         wih: arena.alloc(GH * inSize),
         whh: arena.alloc(GH * H),
         bih: arena.alloc(GH),
         bhh: arena.alloc(GH),
-        ...copies,
+        ...RecurrentStack.allocCopies(arena, false, l, inSize, gateCount(cfg.cell), H),
+      };
+      grads.push({
+        ...TrainableStack.allocBackwardCopies(arena, false, l, inSize, gateCount(cfg.cell), H),
         gwih: arena.alloc(GH * inSize),
         gwhh: arena.alloc(GH * H),
         gbih: arena.alloc(GH),
         gbhh: arena.alloc(GH),
-      };
+      });
       names.push(
         [`weight_ih_l${l}`, w.wih, GH * inSize],
         [`weight_hh_l${l}`, w.whh, GH * H],
@@ -77,7 +81,7 @@ export class WasmStack {
       );
       weights.push(w);
     }
-    const stack = new RecurrentStack(
+    const stack = new TrainableStack(
       k,
       arena,
       {
@@ -91,6 +95,7 @@ export class WasmStack {
         seed: 0,
       },
       weights,
+      grads,
     );
     const dhn = arena.alloc(L * batch * H);
     const dcn = arena.alloc(L * batch * H);
@@ -124,7 +129,7 @@ export class WasmStack {
       a.f32(s.h(l, 0), BH).set(r.h0.subarray(l * BH, (l + 1) * BH));
       if (cell === 'lstm') a.f32(s.c(l, 0), BH).set(r.c0!.subarray(l * BH, (l + 1) * BH));
     }
-    s.forward(this.xPtr, false, 0);
+    s.forward(this.xPtr);
     const output = a.f32(s.output(), T * BH).slice();
     const hn = new Float32Array(L * BH);
     const cn = cell === 'lstm' ? new Float32Array(L * BH) : undefined;
@@ -144,11 +149,11 @@ export class WasmStack {
     const grads: Record<string, Float32Array> = {};
     const GH = s.G * H;
     for (let l = 0; l < L; l++) {
-      const w = s.weights[l];
-      grads[`weight_ih_l${l}`] = a.f32(w.gwih, GH * w.inSize).slice();
-      grads[`weight_hh_l${l}`] = a.f32(w.gwhh, GH * H).slice();
-      grads[`bias_ih_l${l}`] = a.f32(w.gbih, GH).slice();
-      grads[`bias_hh_l${l}`] = a.f32(w.gbhh, GH).slice();
+      const g = s.grads[l];
+      grads[`weight_ih_l${l}`] = a.f32(g.gwih, GH * s.weights[l].inSize).slice();
+      grads[`weight_hh_l${l}`] = a.f32(g.gwhh, GH * H).slice();
+      grads[`bias_ih_l${l}`] = a.f32(g.gbih, GH).slice();
+      grads[`bias_hh_l${l}`] = a.f32(g.gbhh, GH).slice();
     }
     grads.x = a.f32(dx, T * B * inSize).slice();
     grads.h0 = a.f32(s.dh0, L * BH).slice();

@@ -1,24 +1,23 @@
 /**
- * The recurrent stack on the CPU backend: L layers of one cell over T steps for a batch of B, forward
- * and backward through time, orchestrating the kernels of assembly/nn/. The layer-0 input is either token
+ * The recurrent stack on the CPU backend, forward: L layers of one cell over T steps for a batch of B,
+ * orchestrating the kernels of assembly/nn/ (forward.ts has them all). The layer-0 input is either token
  * ids (the one-hot projection becomes a row gather of W_ih^T) or a dense (T, B, I) tensor.
+ * TrainableStack (trainable-stack.ts) adds dropout and backward through time.
  *
  * Activation arena per batch shape (time-major rows t*B + b; G = gates, GH = G*H):
  *   xp   (T*B, GH)        input projection of the current layer, all steps at once
  *   hp   (B, GH)          h_{t-1} . W_hh^T of the current step
- *   act  (L)(T*B, S)      saved post-activations: LSTM [i,f,g,o,tanh c] S=5H, GRU [r,z,n,hn] S=4H, RNN none
+ *   act  (L)(T*B, S)      post-activations: LSTM [i,f,g,o,tanh c] S=5H, GRU [r,z,n,hn] S=4H, RNN none;
+ *                         only backward reads them, so a forward-only stack keeps one step's (B, S)
  *   hs   (L)(T+1, B, H)   h_0 .. h_T per layer (row block 0 is the initial state)
  *   cs   (L)(T+1, B, H)   c_0 .. c_T (LSTM)
- *   mask, drop (L-1)(T*B, H)  dropout multipliers and the dropped outputs fed to the next layer
- *   dgx, dgh (T*B, GH)    gradients w.r.t. the input-side / recurrent pre-activations (the same buffer
- *                         unless GRU); dA, dB (T*B, max(H, I)) ping-pong layer-output gradients
  */
 import type { Arena } from './arena.js';
-import { panelElements, type NnKernels } from './kernels.js';
+import { panelElements, type ForwardKernels } from './kernels.js';
 import { gateCount } from '../../model/params.js';
 import type { CellType } from '../../model/types.js';
 
-/** Byte offsets of one layer's parameters (PyTorch layout), their gradients and transposed copies. */
+/** Byte offsets of one layer's parameters (PyTorch layout) and the transposed copies forward reads. */
 export interface LayerWeights {
   inSize: number;
   wih: number; // (GH, in)
@@ -34,13 +33,6 @@ export interface LayerWeights {
    */
   wihR: number;
   whhR: number;
-  /** W_ih (GH, in) and W_hh (GH, H) themselves in panel layout, the B of the backward products dG.W. */
-  wihP: number;
-  whhP: number;
-  gwih: number;
-  gwhh: number;
-  gbih: number;
-  gbhh: number;
 }
 
 export interface StackSpec {
@@ -55,39 +47,26 @@ export interface StackSpec {
   seed: number;
 }
 
-interface LayerBuffers {
+export interface LayerBuffers {
   act: number;
   hs: number;
   cs: number;
-  mask: number;
-  drop: number;
 }
 
-export class RecurrentStack {
+export class RecurrentStack<K extends ForwardKernels = ForwardKernels> {
   readonly G: number;
-  private readonly S: number;
+  protected readonly S: number;
   batch = 0;
   steps = 0;
   private xp = 0;
   private hp = 0;
-  private buf: LayerBuffers[] = [];
-  private dgx = 0;
-  private dgh = 0;
-  /** Layer-output gradient buffers; the caller writes d(top output) into dA before backward(). */
-  dA = 0;
-  private dB = 0;
-  private dhA = 0;
-  private dhB = 0;
-  private dc = 0;
-  private dw0t = 0;
-  /** (L, B, H) gradients w.r.t. the initial h and c, written by backward() when asked. */
-  dh0 = 0;
-  dc0 = 0;
-  private dropped = false;
+  protected buf: LayerBuffers[] = [];
+  /** Whether act keeps every step (backward reads them) or only the current one. */
+  protected keepActivations = false;
 
   constructor(
-    private readonly k: NnKernels,
-    private readonly arena: Arena,
+    protected readonly k: K,
+    protected readonly arena: Arena,
     readonly spec: StackSpec,
     readonly weights: LayerWeights[],
   ) {
@@ -97,39 +76,24 @@ export class RecurrentStack {
 
   /** Lays out the activation buffers for (batch, steps) above the arena's current top. */
   layout(batch: number, steps: number): void {
-    const { layers: L, hidden: H, inSize, dropout, cell, tokens } = this.spec;
+    const { layers: L, hidden: H, cell } = this.spec;
     const a = this.arena;
-    const TB = batch * steps;
     const GH = this.G * H;
     this.batch = batch;
     this.steps = steps;
-    this.xp = a.alloc(TB * GH);
+    this.xp = a.alloc(batch * steps * GH);
     this.hp = a.alloc(batch * GH);
     this.buf = [];
     for (let l = 0; l < L; l++) {
-      const hasDrop = dropout > 0 && l < L - 1;
       this.buf.push({
-        act: a.alloc(TB * this.S),
+        act: a.alloc((this.keepActivations ? steps : 1) * batch * this.S),
         hs: a.alloc((steps + 1) * batch * H),
         cs: cell === 'lstm' ? a.alloc((steps + 1) * batch * H) : 0,
-        mask: hasDrop ? a.alloc(TB * H) : 0,
-        drop: hasDrop ? a.alloc(TB * H) : 0,
       });
     }
-    this.dgx = a.alloc(TB * GH);
-    this.dgh = cell === 'gru' ? a.alloc(TB * GH) : this.dgx;
-    const width = tokens ? H : Math.max(H, inSize);
-    this.dA = a.alloc(TB * width);
-    this.dB = a.alloc(TB * width);
-    this.dhA = a.alloc(batch * H);
-    this.dhB = a.alloc(batch * H);
-    this.dc = a.alloc(batch * H);
-    this.dw0t = tokens ? a.alloc(inSize * GH) : 0;
-    this.dh0 = a.alloc(L * batch * H);
-    this.dc0 = a.alloc(L * batch * H);
   }
 
-  /** Elements of each layer's wihT, whhT, wihR, whhR, wihP and whhP buffers (0: not needed). */
+  /** Elements of each layer's wihT, whhT, wihR and whhR buffers (0: not needed). */
   static copySizes(tokens: boolean, l: number, inSize: number, G: number, H: number): number[] {
     const gather = tokens && l === 0;
     return [
@@ -137,8 +101,6 @@ export class RecurrentStack {
       panelElements(H, G * H),
       gather ? 0 : inSize * G * H,
       H * G * H,
-      gather ? 0 : panelElements(G * H, inSize),
-      panelElements(G * H, H),
     ];
   }
 
@@ -150,28 +112,23 @@ export class RecurrentStack {
     inSize: number,
     G: number,
     H: number,
-  ): Pick<LayerWeights, 'wihT' | 'whhT' | 'wihR' | 'whhR' | 'wihP' | 'whhP'> {
-    const [wihT, whhT, wihR, whhR, wihP, whhP] = RecurrentStack.copySizes(tokens, l, inSize, G, H).map((n) =>
+  ): Pick<LayerWeights, 'wihT' | 'whhT' | 'wihR' | 'whhR'> {
+    const [wihT, whhT, wihR, whhR] = RecurrentStack.copySizes(tokens, l, inSize, G, H).map((n) =>
       n ? arena.alloc(n) : 0,
     );
-    return { wihT, whhT, wihR, whhR, wihP, whhP };
+    return { wihT, whhT, wihR, whhR };
   }
 
   /** Row-major W^T copies are refreshed only when a product with fewer than 4 rows needs them. */
   private rowMajorStale = true;
 
-  /** Recomputes the panel copies of W (W^T for forward, W for backward) after the parameters changed. */
+  /** Recomputes the panel copies of W^T after the parameters changed. */
   refreshTransposes(): void {
     const GH = this.G * this.spec.hidden;
     this.weights.forEach((w, l) => {
-      if (l === 0 && this.spec.tokens) {
-        this.k.transpose(w.wihT, w.wih, GH, w.inSize);
-      } else {
-        this.k.packPanelsT(w.wihT, w.wih, GH, w.inSize);
-        this.k.packPanels(w.wihP, w.wih, GH, w.inSize);
-      }
+      if (l === 0 && this.spec.tokens) this.k.transpose(w.wihT, w.wih, GH, w.inSize);
+      else this.k.packPanelsT(w.wihT, w.wih, GH, w.inSize);
       this.k.packPanelsT(w.whhT, w.whh, GH, this.spec.hidden);
-      this.k.packPanels(w.whhP, w.whh, GH, this.spec.hidden);
     });
     this.rowMajorStale = true;
   }
@@ -194,6 +151,11 @@ export class RecurrentStack {
     return this.buf[l].cs + t * this.batch * this.spec.hidden * 4;
   }
 
+  /** Post-activations of layer l at step t (B, S). */
+  protected act(l: number, t: number): number {
+    return this.buf[l].act + (this.keepActivations ? t * this.batch * this.S * 4 : 0);
+  }
+
   /** Top layer outputs h_1..h_T as one (T*B, H) matrix. */
   output(): number {
     return this.h(this.spec.layers - 1, 1);
@@ -201,22 +163,19 @@ export class RecurrentStack {
 
   /**
    * Forward over all steps from the initial states already in h(l, 0) / c(l, 0). `input` points to
-   * (T*B) token ids or a dense (T*B, I) matrix. Dropout applies only when `training`, with masks from
-   * dropoutUniform(seed, step, layer, index).
+   * (T*B) token ids or a dense (T*B, I) matrix.
    */
-  forward(input: number, training: boolean, step: number): void {
+  forward(input: number): void {
     const k = this.k;
-    const { layers: L, hidden: H, cell, dropout } = this.spec;
+    const { layers: L, hidden: H, cell } = this.spec;
     const B = this.batch;
     const T = this.steps;
     const TB = B * T;
     const GH = this.G * H;
     const relu = this.spec.relu ? 1 : 0;
-    this.dropped = training && dropout > 0;
     if (B < 4 && this.rowMajorStale) this.refreshRowMajor();
     for (let l = 0; l < L; l++) {
       const w = this.weights[l];
-      const buf = this.buf[l];
       const x = this.layerInput(l, input);
       if (l === 0 && this.spec.tokens) k.gatherRows(this.xp, w.wihT, x, TB, GH);
       else if (TB < 4) k.gemm(this.xp, GH, x, w.inSize, 1, w.wihR, GH, TB, GH, w.inSize, 0);
@@ -228,7 +187,7 @@ export class RecurrentStack {
         else k.gemmPrepacked(this.hp, GH, hPrev, H, 1, w.whhT, B, GH, H, 0);
         if (cell === 'lstm') {
           k.lstmForward(
-            buf.act + t * B * this.S * 4,
+            this.act(l, t),
             this.h(l, t + 1),
             this.c(l, t + 1),
             xp,
@@ -240,94 +199,20 @@ export class RecurrentStack {
             H,
           );
         } else if (cell === 'gru') {
-          k.gruForward(buf.act + t * B * this.S * 4, this.h(l, t + 1), xp, this.hp, w.bih, w.bhh, hPrev, B, H);
+          k.gruForward(this.act(l, t), this.h(l, t + 1), xp, this.hp, w.bih, w.bhh, hPrev, B, H);
         } else {
           k.rnnForward(this.h(l, t + 1), xp, this.hp, w.bih, w.bhh, B, H, relu);
         }
       }
-      if (this.dropped && l < L - 1) {
-        const p = dropout;
-        k.dropoutMask(buf.mask, this.spec.seed, step, l, TB * H, p, Math.fround(1 / (1 - p)));
-        k.mulInto(buf.drop, this.h(l, 1), buf.mask, TB * H);
-      }
+      this.layerDone(l);
     }
   }
 
-  private layerInput(l: number, input: number): number {
-    if (l === 0) return input;
-    return this.dropped && this.buf[l - 1].drop !== 0 ? this.buf[l - 1].drop : this.h(l - 1, 1);
+  /** What layer l reads: the input, or the layer below's outputs (TrainableStack: after dropout). */
+  protected layerInput(l: number, input: number): number {
+    return l === 0 ? input : this.h(l - 1, 1);
   }
 
-  /**
-   * Backward through time from d(top outputs) in dA (T*B, H); writes every weight gradient. `dhn`/`dcn`
-   * point to (L, B, H) gradients w.r.t. the final states (0: none). With `stateGrad` the initial-state
-   * gradients go to dh0/dc0; with `inputGrad` (dense input only) d(input) (T*B, I) is left at the
-   * returned pointer.
-   */
-  backward(input: number, opts: { dhn?: number; dcn?: number; stateGrad?: boolean; inputGrad?: boolean } = {}): number {
-    const k = this.k;
-    const a = this.arena;
-    const { layers: L, hidden: H, cell } = this.spec;
-    const B = this.batch;
-    const T = this.steps;
-    const TB = B * T;
-    const GH = this.G * H;
-    const BH = B * H;
-    const relu = this.spec.relu ? 1 : 0;
-    let dOut = this.dA;
-    for (let l = L - 1; l >= 0; l--) {
-      const w = this.weights[l];
-      const buf = this.buf[l];
-      let dhRec = this.dhA;
-      let dhNew = this.dhB;
-      if (opts.dhn) a.copy(dhRec, opts.dhn + l * BH * 4, BH);
-      else a.zero(dhRec, BH);
-      if (cell === 'lstm') {
-        if (opts.dcn) a.copy(this.dc, opts.dcn + l * BH * 4, BH);
-        else a.zero(this.dc, BH);
-      }
-      for (let t = T - 1; t >= 0; t--) {
-        const dgx = this.dgx + t * B * GH * 4;
-        const dgh = this.dgh + t * B * GH * 4;
-        const dOutT = dOut + t * BH * 4;
-        const needPrev = t > 0 || opts.stateGrad === true;
-        if (cell === 'lstm') {
-          k.lstmBackward(dgx, this.dc, dOutT, dhRec, buf.act + t * B * this.S * 4, this.c(l, t), B, H);
-          if (needPrev) k.gemmPrepacked(dhNew, H, dgh, GH, 1, w.whhP, B, H, GH, 0);
-        } else if (cell === 'gru') {
-          k.gruBackward(dgx, dgh, dhNew, dOutT, dhRec, buf.act + t * B * this.S * 4, this.h(l, t), B, H);
-          if (needPrev) k.gemmPrepacked(dhNew, H, dgh, GH, 1, w.whhP, B, H, GH, 1);
-        } else {
-          k.rnnBackward(dgx, dOutT, dhRec, this.h(l, t + 1), B, H, relu);
-          if (needPrev) k.gemmPrepacked(dhNew, H, dgh, GH, 1, w.whhP, B, H, GH, 0);
-        }
-        const swap = dhRec;
-        dhRec = dhNew;
-        dhNew = swap;
-      }
-      if (opts.stateGrad) {
-        a.copy(this.dh0 + l * BH * 4, dhRec, BH);
-        if (cell === 'lstm') a.copy(this.dc0 + l * BH * 4, this.dc, BH);
-      }
-      // Weight gradients over all steps at once: dW_hh = dGh^T . [h_0 .. h_{T-1}], dW_ih = dGx^T . X.
-      k.gemm(w.gwhh, H, this.dgh, 1, GH, this.h(l, 0), H, GH, H, TB, 0);
-      k.colSum(w.gbhh, this.dgh, TB, GH, 0);
-      k.colSum(w.gbih, this.dgx, TB, GH, 0);
-      const x = this.layerInput(l, input);
-      if (l === 0 && this.spec.tokens) {
-        a.zero(this.dw0t, w.inSize * GH);
-        k.scatterAddRows(this.dw0t, this.dgx, x, TB, GH);
-        k.transpose(w.gwih, this.dw0t, w.inSize, GH);
-      } else {
-        k.gemm(w.gwih, w.inSize, this.dgx, 1, GH, x, w.inSize, GH, w.inSize, TB, 0);
-      }
-      if (l > 0 || (opts.inputGrad === true && !this.spec.tokens)) {
-        const dX = dOut === this.dA ? this.dB : this.dA;
-        k.gemmPrepacked(dX, w.inSize, this.dgx, GH, 1, w.wihP, TB, w.inSize, GH, 0);
-        if (l > 0 && this.dropped && this.buf[l - 1].mask !== 0) k.mulInto(dX, dX, this.buf[l - 1].mask, TB * H);
-        dOut = dX;
-      }
-    }
-    return dOut;
-  }
+  /** Called after layer l ran over every step (TrainableStack: dropout on its outputs). */
+  protected layerDone(_l: number): void {}
 }

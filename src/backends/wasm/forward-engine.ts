@@ -1,0 +1,248 @@
+/**
+ * The CPU forward engine (WASM SIMD) behind ForwardModelCore: d2l's RNNModel forward - one-hot input, L
+ * stacked cells, linear output - in one WASM memory. The generation-only entry point runs it on the
+ * forward kernels alone (build/nn-forward.wasm); WasmEngine (engine.ts) extends it for training.
+ *
+ * Arena: fixed part (sized by the model) = parameters P in the model layout (src/model/layout.ts) and
+ * the weight copies the GEMMs read - W^T in 8-column panels for products of 4 rows or more, W^T row-major
+ * for batch-1 generation (stack.ts LayerWeights) - rebuilt from P after every change. Batch-shape part
+ * (re-laid out only when (B, T) changes, grown only when it needs more room) = tokens (T*B, time-major),
+ * logits (T*B, V) and the stack's activations (stack.ts).
+ */
+import type { EngineRun, ForwardEngine, StartState } from '../../model/engine.js';
+import { modelLayout, type ParamLayout } from '../../model/layout.js';
+import { gateCount } from '../../model/params.js';
+import type { RecurrentState, ResolvedConfig, TokenTensor } from '../../model/types.js';
+import type { WasmModule } from '../../wasm/module.js';
+import { Arena } from './arena.js';
+import { instantiateKernels, panelElements, type ForwardKernels } from './kernels.js';
+import { RecurrentStack, type LayerWeights, type StackSpec } from './stack.js';
+
+interface Carried {
+  batch: number;
+  h: Float32Array;
+  c?: Float32Array;
+}
+
+/**
+ * The state a run starts from or the engine carries: zeros (null), JS arrays (given by the user), or the
+ * final state of the last run, left in place in the arena at h(l, T) / c(l, T) so that stepping costs no
+ * copy out and back.
+ */
+type ArenaState = null | Carried | 'arena';
+
+/** The model-sized part of the arena every WASM engine starts with (see the header). */
+export interface ForwardParts {
+  arena: Arena;
+  layout: ParamLayout;
+  /** Byte offset of the parameters. */
+  P: number;
+  weights: LayerWeights[];
+  /** linear.weight^T (H, V) in panels, and row-major for batch-1 generation (see LayerWeights.wihR). */
+  wlinT: number;
+  wlinR: number;
+  spec: StackSpec;
+}
+
+/** Allocates the parameters and the forward weight copies of a validated config in a new arena over `k`. */
+export function allocForward(k: ForwardKernels, config: ResolvedConfig): ForwardParts {
+  const arena = new Arena(k);
+  const layout = modelLayout(config);
+  const P = arena.alloc(layout.total);
+  const { layers: L, hidden: H, vocabSize: V } = config;
+  const weights: LayerWeights[] = layout.layers.map((o, l) => ({
+    inSize: o.inSize,
+    wih: P + o.wih * 4,
+    whh: P + o.whh * 4,
+    bih: P + o.bih * 4,
+    bhh: P + o.bhh * 4,
+    ...RecurrentStack.allocCopies(arena, true, l, o.inSize, gateCount(config.cell), H),
+  }));
+  const wlinT = arena.alloc(panelElements(H, V));
+  const wlinR = arena.alloc(H * V);
+  const spec: StackSpec = {
+    cell: config.cell,
+    relu: config.nonlinearity === 'relu',
+    layers: L,
+    hidden: H,
+    tokens: true,
+    inSize: V,
+    dropout: config.dropout,
+    seed: config.seed,
+  };
+  return { arena, layout, P, weights, wlinT, wlinR, spec };
+}
+
+export class WasmForwardEngine<
+  K extends ForwardKernels = ForwardKernels,
+  S extends RecurrentStack<K> = RecurrentStack<K>,
+> implements ForwardEngine
+{
+  readonly backend = 'wasm' as const;
+  readonly layout: ParamLayout;
+  protected readonly nParams: number;
+  protected readonly P: number;
+  private readonly wlinT: number;
+  private readonly wlinR: number;
+  protected tok = 0;
+  protected logits = 0;
+  protected shape: [number, number] = [0, 0];
+  protected transposesStale = true;
+  private wlinRStale = true;
+  private carried: ArenaState = null;
+  protected k: K;
+  protected arena: Arena;
+
+  /** The arena's fixed part must be complete (marked and committed) before the engine is made. */
+  protected constructor(
+    readonly config: ResolvedConfig,
+    k: K,
+    parts: ForwardParts,
+    protected readonly stack: S,
+  ) {
+    this.k = k;
+    this.arena = parts.arena;
+    this.layout = parts.layout;
+    this.nParams = parts.layout.total;
+    this.P = parts.P;
+    this.wlinT = parts.wlinT;
+    this.wlinR = parts.wlinR;
+  }
+
+  /** A forward-only engine on `wasm` (any kernel module: all have the forward kernels); `config` must be validated. */
+  static async createForward(config: ResolvedConfig, wasm: WasmModule): Promise<WasmForwardEngine> {
+    const k = await instantiateKernels<ForwardKernels>(wasm);
+    const parts = allocForward(k, config);
+    const stack = new RecurrentStack(k, parts.arena, parts.spec, parts.weights);
+    parts.arena.mark();
+    parts.arena.commit();
+    return new WasmForwardEngine(config, k, parts, stack);
+  }
+
+  lost(): null {
+    return null;
+  }
+
+  write(_buffer: 'params', offset: number, data: Float32Array): void {
+    this.arena.f32(this.P + offset * 4, data.length).set(data);
+    this.transposesStale = true;
+  }
+
+  async read(_buffers: 'params'[]): Promise<Float32Array[]> {
+    return [this.arena.f32(this.P, this.nParams).slice()];
+  }
+
+  writeState(state: RecurrentState, batch: number): void {
+    this.carried = { batch, h: state.h.slice(), ...(state.c ? { c: state.c.slice() } : {}) };
+  }
+
+  async readState(): Promise<RecurrentState> {
+    const carried = this.carried === 'arena' ? this.finalState() : this.carried!;
+    return { h: carried.h.slice(), ...(carried.c ? { c: carried.c.slice() } : {}) };
+  }
+
+  // Not async: a layout that does not fit throws at once (see Engine).
+  forward(x: TokenTensor, start: StartState): Promise<EngineRun> {
+    const [B, T] = x.shape;
+    this.runForward(x, B, T, this.from(start, B));
+    return Promise.resolve({
+      logits: this.arena.f32(this.logits, T * B * this.config.vocabSize).slice(),
+      state: this.outState(),
+    });
+  }
+
+  dispose(): void {
+    // Dropping the only references to the instance releases its memory to the garbage collector.
+    this.k = undefined as unknown as K;
+    this.arena = undefined as unknown as Arena;
+  }
+
+  protected from(start: StartState, batch: number): ArenaState {
+    if (start === 'zeros') return null;
+    if (start === 'carried') return this.carried;
+    return { batch, h: start.h, c: start.c };
+  }
+
+  private ensureShape(B: number, T: number): void {
+    if (this.shape[0] === B && this.shape[1] === T) return;
+    const a = this.arena;
+    // Until the new layout is committed no shape is valid (an E_TOO_LARGE midway must not leave stale
+    // pointers behind), and a state left in the old layout is gone.
+    this.shape = [0, 0];
+    if (this.carried === 'arena') this.carried = null;
+    a.rewind();
+    this.layoutBatch(B, T);
+    a.commit();
+    this.shape = [B, T];
+  }
+
+  /** Lays out the batch-shape part of the arena (WasmEngine adds the targets). */
+  protected layoutBatch(B: number, T: number): void {
+    this.tok = this.arena.alloc(B * T);
+    this.logits = this.arena.alloc(B * T * this.config.vocabSize);
+    this.stack.layout(B, T);
+  }
+
+  protected runForward(x: TokenTensor, B: number, T: number, start: ArenaState): void {
+    const { layers: L, hidden: H, vocabSize: V } = this.config;
+    // A new shape re-lays out the arena, so a state left there is copied out first.
+    if (start === 'arena' && this.shape[1] !== T) start = this.finalState();
+    const T0 = this.shape[1];
+    this.ensureShape(B, T);
+    const a = this.arena;
+    const s = this.stack;
+    writeTimeMajor(a.i32(this.tok, B * T), x.data, B, T);
+    const BH = B * H;
+    for (let l = 0; l < L; l++) {
+      if (start === null) {
+        a.zero(s.h(l, 0), BH);
+        if (this.config.cell === 'lstm') a.zero(s.c(l, 0), BH);
+      } else if (start === 'arena') {
+        a.copy(s.h(l, 0), s.h(l, T0), BH);
+        if (this.config.cell === 'lstm') a.copy(s.c(l, 0), s.c(l, T0), BH);
+      } else {
+        a.f32(s.h(l, 0), BH).set(start.h.subarray(l * BH, (l + 1) * BH));
+        if (this.config.cell === 'lstm') a.f32(s.c(l, 0), BH).set(start.c!.subarray(l * BH, (l + 1) * BH));
+      }
+    }
+    const wout = this.P + this.layout.wout * 4;
+    if (this.transposesStale) {
+      s.refreshTransposes();
+      this.k.packPanelsT(this.wlinT, wout, V, H);
+      this.transposesStale = false;
+      this.wlinRStale = true;
+    }
+    if (B * T < 4 && this.wlinRStale) {
+      this.k.transpose(this.wlinR, wout, V, H);
+      this.wlinRStale = false;
+    }
+    s.forward(this.tok);
+    if (B * T < 4) this.k.gemm(this.logits, V, s.output(), H, 1, this.wlinR, V, B * T, V, H, 0);
+    else this.k.gemmPrepacked(this.logits, V, s.output(), H, 1, this.wlinT, B * T, V, H, 0);
+    this.k.addRowBias(this.logits, this.P + this.layout.bout * 4, B * T, V);
+    this.carried = 'arena';
+  }
+
+  protected outState(): RecurrentState {
+    const { h, c } = this.finalState();
+    return c ? { h, c } : { h };
+  }
+
+  private finalState(): Carried {
+    const { layers: L, hidden: H, cell } = this.config;
+    const [B, T] = this.shape;
+    const BH = B * H;
+    const h = new Float32Array(L * BH);
+    const c = cell === 'lstm' ? new Float32Array(L * BH) : undefined;
+    for (let l = 0; l < L; l++) {
+      h.set(this.arena.f32(this.stack.h(l, T), BH), l * BH);
+      c?.set(this.arena.f32(this.stack.c(l, T), BH), l * BH);
+    }
+    return c ? { batch: B, h, c } : { batch: B, h };
+  }
+}
+
+/** dst[t*B + b] = src[b*T + t]: (batch, steps) tokens to the time-major rows the kernels use. */
+export function writeTimeMajor(dst: Int32Array, src: Int32Array, B: number, T: number): void {
+  for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) dst[t * B + b] = src[b * T + t];
+}

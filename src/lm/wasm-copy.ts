@@ -1,0 +1,55 @@
+/**
+ * Batch-1 work (feed, stream, evaluate) on a model whose weights live on the GPU, without a readback per
+ * token: at batch 1 every step reads every weight once, which the SIMD CPU kernels do faster than a
+ * submit and a mapAsync per token (332 chars/s on lavapipe against thousands on WASM). So it runs on a
+ * forward-only WASM copy of the parameters, made on first use and synced again (one stateDict read)
+ * whenever the model's parameterVersion moved (a training step, a load) - lazily, at the next batch-1
+ * call, never per step. The copy uses the default kernel build, so it gives the WASM backend's bits.
+ */
+import { createWasmForwardModel } from '../backends/wasm/forward-model.js';
+import { DeepRnnError } from '../errors.js';
+import type { ForwardModel } from '../model/types.js';
+import { nnWasm } from '../wasm/modules.js';
+
+export class WasmCopy {
+  private copy: ForwardModel | undefined;
+  private version = -1;
+  private syncing: Promise<ForwardModel> | undefined;
+  private disposed = false;
+
+  constructor(private readonly source: ForwardModel) {}
+
+  /** The copy, with the source's current parameters. */
+  model(): Promise<ForwardModel> {
+    if (this.copy !== undefined && this.version === this.source.parameterVersion) return Promise.resolve(this.copy);
+    this.syncing ??= this.sync().finally(() => {
+      this.syncing = undefined;
+    });
+    return this.syncing;
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.copy?.dispose();
+    this.copy = undefined;
+  }
+
+  private async sync(): Promise<ForwardModel> {
+    // The version is taken before the read: a step submitted meanwhile leaves the copy stale, so the
+    // next call syncs again.
+    const version = this.source.parameterVersion;
+    const params = await this.source.stateDict();
+    if (this.copy === undefined) {
+      const copy = await createWasmForwardModel(this.source.config, params, nnWasm);
+      if (this.disposed) {
+        copy.dispose();
+        throw new DeepRnnError('E_DISPOSED', 'this model was disposed');
+      }
+      this.copy = copy;
+    } else {
+      this.copy.loadStateDict(params);
+    }
+    this.version = version;
+    return this.copy;
+  }
+}
