@@ -49,6 +49,9 @@ const NODE_NAMES = [
   'basename',
   'homedir',
   'fileURLToPath',
+  'Worker',
+  'availableParallelism',
+  'cpus',
 ];
 
 const nodeBuiltinsAbsent = () => ({

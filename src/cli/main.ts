@@ -160,7 +160,7 @@ async function train(given: TrainArgs, io: Io): Promise<number> {
     args = resumeArgs(args, ckpt);
     resume = ckpt.training;
     sources = await readSources(args.data, io);
-    lm = await LanguageModel.fromCheckpoint(ckpt, { backend: args.backend });
+    lm = await LanguageModel.fromCheckpoint(ckpt, { backend: args.backend, threads: args.threads });
   } else {
     sources = await readSources(args.data, io);
     const corpus = await buildCorpus(
@@ -175,6 +175,7 @@ async function train(given: TrainArgs, io: Io): Promise<number> {
       dropout: args.dropout,
       seed: args.seed,
       backend: args.backend,
+      threads: args.threads,
     });
   }
   const documents = sources.map((s) => s.text);
@@ -204,7 +205,7 @@ async function train(given: TrainArgs, io: Io): Promise<number> {
         extra: dataFlags(args, maxTokens ?? 0),
         onEpoch: (e) => {
           history.push(e);
-          progress.epoch(e, lm.backend);
+          progress.epoch(e, computedOn(lm));
         },
       });
     } catch (error) {
@@ -246,11 +247,11 @@ async function train(given: TrainArgs, io: Io): Promise<number> {
     const speed = history.reduce((a, e) => a + e.tokensPerSecond, 0) / Math.max(history.length, 1);
     if (args.json) {
       io.stdout.write(
-        `${JSON.stringify({ perplexity: last?.trainPerplexity ?? null, valPerplexity: last?.valPerplexity ?? null, tokensPerSecond: speed, backend: lm.backend, epochs: history.length, tokens: split.train.length, checkpoint: args.out, samples })}\n`,
+        `${JSON.stringify({ perplexity: last?.trainPerplexity ?? null, valPerplexity: last?.valPerplexity ?? null, tokensPerSecond: speed, backend: lm.backend, threads: lm.threads, epochs: history.length, tokens: split.train.length, checkpoint: args.out, samples })}\n`,
       );
     } else {
       io.stdout.write(
-        `perplexity ${last ? last.trainPerplexity.toFixed(1) : 'n/a'}, ${speed.toFixed(1)} tokens/sec on ${lm.backend}\n`,
+        `perplexity ${last ? last.trainPerplexity.toFixed(1) : 'n/a'}, ${speed.toFixed(1)} tokens/sec on ${computedOn(lm)}\n`,
       );
       if (last?.valPerplexity !== undefined)
         io.stdout.write(`validation perplexity ${last.valPerplexity.toFixed(3)}\n`);
@@ -263,8 +264,13 @@ async function train(given: TrainArgs, io: Io): Promise<number> {
   }
 }
 
+/** 'wasm', 'wasm with 4 threads' or 'webgpu': where training ran, for the progress and summary lines. */
+function computedOn(lm: LanguageModel): string {
+  return lm.threads > 1 ? `${lm.backend} with ${lm.threads} threads` : lm.backend;
+}
+
 async function generate(args: GenerateArgs, io: Io): Promise<number> {
-  const lm = await LanguageModel.load(args.model, { backend: args.backend });
+  const lm = await LanguageModel.load(args.model, { backend: args.backend, threads: args.threads });
   try {
     const options = {
       length: args.length,
@@ -291,7 +297,7 @@ async function generate(args: GenerateArgs, io: Io): Promise<number> {
 }
 
 async function evaluate(args: EvalArgs, io: Io): Promise<number> {
-  const lm = await LanguageModel.load(args.model, { backend: args.backend });
+  const lm = await LanguageModel.load(args.model, { backend: args.backend, threads: args.threads });
   try {
     const perplexity = await lm.evaluate(await loadText(args.data));
     io.stdout.write(

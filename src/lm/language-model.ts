@@ -9,6 +9,7 @@ import { DeepRnnError, check, checkOptionNames } from '../errors.js';
 import { createModel } from '../backends/create.js';
 import type { BackendChoice, ModelConfig, OptimizerName, RecurrentModel, RecurrentState } from '../model/types.js';
 import type { KernelBuild } from '../backends/wasm/kernels.js';
+import type { ThreadsOption } from '../backends/wasm/threads.js';
 import { SeqDataLoader, Vocab, loadTextCore, type Partition } from '../text/index.js';
 import {
   RECIPE_OPTIONS,
@@ -27,10 +28,12 @@ export interface LanguageModelOptions extends Omit<ModelConfig, 'vocabSize'> {
   backend?: BackendChoice;
   /** WASM kernel build (see createModel); 'nn' gives the same numbers in Node and every browser. */
   wasmBuild?: KernelBuild;
+  /** WASM threads: 1 (default), N or 'auto' (see createModel); the same numbers for every count. */
+  threads?: ThreadsOption;
 }
 
-type LoadOptions = Pick<LanguageModelOptions, 'backend' | 'wasmBuild'>;
-const LOAD_OPTIONS = ['backend', 'wasmBuild'];
+type LoadOptions = Pick<LanguageModelOptions, 'backend' | 'wasmBuild' | 'threads'>;
+const LOAD_OPTIONS = ['backend', 'wasmBuild', 'threads'];
 
 export interface TrainOptions {
   /** Epochs in all: a resumed run may be given more than it was started with. */
@@ -90,7 +93,7 @@ export class LanguageModel {
     check(typeof options === 'object' && options !== null, 'model options must be an object');
     checkOptionNames(
       options,
-      ['cell', 'nonlinearity', 'layers', 'hidden', 'dropout', 'seed', 'backend', 'wasmBuild'],
+      ['cell', 'nonlinearity', 'layers', 'hidden', 'dropout', 'seed', 'backend', 'wasmBuild', 'threads'],
       'model',
     );
     await loadTextCore();
@@ -118,6 +121,7 @@ export class LanguageModel {
       vocabSize: ckpt.vocab.length,
       backend: options.backend,
       wasmBuild: options.wasmBuild,
+      threads: options.threads,
     });
     try {
       model.loadStateDict(ckpt.params);
@@ -155,6 +159,11 @@ export class LanguageModel {
 
   get config(): RecurrentModel['config'] {
     return this.model.config;
+  }
+
+  /** Threads computing each step (see the `threads` option). */
+  get threads(): number {
+    return this.model.threads;
   }
 
   /** Token ids of a text under this model's vocabulary (unknown tokens -> 0). */

@@ -1,6 +1,6 @@
 /**
  * The RecurrentModel contract, written once. Every rule both backends share is here: argument checks
- * (validate.ts), disposed and lost-device checks, the optimizer step counter, the loss accumulator and
+ * (validate.ts), disposed and failed-engine checks, the optimizer step counter, the loss accumulator and
  * the non-finite rule of readLoss, which batch size the carried state is for, setState's batch
  * inference, optimizer-state checks, and splitting flat buffers into state dicts (layout.ts). The backend
  * is an Engine (engine.ts) that only computes and keeps memory, so the two cannot drift apart.
@@ -32,6 +32,7 @@ import {
 export class RecurrentModelCore<E extends Engine = Engine> implements RecurrentModel {
   readonly backend: BackendName;
   readonly config: ResolvedConfig;
+  readonly threads: number;
   /** Batch size of the carried state; null: there is none and runs start from zeros. */
   private carried: number | null = null;
   private step = 0;
@@ -46,6 +47,7 @@ export class RecurrentModelCore<E extends Engine = Engine> implements RecurrentM
   constructor(protected readonly engine: E) {
     this.backend = engine.backend;
     this.config = engine.config;
+    this.threads = engine.threads;
     this.writeDict('params', initParameters(this.config));
   }
 
@@ -169,8 +171,8 @@ export class RecurrentModelCore<E extends Engine = Engine> implements RecurrentM
 
   protected live(): void {
     if (this.disposed) throw new DeepRnnError('E_DISPOSED', 'this model was disposed');
-    const lost = this.engine.lost();
-    if (lost !== null) throw new DeepRnnError('E_DEVICE_LOST', `the GPU device was lost: ${lost}`);
+    const failure = this.engine.failure();
+    if (failure !== null) throw failure;
   }
 
   /**

@@ -85,6 +85,8 @@ export interface OptimizerState {
 export interface RecurrentModel {
   readonly backend: BackendName;
   readonly config: ResolvedConfig;
+  /** Threads computing each call: the WASM backend's worker pool plus the calling thread; 1 on WebGPU. */
+  readonly threads: number;
 
   /** Parameter names in PyTorch order, with their shapes. */
   parameterShapes(): Array<[name: string, shape: number[]]>;

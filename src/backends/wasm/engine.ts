@@ -15,9 +15,24 @@ import type { Engine, EngineGrads, EngineRun, EngineStep, FlatBuffer, StartState
 import { modelLayout, type ParamLayout } from '../../model/layout.js';
 import { gateCount } from '../../model/params.js';
 import type { RecurrentState, ResolvedConfig, TokenTensor } from '../../model/types.js';
+import { DeepRnnError } from '../../errors.js';
 import { Arena } from './arena.js';
-import { instantiateKernels, panelElements, type KernelBuild, type NnKernels } from './kernels.js';
+import { instantiateKernels, kernelModule, panelElements, type KernelBuild, type NnKernels } from './kernels.js';
+import { Kernels, WORKER_KERNELS } from './parallel.js';
+import { WorkerPool } from './pool.js';
+import { MAX_PAGES } from './shared-memory.js';
 import { RecurrentStack, type LayerWeights } from './stack.js';
+
+export interface WasmEngineOptions {
+  build?: KernelBuild;
+  /** Threads computing each step, the calling one included (default 1: no workers, no shared memory). */
+  threads?: number;
+  /** Internal, for tests: split every call, however small (parallel.ts MIN_WORK otherwise). */
+  minWork?: number;
+  /** Internal: the pool's spin and timeout (pool.ts). */
+  spin?: number;
+  timeoutMs?: number;
+}
 
 interface Carried {
   batch: number;
@@ -53,17 +68,24 @@ export class WasmEngine implements Engine {
   private carried: ArenaState = null;
   private lossSum = 0;
   private skipped = 0;
-  private k: NnKernels;
+  private k: Kernels;
   private arena: Arena;
+  private pool: WorkerPool | null = null;
+  /** Each worker's packing scratch (threads - 1 regions of k.raw.scratchBytes()). */
+  private readonly scratch: number[];
 
   private constructor(
     readonly config: ResolvedConfig,
-    k: NnKernels,
+    raw: NnKernels,
     readonly kernelBuild: KernelBuild,
+    threads: number,
+    options: { maxBytes?: number; minWork?: number },
   ) {
+    const k = new Kernels(raw, options.minWork);
     this.k = k;
-    const arena = new Arena(k);
+    const arena = new Arena(raw, options.maxBytes);
     this.arena = arena;
+    this.scratch = Array.from({ length: threads - 1 }, () => arena.alloc(raw.scratchBytes() / 4));
     this.layout = modelLayout(config);
     const n = this.layout.total;
     this.nParams = n;
@@ -105,13 +127,45 @@ export class WasmEngine implements Engine {
     arena.commit();
   }
 
-  /** `config` must be validated (the core's factories do). */
-  static async create(config: ResolvedConfig, build: KernelBuild = 'nn'): Promise<WasmEngine> {
-    return new WasmEngine(config, await instantiateKernels(build), build);
+  /** `config` must be validated (the core's factories do); `threads` an integer >= 1. */
+  static async create(config: ResolvedConfig, options: WasmEngineOptions = {}): Promise<WasmEngine> {
+    const build = options.build ?? 'nn';
+    const threads = options.threads ?? 1;
+    if (threads === 1) return new WasmEngine(config, await instantiateKernels(build), build, 1, options);
+    const { memory, pages } = sharedMemory();
+    const engine = new WasmEngine(config, await instantiateKernels(build, memory), build, threads, {
+      ...options,
+      maxBytes: pages * 65536,
+    });
+    const pool = await WorkerPool.start({
+      module: await kernelModule(build, true),
+      memory,
+      scratch: engine.scratch,
+      names: [...WORKER_KERNELS],
+      spin: options.spin,
+      timeoutMs: options.timeoutMs,
+    });
+    engine.pool = pool;
+    engine.k.attach(pool);
+    return engine;
   }
 
-  lost(): null {
-    return null;
+  get threads(): number {
+    return this.k.threads;
+  }
+
+  failure(): DeepRnnError | null {
+    return this.pool?.failure() ?? null;
+  }
+
+  /** Tasks the worker pool has run (0 without threads): whether any call was split. */
+  get threadedTasks(): number {
+    return this.pool?.tasks ?? 0;
+  }
+
+  /** Resolves once every worker thread has ended (at once without threads); for teardown checks. */
+  closed(): Promise<void> {
+    return this.pool?.closed() ?? Promise.resolve();
   }
 
   write(buffer: FlatBuffer, offset: number, data: Float32Array): void {
@@ -191,8 +245,9 @@ export class WasmEngine implements Engine {
   }
 
   dispose(): void {
+    this.pool?.dispose();
     // Dropping the only references to the instance releases its memory to the garbage collector.
-    this.k = undefined as unknown as NnKernels;
+    this.k = undefined as unknown as Kernels;
     this.arena = undefined as unknown as Arena;
   }
 
@@ -299,4 +354,20 @@ export class WasmEngine implements Engine {
 /** dst[t*B + b] = src[b*T + t]: (batch, steps) tokens to the time-major rows the kernels use. */
 function writeTimeMajor(dst: Int32Array, src: Int32Array, B: number, T: number): void {
   for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) dst[t * B + b] = src[b * T + t];
+}
+
+/**
+ * The shared memory every thread's instance uses: as large a maximum as this engine reserves (wasm32's
+ * 4 GiB where it can; 64-bit engines reserve address space only, nothing is committed until it grows).
+ */
+function sharedMemory(): { memory: WebAssembly.Memory; pages: number } {
+  let cause: unknown;
+  for (const pages of [MAX_PAGES, MAX_PAGES / 4, MAX_PAGES / 16]) {
+    try {
+      return { memory: new WebAssembly.Memory({ initial: 64, maximum: pages, shared: true }), pages };
+    } catch (error) {
+      cause = error;
+    }
+  }
+  throw new DeepRnnError('E_TOO_LARGE', 'could not reserve a shared WASM memory for threads', { cause });
 }

@@ -1,8 +1,10 @@
 /**
  * Instantiates the CPU backend's kernels (build/nn*.wasm, inlined as base64 in src/generated/wasm.ts)
- * with raw bindings: one instance, and so one linear memory, per model.
+ * with raw bindings: one instance, and so one linear memory, per model - or, with threads, one instance
+ * per thread of the build's shared-memory twin (shared-memory.ts), all on the model's one shared memory.
  *
- * Determinism: each build is bit-identical run to run (fixed loop orders, no threads). The two builds
+ * Determinism: each build is bit-identical run to run and for every thread count (fixed loop orders;
+ * threads split products by rows or columns, never a sum, see parallel.ts). The two builds
  * round differently (fused vs separate multiply-add), so the default everywhere is the plain SIMD build
  * 'nn', which every engine runs: the same seed gives the same bits in Node and in every browser. The
  * relaxed-SIMD build ('nn-relaxed', FMA) is opt-in (`wasmBuild: 'nn-relaxed'`); on the machine measured
@@ -10,6 +12,7 @@
  */
 import { DeepRnnError } from '../../errors.js';
 import { wasmBase64 } from '../../generated/wasm.js';
+import { withSharedMemory } from './shared-memory.js';
 
 export type KernelBuild = 'nn' | 'nn-relaxed';
 
@@ -43,6 +46,39 @@ export interface NnKernels {
     k: number,
     accumulate: number,
   ): void;
+  /** Rows [r0, r1) of gemm(): one thread's share, bit for bit that part of the whole product. */
+  gemmRows(
+    c: number,
+    ldc: number,
+    a: number,
+    sam: number,
+    sak: number,
+    b: number,
+    ldb: number,
+    m: number,
+    n: number,
+    k: number,
+    accumulate: number,
+    r0: number,
+    r1: number,
+  ): void;
+  gemmPrepackedRows(
+    c: number,
+    ldc: number,
+    a: number,
+    sam: number,
+    sak: number,
+    bp: number,
+    m: number,
+    n: number,
+    k: number,
+    accumulate: number,
+    r0: number,
+    r1: number,
+  ): void;
+  /** Bytes of the packing scratch each thread needs; useScratch points this instance at its own. */
+  scratchBytes(): number;
+  useScratch(p: number): void;
   /** Packs B (k, n) itself into the panel layout gemmPrepacked reads. */
   packPanels(dst: number, b: number, k: number, n: number): void;
   /** Packs W^T for W (rows, cols) into the panel layout gemmPrepacked reads. */
@@ -50,7 +86,9 @@ export interface NnKernels {
   transpose(dst: number, src: number, rows: number, cols: number): void;
   gatherRows(dst: number, table: number, idx: number, n: number, width: number): void;
   scatterAddRows(table: number, src: number, idx: number, n: number, width: number): void;
+  scatterAddCols(table: number, src: number, idx: number, n: number, width: number, j0: number, j1: number): void;
   colSum(out: number, a: number, rows: number, cols: number, accumulate: number): void;
+  colSumCols(out: number, a: number, rows: number, cols: number, accumulate: number, j0: number, j1: number): void;
   addRowBias(a: number, bias: number, rows: number, cols: number): void;
   mulInto(dst: number, a: number, b: number, n: number): void;
   lstmForward(
@@ -116,8 +154,112 @@ export interface NnKernels {
     hidden: number,
     relu: number,
   ): void;
+  /** One layer's whole time loop for batch rows [b0, b1) (assembly/nn/recurrence.ts). */
+  lstmForwardSeq(
+    xp: number,
+    hp: number,
+    act: number,
+    hs: number,
+    cs: number,
+    whhT: number,
+    whhR: number,
+    bih: number,
+    bhh: number,
+    B: number,
+    T: number,
+    H: number,
+    b0: number,
+    b1: number,
+  ): void;
+  gruForwardSeq(
+    xp: number,
+    hp: number,
+    act: number,
+    hs: number,
+    whhT: number,
+    whhR: number,
+    bih: number,
+    bhh: number,
+    B: number,
+    T: number,
+    H: number,
+    b0: number,
+    b1: number,
+  ): void;
+  rnnForwardSeq(
+    xp: number,
+    hp: number,
+    hs: number,
+    whhT: number,
+    whhR: number,
+    bih: number,
+    bhh: number,
+    B: number,
+    T: number,
+    H: number,
+    relu: number,
+    b0: number,
+    b1: number,
+  ): void;
+  lstmBackwardSeq(
+    dgx: number,
+    dc: number,
+    dOut: number,
+    dhA: number,
+    dhB: number,
+    act: number,
+    cs: number,
+    whhP: number,
+    B: number,
+    T: number,
+    H: number,
+    stateGrad: number,
+    b0: number,
+    b1: number,
+  ): void;
+  gruBackwardSeq(
+    dgx: number,
+    dgh: number,
+    dOut: number,
+    dhA: number,
+    dhB: number,
+    act: number,
+    hs: number,
+    whhP: number,
+    B: number,
+    T: number,
+    H: number,
+    stateGrad: number,
+    b0: number,
+    b1: number,
+  ): void;
+  rnnBackwardSeq(
+    dgx: number,
+    dOut: number,
+    dhA: number,
+    dhB: number,
+    hs: number,
+    whhP: number,
+    B: number,
+    T: number,
+    H: number,
+    relu: number,
+    stateGrad: number,
+    b0: number,
+    b1: number,
+  ): void;
   softmaxXent(dlogits: number, logits: number, targets: number, rows: number, vocab: number): number;
   dropoutMask(mask: number, seed: number, step: number, layer: number, n: number, p: number, scale: number): void;
+  dropoutMaskRange(
+    mask: number,
+    seed: number,
+    step: number,
+    layer: number,
+    i0: number,
+    i1: number,
+    p: number,
+    scale: number,
+  ): void;
   sumSquares(g: number, n: number): number;
   sgdStep(p: number, g: number, n: number, alpha: number): void;
   adamStep(
@@ -140,7 +282,7 @@ export function panelElements(k: number, n: number): number {
   return Math.ceil(n / 8) * 8 * k;
 }
 
-const compiled = new Map<KernelBuild, Promise<WebAssembly.Module>>();
+const compiled = new Map<string, Promise<WebAssembly.Module>>();
 
 function bytesOf(build: KernelBuild): Uint8Array<ArrayBuffer> {
   const b64 = wasmBase64[build];
@@ -160,22 +302,38 @@ export function buildSupported(build: KernelBuild): boolean {
   return wasmBase64[build] !== undefined && WebAssembly.validate(bytesOf(build));
 }
 
-export async function instantiateKernels(build: KernelBuild): Promise<NnKernels> {
-  let module = compiled.get(build);
+/**
+ * The compiled module of `build`, or with `shared` its twin that imports one shared memory (for the
+ * threads of src/backends/wasm/pool.ts, which all instantiate it on the same memory).
+ */
+export function kernelModule(build: KernelBuild, shared: boolean): Promise<WebAssembly.Module> {
+  const key = shared ? `${build}+shared` : build;
+  let module = compiled.get(key);
   if (module === undefined) {
     if (!buildSupported(build)) {
       throw new DeepRnnError('E_BAD_OPTION', `this JavaScript engine cannot run the '${build}' WASM build`);
     }
-    module = WebAssembly.compile(bytesOf(build));
-    compiled.set(build, module);
+    module = WebAssembly.compile(shared ? withSharedMemory(bytesOf(build)) : bytesOf(build));
+    compiled.set(key, module);
   }
-  const imports = {
+  return module;
+}
+
+/** The kernels' imports; `memory` only for the shared twin. */
+export function kernelImports(memory?: WebAssembly.Memory): WebAssembly.Imports {
+  return {
     env: {
+      ...(memory ? { memory } : {}),
       abort(): never {
         throw new DeepRnnError('E_BAD_OPTION', 'WASM kernel aborted (internal error)');
       },
     },
   };
-  const instance = await WebAssembly.instantiate(await module, imports);
+}
+
+/** One instance of `build`: on a memory of its own, or on the given shared memory. */
+export async function instantiateKernels(build: KernelBuild, shared?: WebAssembly.Memory): Promise<NnKernels> {
+  const module = await kernelModule(build, shared !== undefined);
+  const instance = await WebAssembly.instantiate(module, kernelImports(shared));
   return instance.exports as unknown as NnKernels;
 }

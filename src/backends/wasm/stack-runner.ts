@@ -8,6 +8,7 @@ import { gateCount } from '../../model/params.js';
 import type { CellType, Nonlinearity } from '../../model/types.js';
 import { Arena } from './arena.js';
 import { instantiateKernels, type KernelBuild } from './kernels.js';
+import { Kernels } from './parallel.js';
 import { RecurrentStack, type LayerWeights } from './stack.js';
 
 export interface StackConfig {
@@ -78,7 +79,7 @@ export class WasmStack {
       weights.push(w);
     }
     const stack = new RecurrentStack(
-      k,
+      new Kernels(k),
       arena,
       {
         cell: cfg.cell,

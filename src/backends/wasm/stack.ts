@@ -14,7 +14,8 @@
  *                         unless GRU); dA, dB (T*B, max(H, I)) ping-pong layer-output gradients
  */
 import type { Arena } from './arena.js';
-import { panelElements, type NnKernels } from './kernels.js';
+import { panelElements } from './kernels.js';
+import type { Kernels } from './parallel.js';
 import { gateCount } from '../../model/params.js';
 import type { CellType } from '../../model/types.js';
 
@@ -86,7 +87,7 @@ export class RecurrentStack {
   private dropped = false;
 
   constructor(
-    private readonly k: NnKernels,
+    private readonly k: Kernels,
     private readonly arena: Arena,
     readonly spec: StackSpec,
     readonly weights: LayerWeights[],
@@ -221,29 +222,12 @@ export class RecurrentStack {
       if (l === 0 && this.spec.tokens) k.gatherRows(this.xp, w.wihT, x, TB, GH);
       else if (TB < 4) k.gemm(this.xp, GH, x, w.inSize, 1, w.wihR, GH, TB, GH, w.inSize, 0);
       else k.gemmPrepacked(this.xp, GH, x, w.inSize, 1, w.wihT, TB, GH, w.inSize, 0);
-      for (let t = 0; t < T; t++) {
-        const hPrev = this.h(l, t);
-        const xp = this.xp + t * B * GH * 4;
-        if (B < 4) k.gemm(this.hp, GH, hPrev, H, 1, w.whhR, GH, B, GH, H, 0);
-        else k.gemmPrepacked(this.hp, GH, hPrev, H, 1, w.whhT, B, GH, H, 0);
-        if (cell === 'lstm') {
-          k.lstmForward(
-            buf.act + t * B * this.S * 4,
-            this.h(l, t + 1),
-            this.c(l, t + 1),
-            xp,
-            this.hp,
-            w.bih,
-            w.bhh,
-            this.c(l, t),
-            B,
-            H,
-          );
-        } else if (cell === 'gru') {
-          k.gruForward(buf.act + t * B * this.S * 4, this.h(l, t + 1), xp, this.hp, w.bih, w.bhh, hPrev, B, H);
-        } else {
-          k.rnnForward(this.h(l, t + 1), xp, this.hp, w.bih, w.bhh, B, H, relu);
-        }
+      if (cell === 'lstm') {
+        k.lstmForwardSeq(this.xp, this.hp, buf.act, buf.hs, buf.cs, w.whhT, w.whhR, w.bih, w.bhh, B, T, H);
+      } else if (cell === 'gru') {
+        k.gruForwardSeq(this.xp, this.hp, buf.act, buf.hs, w.whhT, w.whhR, w.bih, w.bhh, B, T, H);
+      } else {
+        k.rnnForwardSeq(this.xp, this.hp, buf.hs, w.whhT, w.whhR, w.bih, w.bhh, B, T, H, relu);
       }
       if (this.dropped && l < L - 1) {
         const p = dropout;
@@ -278,33 +262,22 @@ export class RecurrentStack {
     for (let l = L - 1; l >= 0; l--) {
       const w = this.weights[l];
       const buf = this.buf[l];
-      let dhRec = this.dhA;
-      let dhNew = this.dhB;
-      if (opts.dhn) a.copy(dhRec, opts.dhn + l * BH * 4, BH);
-      else a.zero(dhRec, BH);
+      if (opts.dhn) a.copy(this.dhA, opts.dhn + l * BH * 4, BH);
+      else a.zero(this.dhA, BH);
       if (cell === 'lstm') {
         if (opts.dcn) a.copy(this.dc, opts.dcn + l * BH * 4, BH);
         else a.zero(this.dc, BH);
       }
-      for (let t = T - 1; t >= 0; t--) {
-        const dgx = this.dgx + t * B * GH * 4;
-        const dgh = this.dgh + t * B * GH * 4;
-        const dOutT = dOut + t * BH * 4;
-        const needPrev = t > 0 || opts.stateGrad === true;
-        if (cell === 'lstm') {
-          k.lstmBackward(dgx, this.dc, dOutT, dhRec, buf.act + t * B * this.S * 4, this.c(l, t), B, H);
-          if (needPrev) k.gemmPrepacked(dhNew, H, dgh, GH, 1, w.whhP, B, H, GH, 0);
-        } else if (cell === 'gru') {
-          k.gruBackward(dgx, dgh, dhNew, dOutT, dhRec, buf.act + t * B * this.S * 4, this.h(l, t), B, H);
-          if (needPrev) k.gemmPrepacked(dhNew, H, dgh, GH, 1, w.whhP, B, H, GH, 1);
-        } else {
-          k.rnnBackward(dgx, dOutT, dhRec, this.h(l, t + 1), B, H, relu);
-          if (needPrev) k.gemmPrepacked(dhNew, H, dgh, GH, 1, w.whhP, B, H, GH, 0);
-        }
-        const swap = dhRec;
-        dhRec = dhNew;
-        dhNew = swap;
+      const stateGrad = opts.stateGrad ? 1 : 0;
+      if (cell === 'lstm') {
+        k.lstmBackwardSeq(this.dgx, this.dc, dOut, this.dhA, this.dhB, buf.act, buf.cs, w.whhP, B, T, H, stateGrad);
+      } else if (cell === 'gru') {
+        k.gruBackwardSeq(this.dgx, this.dgh, dOut, this.dhA, this.dhB, buf.act, buf.hs, w.whhP, B, T, H, stateGrad);
+      } else {
+        k.rnnBackwardSeq(this.dgx, dOut, this.dhA, this.dhB, buf.hs, w.whhP, B, T, H, relu, stateGrad);
       }
+      // The loop swaps the two after every step: dL/dh_0 ends in dhA after an even number of steps.
+      const dhRec = T % 2 === 0 ? this.dhA : this.dhB;
       if (opts.stateGrad) {
         a.copy(this.dh0 + l * BH * 4, dhRec, BH);
         if (cell === 'lstm') a.copy(this.dc0 + l * BH * 4, this.dc, BH);

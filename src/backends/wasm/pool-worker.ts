@@ -1,0 +1,102 @@
+/**
+ * What every pool worker runs (pool.ts starts it from source text, `(${poolWorker})()`: eval'd by Node's
+ * worker_threads, or a classic Web Worker from a Blob URL), so it refers to nothing outside itself and
+ * imports nothing. It instantiates the kernels' shared-memory module on the model's memory with scratch of
+ * its own, says 'ready', then serves tasks until told to stop: sleep in Atomics.wait until the task
+ * generation changes, call the kernel export named in its slot with the slot's arguments, count itself
+ * done (the last one wakes the main thread), sleep again. A kernel that throws sets the failed flag
+ * before counting itself done, so the main thread never waits on it.
+ */
+
+/** Where things are in the control SharedArrayBuffer (Int32 indices; slots are Float64). */
+export interface ControlLayout {
+  /** Task generation: bumped by the main thread for every task (and for stop). */
+  gen: number;
+  /** Workers that have not finished the current task. */
+  pending: number;
+  /** 0, or 1 + the index of a worker whose kernel threw. */
+  failed: number;
+  stop: number;
+  /** Float64 index of worker 0's slot: [export index or -1 for none, up to slotArgs arguments]. */
+  slots: number;
+  slotArgs: number;
+}
+
+export interface WorkerInit {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  control: SharedArrayBuffer;
+  layout: ControlLayout;
+  /** This worker's index (its slot). */
+  index: number;
+  /** Byte offset of this worker's packing scratch in the shared memory. */
+  scratch: number;
+  /** The exports a slot may name, by index. */
+  names: string[];
+  /** Polls of the generation before sleeping (0: sleep at once). */
+  spin: number;
+}
+
+export type WorkerMessage = { type: 'ready' } | { type: 'error'; message: string };
+
+export function poolWorker(): void {
+  const inNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
+  // Node's eval'd worker code is CommonJS (pool.ts drops --input-type from its flags), so require is
+  // there; Node >= 20.16 also has getBuiltinModule. A Web Worker's port is its global scope.
+  type Builtins = { getBuiltinModule?(id: string): typeof import('node:worker_threads') };
+  const threads = (): typeof import('node:worker_threads') =>
+    typeof require === 'function'
+      ? require('node:worker_threads')
+      : (process as Builtins).getBuiltinModule!('node:worker_threads');
+  const port: { postMessage(m: WorkerMessage): void } = inNode ? threads().parentPort! : self;
+  const say = (m: WorkerMessage) => port.postMessage(m);
+
+  const serve = (init: WorkerInit, exports: Record<string, unknown>) => {
+    const { layout: c, index } = init;
+    const control = new Int32Array(init.control);
+    const slot = new Float64Array(init.control).subarray(
+      c.slots + index * (1 + c.slotArgs),
+      c.slots + (index + 1) * (1 + c.slotArgs),
+    );
+    const fns = init.names.map((n) => exports[n] as (...a: number[]) => void);
+    (exports.useScratch as (p: number) => void)(init.scratch);
+    // Read before 'ready': the main thread may post the first task as soon as it hears it.
+    let seen = Atomics.load(control, c.gen);
+    say({ type: 'ready' });
+    for (;;) {
+      for (let i = 0; i < init.spin && Atomics.load(control, c.gen) === seen; i++);
+      while (Atomics.load(control, c.gen) === seen) Atomics.wait(control, c.gen, seen);
+      seen = Atomics.load(control, c.gen);
+      if (Atomics.load(control, c.stop) !== 0) return;
+      const f = slot[0];
+      if (f >= 0) {
+        try {
+          const s = slot;
+          fns[f](s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9], s[10], s[11], s[12], s[13], s[14], s[15], s[16]);
+        } catch (error) {
+          Atomics.store(control, c.failed, index + 1);
+          say({ type: 'error', message: `${init.names[f]}: ${String(error)}` });
+        }
+      }
+      if (Atomics.sub(control, c.pending, 1) === 1) Atomics.notify(control, c.pending);
+    }
+  };
+
+  const start = (init: WorkerInit) => {
+    const imports = {
+      env: {
+        memory: init.memory,
+        abort(): never {
+          throw new Error('WASM kernel aborted');
+        },
+      },
+    };
+    WebAssembly.instantiate(init.module, imports).then(
+      (instance) => serve(init, instance.exports as Record<string, unknown>),
+      (error) => say({ type: 'error', message: String(error) }),
+    );
+  };
+
+  if (inNode) threads().parentPort!.once('message', start);
+  else self.addEventListener('message', (e: MessageEvent<WorkerInit>) => start(e.data), { once: true });
+}
