@@ -15,7 +15,9 @@ async function create(config: ModelConfig, options: WasmEngineOptions): Promise<
   return [new RecurrentModelCore(engine), engine];
 }
 
-const flat = (dict: StateDict): Float32Array[] => Object.keys(dict).map((k) => dict[k].data);
+/** The tensors of a state dict, named `what i`, in the dict's order. */
+const named = (what: string, dict: StateDict): Array<[string, Float32Array]> =>
+  Object.keys(dict).map((k, i) => [`${what} ${i}`, dict[k].data]);
 
 /** Every number a short training run produces, in a fixed order, one array per quantity. */
 async function everything(m: RecurrentModel, V: number): Promise<Array<[string, ArrayLike<number>]>> {
@@ -23,14 +25,14 @@ async function everything(m: RecurrentModel, V: number): Promise<Array<[string, 
   const [x0, y0, x1, y1, x2, y2] = [1, 2, 3, 4, 5, 6].map((s) => tokens(s, 5, 7, V));
   const g = await m.lossAndGrads(x0, y0, null);
   out.push(['logits', g.logits], ['loss', [g.loss, g.gradNorm]], ['h', g.state.h], ['c', g.state.c ?? []]);
-  flat(g.grads).forEach((d, i) => out.push([`grad ${i}`, d]));
+  out.push(...named('grad', g.grads));
   m.trainStep(x0, y0, { lr: 1, clip: 0.5, resetState: true });
   m.trainStep(x1, y1, { lr: 1, clip: 0.5 });
   m.trainStep(x2, y2, { optimizer: 'adam', lr: 0.01, clip: 0.5 });
   out.push(['perplexity', [Math.exp((await m.readLoss()).loss)]]);
-  flat(await m.stateDict()).forEach((d, i) => out.push([`param ${i}`, d]));
+  out.push(...named('param', await m.stateDict()));
   const adam = (await m.optimizerState()).adam!;
-  [...flat(adam.m), ...flat(adam.v)].forEach((d, i) => out.push([`adam ${i}`, d]));
+  out.push(...named('adam m', adam.m), ...named('adam v', adam.v));
   const wide = await m.forward(tokens(7, 9, 7, V));
   out.push(['batch 9 logits', wide.logits], ['batch 9 h', wide.state.h]);
   const one = await m.forward(tokens(8, 1, 3, V), null);
@@ -84,7 +86,7 @@ describe('WASM threads', () => {
     const run = async (threads: number) => {
       const [m, engine] = await create(config, { threads });
       for (let s = 0; s < 2; s++) m.trainStep(tokens(s, 32, 35, 28), tokens(s + 1, 32, 35, 28), { lr: 2, clip: 1 });
-      const result: Array<[string, ArrayLike<number>]> = flat(await m.stateDict()).map((d, i) => [`param ${i}`, d]);
+      const result: Array<[string, ArrayLike<number>]> = named('param', await m.stateDict());
       result.push(['loss', [(await m.readLoss()).loss]]);
       const tasks = engine.threadedTasks;
       m.dispose();
