@@ -1,7 +1,6 @@
 /**
- * What every pool worker runs (pool.ts starts it from source text, `(${poolWorker})()`: eval'd by Node's
- * worker_threads, or a classic Web Worker from a Blob URL), so it refers to nothing outside itself and
- * imports nothing. It instantiates the kernels' shared-memory module on the model's memory with scratch of
+ * What every pool worker runs (pool.ts starts it from source text: eval'd by Node's worker_threads, or a
+ * classic Web Worker from a Blob URL), so it refers to nothing outside itself and imports nothing. It instantiates the kernels' shared-memory module on the model's memory with scratch of
  * its own, says 'ready', then serves tasks until told to stop: sleep in Atomics.wait until the task
  * generation changes, call the kernel export named in its slot with the slot's arguments, count itself
  * done (the last one wakes the main thread), sleep again. A kernel that throws sets the failed flag
@@ -39,18 +38,27 @@ export interface WorkerInit {
 
 export type WorkerMessage = { type: 'ready' } | { type: 'error'; message: string };
 
-export function poolWorker(): void {
-  const inNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
-  // Node's eval'd worker code is CommonJS (pool.ts drops --input-type from its flags), so require is
-  // there; Node >= 20.16 also has getBuiltinModule. A Web Worker's port is its global scope.
-  type Builtins = { getBuiltinModule?(id: string): typeof import('node:worker_threads') };
-  const threads = (): typeof import('node:worker_threads') =>
-    typeof require === 'function'
-      ? require('node:worker_threads')
-      : (process as Builtins).getBuiltinModule!('node:worker_threads');
-  const port: { postMessage(m: WorkerMessage): void } = inNode ? threads().parentPort! : self;
-  const say = (m: WorkerMessage) => port.postMessage(m);
+/** How a worker hears its init message and talks back: Node's parentPort or a Web Worker's scope. */
+export interface WorkerPort {
+  once(listener: (init: WorkerInit) => void): void;
+  post(message: WorkerMessage): void;
+}
 
+/** Source text of `port` in a Node worker (eval'd CommonJS: pool.ts drops --input-type from its flags). */
+export const NODE_PORT = `const { parentPort } = require(${JSON.stringify('node:worker_threads')});
+const port = { once: (f) => parentPort.once('message', f), post: (m) => parentPort.postMessage(m) };`;
+
+/** Source text of `port` in a classic Web Worker. */
+export const WEB_PORT = `const port = {
+  once: (f) => self.addEventListener('message', (e) => f(e.data), { once: true }),
+  post: (m) => self.postMessage(m),
+};`;
+
+/**
+ * The worker itself. Its text is shipped (after NODE_PORT or WEB_PORT), so it uses nothing but its
+ * argument and standard globals: no imports, no `require` (bundlers rename that), no closures.
+ */
+export function poolWorker(port: WorkerPort): void {
   const serve = (init: WorkerInit, exports: Record<string, unknown>) => {
     const { layout: c, index } = init;
     const control = new Int32Array(init.control);
@@ -62,7 +70,7 @@ export function poolWorker(): void {
     (exports.useScratch as (p: number) => void)(init.scratch);
     // Read before 'ready': the main thread may post the first task as soon as it hears it.
     let seen = Atomics.load(control, c.gen);
-    say({ type: 'ready' });
+    port.post({ type: 'ready' });
     for (;;) {
       for (let i = 0; i < init.spin && Atomics.load(control, c.gen) === seen; i++);
       while (Atomics.load(control, c.gen) === seen) Atomics.wait(control, c.gen, seen);
@@ -75,14 +83,14 @@ export function poolWorker(): void {
           fns[f](s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9], s[10], s[11], s[12], s[13], s[14], s[15], s[16]);
         } catch (error) {
           Atomics.store(control, c.failed, index + 1);
-          say({ type: 'error', message: `${init.names[f]}: ${String(error)}` });
+          port.post({ type: 'error', message: `${init.names[f]}: ${String(error)}` });
         }
       }
       if (Atomics.sub(control, c.pending, 1) === 1) Atomics.notify(control, c.pending);
     }
   };
 
-  const start = (init: WorkerInit) => {
+  port.once((init) => {
     const imports = {
       env: {
         memory: init.memory,
@@ -93,10 +101,7 @@ export function poolWorker(): void {
     };
     WebAssembly.instantiate(init.module, imports).then(
       (instance) => serve(init, instance.exports as Record<string, unknown>),
-      (error) => say({ type: 'error', message: String(error) }),
+      (error) => port.post({ type: 'error', message: String(error) }),
     );
-  };
-
-  if (inNode) threads().parentPort!.once('message', start);
-  else self.addEventListener('message', (e: MessageEvent<WorkerInit>) => start(e.data), { once: true });
+  });
 }

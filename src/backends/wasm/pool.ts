@@ -14,7 +14,14 @@
  * normally whether or not it disposed its models.
  */
 import { DeepRnnError } from '../../errors.js';
-import { type ControlLayout, poolWorker, type WorkerInit, type WorkerMessage } from './pool-worker.js';
+import {
+  type ControlLayout,
+  NODE_PORT,
+  poolWorker,
+  WEB_PORT,
+  type WorkerInit,
+  type WorkerMessage,
+} from './pool-worker.js';
 
 const SLOT_ARGS = 16;
 const LAYOUT: ControlLayout = { gen: 0, pending: 1, failed: 2, stop: 3, slots: 2, slotArgs: SLOT_ARGS };
@@ -50,12 +57,12 @@ type Listener = (event: { message?: WorkerMessage; error?: string; exit?: boolea
 const inNode = (): boolean => typeof process !== 'undefined' && typeof process.versions?.node === 'string';
 
 async function spawn(listener: Listener): Promise<Thread> {
-  const source = `(${poolWorker.toString()})();`;
+  const source = (port: string) => `${port}\n(${poolWorker.toString()})(port);\n`;
   if (inNode()) {
     const { Worker } = await import('node:worker_threads');
     // Eval'd code is CommonJS unless this process was told otherwise, a flag its workers would inherit.
     const execArgv = process.execArgv.filter((a) => !/^--(input-type|experimental-default-type)\b/.test(a));
-    const w = new Worker(source, { eval: true, execArgv });
+    const w = new Worker(source(NODE_PORT), { eval: true, execArgv });
     const exited = new Promise<void>((resolve) => w.once('exit', () => resolve()));
     w.on('message', (message: WorkerMessage) => listener({ message }));
     w.on('error', (e) => listener({ error: String(e) }));
@@ -70,7 +77,7 @@ async function spawn(listener: Listener): Promise<Thread> {
   }
   if (typeof Worker !== 'function')
     throw new DeepRnnError('E_BAD_OPTION', 'threads need Web Workers, which are not available here');
-  const url = URL.createObjectURL(new Blob([source], { type: 'text/javascript' }));
+  const url = URL.createObjectURL(new Blob([source(WEB_PORT)], { type: 'text/javascript' }));
   const w = new Worker(url);
   let ended: () => void = () => {};
   const exited = new Promise<void>((resolve) => {
