@@ -62,14 +62,12 @@ const tokens = (seed: number): TokenTensor => ({
 });
 const batches = Array.from({ length: 8 }, (_, i) => [tokens(i), tokens(i + 100)]);
 
-const models = await Promise.all(
-  threadCounts.map(
-    async (threads) =>
-      new RecurrentModelCore(
-        await WasmEngine.create(validateConfig({ cell, layers: L, hidden: H, vocabSize: V, seed: 1 }), { threads }),
-      ),
+const engines = await Promise.all(
+  threadCounts.map((threads) =>
+    WasmEngine.create(validateConfig({ cell, layers: L, hidden: H, vocabSize: V, seed: 1 }), { threads }),
   ),
 );
+const models = engines.map((e) => new RecurrentModelCore(e));
 const tables = threadCounts.map(() => [] as Array<Map<string, number>>);
 const totals = threadCounts.map(() => [] as number[]);
 for (let r = 0; r < rounds + 1; r++) {
@@ -88,6 +86,7 @@ for (let r = 0; r < rounds + 1; r++) {
     totals[i].push(ms);
   }
 }
+const handed = engines.map((e) => `${e.workerParts} of ${e.threadedTasks * (e.threads - 1)}`);
 for (const m of models) m.dispose();
 
 const median = (v: number[]) => {
@@ -134,4 +133,11 @@ console.log(
   threadCounts
     .map((t, i) => `${t} thread${t > 1 ? 's' : ''}: ${Math.round((B * T * 1000) / median(totals[i]))} tokens/s`)
     .join('; '),
+);
+// Parts the calling thread computed itself because no worker had started them: on a busy machine, most.
+console.log(
+  `worker parts computed by the workers (the rest by the calling thread): ${threadCounts
+    .map((t, i) => (t > 1 ? `${t} threads ${handed[i]}` : ''))
+    .filter(Boolean)
+    .join('; ')}`,
 );

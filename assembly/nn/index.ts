@@ -8,7 +8,7 @@ export { lstmForward, lstmBackward } from './lstm';
 export { gruForward, gruBackward } from './gru';
 export { rnnForward, rnnBackward } from './rnn';
 export { lstmForwardSeq, gruForwardSeq, rnnForwardSeq, lstmBackwardSeq, gruBackwardSeq, rnnBackwardSeq } from './recurrence';
-export { softmaxXent } from './xent';
+export { softmaxXent, softmaxXentRows } from './xent';
 export { dropoutMask, dropoutMaskRange } from './dropout';
 export { sumSquares, sgdStep, adamStep } from './optim';
 

@@ -22,11 +22,12 @@ export function backendsFor(device: GPUDevice | null): EngineUnderTest[] {
 }
 
 /**
- * A WASM model on `threads` threads that splits every call however small (minWork 0), so that the tiny
- * models of the tests run on the workers.
+ * A WASM model on `threads` threads that splits every call however small (minWork 0) and leaves every
+ * part to its worker (steal false), so that the tiny models of the tests run on the workers.
  */
 export async function splitWasmModel(config: ModelConfig, threads = 2, build?: KernelBuild): Promise<RecurrentModel> {
-  return new RecurrentModelCore(await WasmEngine.create(validateConfig(config), { build, threads, minWork: 0 }));
+  const options = { build, threads, minWork: 0, steal: false };
+  return new RecurrentModelCore(await WasmEngine.create(validateConfig(config), options));
 }
 
 /** Call inside a describe: a model factory for `backend`; every model it made is disposed after each test. */

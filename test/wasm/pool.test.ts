@@ -1,12 +1,13 @@
-// The worker pool's life: a worker that exits, stops answering or throws in a kernel makes the next call
-// (and every later one) throw E_WORKER_FAILED instead of hanging; dispose() ends every worker; a Node
-// program that used threads exits by itself, disposed or not.
+// The worker pool's life: a worker that exits, dies in the middle of its part or throws in a kernel makes
+// the call or the next one (and every later one) throw E_WORKER_FAILED instead of hanging; a worker that
+// is not scheduled holds nothing up; dispose() ends every worker; a Node program that used threads exits
+// by itself, disposed or not.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { WasmEngine, type WasmEngineOptions } from '../../src/backends/wasm/engine.js';
 import { WORKER_KERNELS } from '../../src/backends/wasm/parallel.js';
-import type { WorkerPool } from '../../src/backends/wasm/pool.js';
+import { controlLayout, type WorkerPool } from '../../src/backends/wasm/pool.js';
 import { RecurrentModelCore } from '../../src/model/model.js';
 import type { ModelConfig } from '../../src/model/types.js';
 import { validateConfig } from '../../src/model/validate.js';
@@ -38,20 +39,26 @@ describe('WASM worker pool', () => {
     expect(await codeOf(() => step(model))).toBe('E_DISPOSED');
   });
 
-  it('workers that stop answering in the middle of a call: E_WORKER_FAILED after the timeout, not a hang', async () => {
+  it('a worker that took its part and died: E_WORKER_FAILED after the timeout, not a hang', async () => {
     const { model, pool } = await threaded({ timeoutMs: 200 });
     step(model);
-    // As if they had died after waking: they leave the task without finishing it.
-    Atomics.store(pool['control'] as Int32Array, 3, 1);
+    const c = pool['control'] as Int32Array;
+    const layout = controlLayout(2);
+    // The workers leave at their next wake-up without taking anything; part 1 is marked taken, as if
+    // worker 1 had taken it and died.
+    Atomics.store(c, layout.stop, 1);
+    const parts = [[0], [1], [2]];
     const t0 = performance.now();
     let error: unknown;
     try {
-      step(model);
+      pool.run(WORKER_KERNELS.indexOf('mulInto'), parts, (args) => {
+        if (args === parts[0]) Atomics.add(c, layout.states, 1);
+      });
     } catch (e) {
       error = e;
     }
     expect(error).toMatchObject({ code: 'E_WORKER_FAILED' });
-    expect((error as Error).message).toMatch(/did not finish its part within \d+ ms/);
+    expect((error as Error).message).toMatch(/worker 1 did not finish its part within \d+ ms/);
     expect(performance.now() - t0).toBeLessThan(5000);
     expect(await codeOf(() => step(model))).toBe('E_WORKER_FAILED');
     model.dispose();
@@ -59,12 +66,39 @@ describe('WASM worker pool', () => {
 
   it('a kernel that traps in a worker: E_WORKER_FAILED from that call', async () => {
     const { model, pool } = await threaded();
+    const c = pool['control'] as Int32Array;
+    const layout = controlLayout(2);
     const outOfBounds = 2 ** 32 - 64;
-    const part = [outOfBounds, 8, outOfBounds, 8, 1, outOfBounds, 8, 8, 8, 8, 0, 0, 8];
-    expect(await codeOf(() => pool.run(WORKER_KERNELS.indexOf('gemmRows'), [part, part], () => {}))).toBe(
-      'E_WORKER_FAILED',
-    );
+    const bad = [outOfBounds, 8, outOfBounds, 8, 1, outOfBounds, 8, 8, 8, 8, 0, 0, 8];
+    const parts = [[], bad, bad];
+    let error: unknown;
+    try {
+      pool.run(WORKER_KERNELS.indexOf('gemmRows'), parts, (args) => {
+        // Part 0 waits until both workers have taken theirs, so that this thread does not run them.
+        const posted = 3 * Atomics.load(c, layout.gen);
+        const waiting = () =>
+          Atomics.load(c, layout.states) === posted || Atomics.load(c, layout.states + 1) === posted;
+        if (args === parts[0]) while (waiting());
+      });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({ code: 'E_WORKER_FAILED' });
+    expect((error as Error).message).toMatch(/failed in a kernel/);
     expect(await codeOf(() => step(model))).toBe('E_WORKER_FAILED');
+    model.dispose();
+  });
+
+  it('a worker the OS does not run does not hold a call up: this thread computes its part', async () => {
+    const single = new RecurrentModelCore(await WasmEngine.create(validateConfig(config), { threads: 1 }));
+    const { model, pool, engine } = await threaded();
+    // Stopped workers never take a part again, so every part of every call runs here.
+    Atomics.store(pool['control'] as Int32Array, controlLayout(2).stop, 1);
+    for (const m of [single, model]) for (let s = 0; s < 2; s++) step(m);
+    expect(engine.threadedTasks).toBeGreaterThan(10);
+    expect(engine.workerParts).toBe(0);
+    expect(await model.stateDict()).toEqual(await single.stateDict());
+    single.dispose();
     model.dispose();
   });
 

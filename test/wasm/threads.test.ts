@@ -1,5 +1,6 @@
 // Threads change nothing but speed: the same model trained on 1 thread (no workers, no shared memory),
-// 2 and 3 threads (every call split, however small, and at the default split threshold) gives the same
+// 2 and 3 threads (every call split, however small, and at the default split threshold; each part
+// computed by the worker it was handed to, none taken back by the calling thread) gives the same
 // bits - logits, loss, gradients, the gradient norm, states, parameters and Adam moments after SGD and
 // Adam steps, perplexity, batch-1 generation - for sizes that divide evenly by nothing (H 37, V 29,
 // batch 5 and 9, 7 steps).
@@ -72,10 +73,11 @@ describe('WASM threads', () => {
       const reference = await everything(single, config.vocabSize);
       single.dispose();
       for (const threads of [2, 3]) {
-        const [m, engine] = await create(config, { threads, minWork: 0 });
+        const [m, engine] = await create(config, { threads, minWork: 0, steal: false });
         expect(m.threads).toBe(threads);
         expectSameBits(await everything(m, config.vocabSize), reference, `${threads} threads`);
         expect(engine.threadedTasks).toBeGreaterThan(50);
+        expect(engine.workerParts).toBeGreaterThan(0);
         m.dispose();
       }
     });
@@ -84,18 +86,19 @@ describe('WASM threads', () => {
   it('at the default split threshold: d2l-shaped steps split, same bits', async () => {
     const config: ModelConfig = { cell: 'lstm', layers: 2, hidden: 64, vocabSize: 28, seed: 1 };
     const run = async (threads: number) => {
-      const [m, engine] = await create(config, { threads });
+      const [m, engine] = await create(config, { threads, steal: false });
       for (let s = 0; s < 2; s++) m.trainStep(tokens(s, 32, 35, 28), tokens(s + 1, 32, 35, 28), { lr: 2, clip: 1 });
       const result: Array<[string, ArrayLike<number>]> = named('param', await m.stateDict());
       result.push(['loss', [(await m.readLoss()).loss]]);
-      const tasks = engine.threadedTasks;
+      const [tasks, parts] = [engine.threadedTasks, engine.workerParts];
       m.dispose();
-      return { result, tasks };
+      return { result, tasks, parts };
     };
     const one = await run(1);
     const two = await run(2);
     expect(one.tasks).toBe(0);
     expect(two.tasks).toBeGreaterThan(20);
+    expect(two.parts).toBeGreaterThan(0);
     expectSameBits(two.result, one.result, '2 threads');
   });
 });

@@ -7,9 +7,9 @@
  * gradients G and Adam moments M, V in the same layout (so norm and optimizers are single loops over one
  * flat array), and the weight copies the GEMMs read - W^T in 8-column panels for the forward products, W
  * in panels for the backward ones, W^T row-major for batch-1 generation (stack.ts LayerWeights) -
- * rebuilt from P after every update. Batch-shape part (re-laid out only when (B, T) changes, grown only
- * when it needs more room) = tokens and targets (T*B, time-major), logits (T*B, V) and the stack's
- * activations (stack.ts).
+ * rebuilt from P after every update - and each worker thread's packing scratch. Batch-shape part (re-laid
+ * out only when (B, T) changes, grown only when it needs more room) = tokens and targets (T*B,
+ * time-major), logits (T*B, V), per-row losses (T*B, f64) and the stack's activations (stack.ts).
  */
 import type { Engine, EngineGrads, EngineRun, EngineStep, FlatBuffer, StartState } from '../../model/engine.js';
 import { modelLayout, type ParamLayout } from '../../model/layout.js';
@@ -29,9 +29,10 @@ export interface WasmEngineOptions {
   threads?: number;
   /** Internal, for tests: split every call, however small (parallel.ts MIN_WORK otherwise). */
   minWork?: number;
-  /** Internal: the pool's spin and timeout (pool.ts). */
+  /** Internal: the pool's spin, timeout and stealing (pool.ts). */
   spin?: number;
   timeoutMs?: number;
+  steal?: boolean;
 }
 
 interface Carried {
@@ -62,6 +63,8 @@ export class WasmEngine implements Engine {
   private tok = 0;
   private tgt = 0;
   private logits = 0;
+  /** (T*B) f64: each row's loss, summed in order after a split softmaxXent. */
+  private rowLoss = 0;
   private shape: [number, number] = [0, 0];
   private transposesStale = true;
   private wlinRStale = true;
@@ -144,6 +147,7 @@ export class WasmEngine implements Engine {
       names: [...WORKER_KERNELS],
       spin: options.spin,
       timeoutMs: options.timeoutMs,
+      steal: options.steal,
     });
     engine.pool = pool;
     engine.k.attach(pool);
@@ -158,9 +162,13 @@ export class WasmEngine implements Engine {
     return this.pool?.failure() ?? null;
   }
 
-  /** Tasks the worker pool has run (0 without threads): whether any call was split. */
+  /** Tasks the worker pool has run, and the parts its workers computed (0 without threads). */
   get threadedTasks(): number {
     return this.pool?.tasks ?? 0;
+  }
+
+  get workerParts(): number {
+    return this.pool ? this.pool.handed - this.pool.stolen : 0;
   }
 
   /** Resolves once every worker thread has ended (at once without threads); for teardown checks. */
@@ -272,6 +280,7 @@ export class WasmEngine implements Engine {
     this.tok = a.alloc(B * T);
     this.tgt = a.alloc(B * T);
     this.logits = a.alloc(B * T * this.config.vocabSize);
+    this.rowLoss = a.alloc(2 * B * T);
     this.stack.layout(B, T);
     a.commit();
     this.shape = [B, T];
@@ -323,7 +332,7 @@ export class WasmEngine implements Engine {
     const k = this.k;
     const N = B * T;
     writeTimeMajor(this.arena.i32(this.tgt, N), y.data, B, T);
-    const lossSum = k.softmaxXent(this.logits, this.logits, this.tgt, N, V);
+    const lossSum = k.softmaxXent(this.logits, this.logits, this.tgt, N, V, this.rowLoss);
     const s = this.stack;
     k.gemm(this.Gr + this.layout.wout * 4, H, this.logits, 1, V, s.output(), H, V, H, N, 0);
     k.colSum(this.Gr + this.layout.bout * 4, this.logits, N, V, 0);

@@ -249,6 +249,17 @@ export interface NnKernels {
     b1: number,
   ): void;
   softmaxXent(dlogits: number, logits: number, targets: number, rows: number, vocab: number): number;
+  /** Rows [r0, r1) of softmaxXent, each row's loss left in rowLoss (f64, rows long). */
+  softmaxXentRows(
+    dlogits: number,
+    logits: number,
+    targets: number,
+    rows: number,
+    vocab: number,
+    rowLoss: number,
+    r0: number,
+    r1: number,
+  ): void;
   dropoutMask(mask: number, seed: number, step: number, layer: number, n: number, p: number, scale: number): void;
   dropoutMaskRange(
     mask: number,

@@ -7,8 +7,8 @@
  * by the same instructions in the same order as in the whole (assembly/nn *Rows, *Cols, *Range, *Seq):
  *   GEMMs by rows of C (each element a dot product over K in a fixed order), the recurrences by batch
  *   rows (rows never mix), column sums and the one-hot scatter by columns (each summed over rows in
- *   order), everything elementwise by index. No reduction is ever split: the loss and the gradient norm
- *   stay sequential sums on one thread.
+ *   order), the loss by rows (each row's loss kept, then summed in row order), everything elementwise by
+ *   index. No sum ever changes its order: the gradient norm stays one sequential sum on one thread.
  * So a part boundary, and whether a call is split at all (`minWork`), never changes a result.
  */
 import type { NnKernels } from './kernels.js';
@@ -27,6 +27,7 @@ export const WORKER_KERNELS = [
   'dropoutMaskRange',
   'sgdStep',
   'adamStep',
+  'softmaxXentRows',
   'lstmForwardSeq',
   'gruForwardSeq',
   'rnnForwardSeq',
@@ -85,7 +86,7 @@ export class Kernels {
     const lists = partition(n, pool.threads, align).map(([lo, hi]) => args(lo, hi));
     const f = this.raw[name] as (...a: number[]) => void;
     if (lists.length < 2) f(...args(0, n));
-    else pool.run(this.index.get(name)!, lists, () => f(...lists[0]));
+    else pool.run(this.index.get(name)!, lists, (a) => f(...a));
   }
 
   gemm(
@@ -205,9 +206,17 @@ export class Kernels {
     return this.raw.sumSquares(g, n);
   }
 
-  /** Sequential on the calling thread: the loss is a sum over rows. */
-  softmaxXent(dlogits: number, logits: number, targets: number, rows: number, vocab: number): number {
-    return this.raw.softmaxXent(dlogits, logits, targets, rows, vocab);
+  /**
+   * The summed loss: split by rows, each row's loss left in `rowLoss` (f64, rows long), then summed here
+   * in row order, as softmaxXent sums them.
+   */
+  softmaxXent(dlogits: number, logits: number, targets: number, rows: number, vocab: number, rowLoss: number): number {
+    if (this.serial(16 * rows * vocab)) return this.raw.softmaxXent(dlogits, logits, targets, rows, vocab);
+    this.split('softmaxXentRows', rows, 1, (lo, hi) => [dlogits, logits, targets, rows, vocab, rowLoss, lo, hi]);
+    const losses = new Float64Array(this.raw.memory.buffer, rowLoss, rows);
+    let total = 0;
+    for (let r = 0; r < rows; r++) total += losses[r];
+    return total;
   }
 
   // One layer's whole recurrence, split by batch rows (assembly/nn/recurrence.ts).

@@ -2,21 +2,25 @@
  * What every pool worker runs (pool.ts starts it from source text: eval'd by Node's worker_threads, or a
  * classic Web Worker from a Blob URL), so it refers to nothing outside itself and imports nothing. It instantiates the kernels' shared-memory module on the model's memory with scratch of
  * its own, says 'ready', then serves tasks until told to stop: sleep in Atomics.wait until the task
- * generation changes, call the kernel export named in its slot with the slot's arguments, count itself
- * done (the last one wakes the main thread), sleep again. A kernel that throws sets the failed flag
- * before counting itself done, so the main thread never waits on it.
+ * generation changes, take its part (unless the main thread already took it), call the kernel export
+ * named in its slot with the slot's arguments, mark the part done (waking the main thread), sleep again.
+ * A kernel that throws sets the failed flag before marking its part done, so nothing waits on it.
  */
 
-/** Where things are in the control SharedArrayBuffer (Int32 indices; slots are Float64). */
+/**
+ * Where things are in the control SharedArrayBuffer. Int32 words: the task generation g, the failed
+ * flag, the stop flag, then one state word per worker: 3g posted (its part of task g is waiting),
+ * 3g + 1 taken (by the worker, or by the main thread, which runs parts no worker has started), 3g + 2
+ * done (or no part). Float64 slots: one per worker, [export index, up to slotArgs arguments].
+ */
 export interface ControlLayout {
-  /** Task generation: bumped by the main thread for every task (and for stop). */
   gen: number;
-  /** Workers that have not finished the current task. */
-  pending: number;
   /** 0, or 1 + the index of a worker whose kernel threw. */
   failed: number;
   stop: number;
-  /** Float64 index of worker 0's slot: [export index or -1 for none, up to slotArgs arguments]. */
+  /** Int32 index of worker 0's state word. */
+  states: number;
+  /** Float64 index of worker 0's slot. */
   slots: number;
   slotArgs: number;
 }
@@ -71,22 +75,25 @@ export function poolWorker(port: WorkerPort): void {
     // Read before 'ready': the main thread may post the first task as soon as it hears it.
     let seen = Atomics.load(control, c.gen);
     port.post({ type: 'ready' });
+    const state = c.states + index;
     for (;;) {
       for (let i = 0; i < init.spin && Atomics.load(control, c.gen) === seen; i++);
       while (Atomics.load(control, c.gen) === seen) Atomics.wait(control, c.gen, seen);
       seen = Atomics.load(control, c.gen);
       if (Atomics.load(control, c.stop) !== 0) return;
+      const posted = (3 * seen) | 0;
+      // Lost to the main thread, or a task without a part for this worker: nothing to do.
+      if (Atomics.compareExchange(control, state, posted, posted + 1) !== posted) continue;
       const f = slot[0];
-      if (f >= 0) {
-        try {
-          const s = slot;
-          fns[f](s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9], s[10], s[11], s[12], s[13], s[14], s[15], s[16]);
-        } catch (error) {
-          Atomics.store(control, c.failed, index + 1);
-          port.post({ type: 'error', message: `${init.names[f]}: ${String(error)}` });
-        }
+      try {
+        const s = slot;
+        fns[f](s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9], s[10], s[11], s[12], s[13], s[14], s[15], s[16]);
+      } catch (error) {
+        Atomics.store(control, c.failed, index + 1);
+        port.post({ type: 'error', message: `${init.names[f]}: ${String(error)}` });
       }
-      if (Atomics.sub(control, c.pending, 1) === 1) Atomics.notify(control, c.pending);
+      Atomics.store(control, state, posted + 2);
+      Atomics.notify(control, state);
     }
   };
 

@@ -2,14 +2,16 @@
  * The worker threads of one WASM model: threads - 1 workers (worker_threads in Node, Web Workers in
  * browsers), each with an instance of the kernels' shared-memory module on the model's one shared memory
  * (pool-worker.ts), plus the calling thread itself, which computes part 0 of every task. run() hands
- * parts 1.. to the workers through a small control SharedArrayBuffer, computes part 0, and returns when
- * all are done, so to its caller a task is one synchronous kernel call.
+ * parts 1.. to the workers through a small control SharedArrayBuffer, computes part 0, then computes
+ * itself every part that no worker has started yet (a worker the OS has not scheduled does not hold the
+ * task up), and returns when all are done: to its caller a task is one synchronous kernel call. Who
+ * computes a part never changes its bits (parallel.ts).
  *
  * Waiting: idle workers sleep in Atomics.wait (no core is spun while the model is idle); the calling
  * thread sleeps too where it may block (Node, workers) and polls where it may not (a page's main thread).
  * Failure: a kernel that throws in a worker, a worker that exits or errors, or one that has not finished
- * long after the calling thread finished its own equal part (timeoutMs + 20x that part's time) puts the
- * pool in a failed state, and every later call throws E_WORKER_FAILED: never a hang. dispose() stops and
+ * a part it took long after the calling thread finished its own equal part (timeoutMs + 20x that part's
+ * time) puts the pool in a failed state, and every later call throws E_WORKER_FAILED: never a hang. dispose() stops and
  * terminates every worker; workers do not keep Node's event loop alive (unref), so a program exits
  * normally whether or not it disposed its models.
  */
@@ -24,8 +26,14 @@ import {
 } from './pool-worker.js';
 
 const SLOT_ARGS = 16;
-const LAYOUT: ControlLayout = { gen: 0, pending: 1, failed: 2, stop: 3, slots: 2, slotArgs: SLOT_ARGS };
-const HEADER_BYTES = 16;
+const HEADER_WORDS = 4;
+
+/** Control layout for `workers` workers: 4 header words, a state word each, then the slots. */
+export function controlLayout(workers: number): ControlLayout {
+  const words = HEADER_WORDS + workers + ((HEADER_WORDS + workers) % 2); // slots start 8-byte aligned
+  return { gen: 0, failed: 1, stop: 2, states: HEADER_WORDS, slots: words / 2, slotArgs: SLOT_ARGS };
+}
+
 /** A worker that has not said 'ready' by then never will. */
 const START_TIMEOUT_MS = 30_000;
 /** Sleep slices of the calling thread's wait, so the timeout is checked even if a wake-up were lost. */
@@ -42,6 +50,8 @@ export interface PoolOptions {
   spin?: number;
   /** Grace beyond 20x the caller's own part before an unfinished task counts as a dead worker. */
   timeoutMs?: number;
+  /** Whether the calling thread computes parts no worker has started (default true; tests turn it off). */
+  steal?: boolean;
 }
 
 /** A started thread, Node's or the browser's. */
@@ -112,13 +122,19 @@ function canBlock(): boolean {
 export class WorkerPool {
   /** Threads computing each task: the workers and the calling thread. */
   readonly threads: number;
-  /** Tasks run so far (for tests and profiles: whether calls were split at all). */
+  /** Tasks run so far, parts handed to workers, and those the calling thread ran itself (for tests and profiles). */
   tasks = 0;
+  handed = 0;
+  stolen = 0;
   private readonly control: Int32Array;
   private readonly slots: Float64Array;
+  private readonly layout: ControlLayout;
+  /** The generation of the last task posted. */
+  private gen = 0;
   private readonly blocking = canBlock();
   private readonly spin: number;
   private readonly timeoutMs: number;
+  private readonly steal: boolean;
   private failed: string | null = null;
   private stopped = false;
 
@@ -128,16 +144,19 @@ export class WorkerPool {
     options: PoolOptions,
   ) {
     this.threads = workers.length + 1;
+    this.layout = controlLayout(workers.length);
     this.control = new Int32Array(control);
     this.slots = new Float64Array(control);
     this.spin = options.spin ?? 0;
     this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.steal = options.steal ?? true;
   }
 
   /** Starts one worker per scratch region and resolves once every one is ready (E_WORKER_FAILED if one is not). */
   static async start(options: PoolOptions): Promise<WorkerPool> {
     const n = options.scratch.length;
-    const control = new SharedArrayBuffer(HEADER_BYTES + 8 * n * (1 + SLOT_ARGS));
+    const layout = controlLayout(n);
+    const control = new SharedArrayBuffer(8 * (layout.slots + n * (1 + SLOT_ARGS)));
     const threads: Thread[] = [];
     const ready: Promise<void>[] = [];
     let pool: WorkerPool | null = null;
@@ -163,7 +182,7 @@ export class WorkerPool {
           module,
           memory,
           control,
-          layout: LAYOUT,
+          layout,
           index,
           names,
           spin: options.spin ?? 0,
@@ -185,32 +204,46 @@ export class WorkerPool {
   }
 
   /**
-   * Runs one task: `parts[w + 1]` (the arguments of export `fn`) on worker w, `own()` (part 0) here, and
-   * returns when all are done. Workers without a part do nothing this time.
+   * Runs one task: `call(parts[0])` here, `parts[w + 1]` (the arguments of export `fn`) on worker w, or
+   * here too when that worker has not started it by the time this thread is free; returns when all are
+   * done. Workers without a part do nothing this time.
    */
-  run(fn: number, parts: ReadonlyArray<ReadonlyArray<number>>, own: () => void): void {
+  run(fn: number, parts: ReadonlyArray<ReadonlyArray<number>>, call: (args: ReadonlyArray<number>) => void): void {
     this.check();
     this.tasks++;
-    const c = this.control;
-    const stride = 1 + SLOT_ARGS;
+    const { control: c, layout: l } = this;
+    const g = (this.gen = (this.gen + 1) | 0);
+    const posted = (3 * g) | 0;
     for (let w = 0; w < this.workers.length; w++) {
-      const at = LAYOUT.slots + w * stride;
       const p = parts[w + 1];
-      this.slots[at] = p === undefined ? -1 : fn;
-      if (p !== undefined) for (let i = 0; i < p.length; i++) this.slots[at + 1 + i] = p[i];
+      if (p === undefined) {
+        Atomics.store(c, l.states + w, posted + 2);
+        continue;
+      }
+      this.handed++;
+      const at = l.slots + w * (1 + SLOT_ARGS);
+      this.slots[at] = fn;
+      for (let i = 0; i < p.length; i++) this.slots[at + 1 + i] = p[i];
+      Atomics.store(c, l.states + w, posted);
     }
-    Atomics.store(c, LAYOUT.pending, this.workers.length);
-    Atomics.add(c, LAYOUT.gen, 1);
-    Atomics.notify(c, LAYOUT.gen);
+    Atomics.store(c, l.gen, g);
+    Atomics.notify(c, l.gen);
     const t0 = performance.now();
-    let ownError: unknown = null;
+    let error: unknown = null;
     try {
-      own();
-    } catch (error) {
-      ownError = error;
+      call(parts[0]);
+      for (let w = 0; w < this.workers.length && this.steal; w++) {
+        if (Atomics.compareExchange(c, l.states + w, posted, posted + 1) === posted) {
+          this.stolen++;
+          call(parts[w + 1]);
+          Atomics.store(c, l.states + w, posted + 2);
+        }
+      }
+    } catch (e) {
+      error = e;
     }
-    this.join(performance.now() - t0);
-    if (ownError !== null) throw ownError;
+    this.join(posted, performance.now() - t0);
+    if (error !== null) throw error;
   }
 
   /** The error every call throws once a worker failed, or null. */
@@ -222,9 +255,9 @@ export class WorkerPool {
   dispose(): void {
     if (this.stopped) return;
     this.stopped = true;
-    Atomics.store(this.control, LAYOUT.stop, 1);
-    Atomics.add(this.control, LAYOUT.gen, 1);
-    Atomics.notify(this.control, LAYOUT.gen);
+    Atomics.store(this.control, this.layout.stop, 1);
+    Atomics.store(this.control, this.layout.gen, (this.gen + 1) | 0);
+    Atomics.notify(this.control, this.layout.gen);
     for (const w of this.workers) w.terminate();
   }
 
@@ -244,25 +277,28 @@ export class WorkerPool {
     if (f !== null) throw f;
   }
 
-  private join(ownMs: number): void {
-    const c = this.control;
+  /** Waits until no worker holds a part of the task posted as `posted` (3g). */
+  private join(posted: number, ownMs: number): void {
+    const { control: c, layout: l } = this;
     const limit = this.timeoutMs + 20 * ownMs;
     const start = performance.now();
-    let polls = 0;
-    for (;;) {
-      const pending = Atomics.load(c, LAYOUT.pending);
-      if (pending === 0) break;
-      if (polls < this.spin) {
-        polls++;
-        continue;
-      }
-      if (this.blocking) Atomics.wait(c, LAYOUT.pending, pending, WAIT_SLICE_MS);
-      if (performance.now() - start > limit) {
-        this.fail(`a worker did not finish its part within ${Math.round(limit)} ms (it may have died)`);
-        throw this.failure()!;
+    for (let w = 0; w < this.workers.length; w++) {
+      const state = l.states + w;
+      let polls = 0;
+      // Without stealing, a part not yet taken is waited for too.
+      for (let s = Atomics.load(c, state); s === posted + 1 || s === posted; s = Atomics.load(c, state)) {
+        if (polls < this.spin) {
+          polls++;
+          continue;
+        }
+        if (this.blocking) Atomics.wait(c, state, s, WAIT_SLICE_MS);
+        if (performance.now() - start > limit) {
+          this.fail(`worker ${w + 1} did not finish its part within ${Math.round(limit)} ms (it may have died)`);
+          throw this.failure()!;
+        }
       }
     }
-    const failed = Atomics.load(c, LAYOUT.failed);
+    const failed = Atomics.load(c, l.failed);
     if (failed !== 0) {
       this.fail(`worker ${failed} of ${this.workers.length} failed in a kernel`);
       throw this.failure()!;
