@@ -266,10 +266,11 @@ export interface NnKernels {
     seed: number,
     step: number,
     layer: number,
-    i0: number,
-    i1: number,
+    n: number,
     p: number,
     scale: number,
+    i0: number,
+    i1: number,
   ): void;
   sumSquares(g: number, n: number): number;
   sgdStep(p: number, g: number, n: number, alpha: number): void;

@@ -14,19 +14,13 @@
 import type { NnKernels } from './kernels.js';
 import type { WorkerPool } from './pool.js';
 
-/** The exports a worker may be asked to run (pool.ts sends it the names, tasks send indices). */
-export const WORKER_KERNELS = [
+/** Kernels whose last two arguments are the part [lo, hi) they compute of the whole call before them. */
+const RANGED = [
   'gemmRows',
   'gemmPrepackedRows',
-  'packPanelsT',
-  'gatherRows',
   'scatterAddCols',
   'colSumCols',
-  'addRowBias',
-  'mulInto',
   'dropoutMaskRange',
-  'sgdStep',
-  'adamStep',
   'softmaxXentRows',
   'lstmForwardSeq',
   'gruForwardSeq',
@@ -34,6 +28,22 @@ export const WORKER_KERNELS = [
   'lstmBackwardSeq',
   'gruBackwardSeq',
   'rnnBackwardSeq',
+] as const;
+type Ranged = (typeof RANGED)[number];
+/** The recurrences (assembly/nn/recurrence.ts): one layer's time loop, split by batch rows. */
+export type Recurrence = Extract<Ranged, `${string}Seq`>;
+/** A ranged kernel's arguments without the part. */
+type Whole<K extends Ranged> = Parameters<NnKernels[K]> extends [...infer A, number, number] ? A : never;
+
+/** The exports a worker may be asked to run (pool.ts sends it the names, tasks send indices). */
+export const WORKER_KERNELS = [
+  ...RANGED,
+  'packPanelsT',
+  'gatherRows',
+  'addRowBias',
+  'mulInto',
+  'sgdStep',
+  'adamStep',
 ] as const;
 type WorkerKernel = (typeof WORKER_KERNELS)[number];
 
@@ -76,56 +86,49 @@ export class Kernels {
     return this.pool?.threads ?? 1;
   }
 
-  private serial(work: number): boolean {
-    return this.pool === null || work < this.minWork;
-  }
-
-  /** Splits [0, n) over the pool; `args(lo, hi)` gives the arguments of `name` for one part. */
-  private split(name: WorkerKernel, n: number, align: number, args: (lo: number, hi: number) => number[]): void {
-    const pool = this.pool!;
-    const lists = partition(n, pool.threads, align).map(([lo, hi]) => args(lo, hi));
+  /** Runs `name` on the parts of [0, n) given by `args(lo, hi)`: all here when `work` is small. */
+  private split(
+    name: WorkerKernel,
+    n: number,
+    align: number,
+    work: number,
+    args: (lo: number, hi: number) => number[],
+  ): void {
     const f = this.raw[name] as (...a: number[]) => void;
+    const pool = this.pool;
+    const lists =
+      pool === null || work < this.minWork ? [] : partition(n, pool.threads, align).map(([lo, hi]) => args(lo, hi));
     if (lists.length < 2) f(...args(0, n));
-    else pool.run(this.index.get(name)!, lists, (a) => f(...a));
+    else pool!.run(this.index.get(name)!, lists, (a) => f(...a));
   }
 
-  gemm(
-    c: number,
-    ldc: number,
-    a: number,
-    sam: number,
-    sak: number,
-    b: number,
-    ldb: number,
-    m: number,
-    n: number,
-    k: number,
-    acc: number,
-  ): void {
-    if (this.serial(m * n * k)) this.raw.gemm(c, ldc, a, sam, sak, b, ldb, m, n, k, acc);
-    else this.split('gemmRows', m, MR, (r0, r1) => [c, ldc, a, sam, sak, b, ldb, m, n, k, acc, r0, r1]);
+  /** A ranged kernel over [0, n), split when `work` pays for it. */
+  private ranged<K extends Ranged>(name: K, whole: Whole<K>, n: number, align: number, work: number): void {
+    this.split(name, n, align, work, (lo, hi) => [...(whole as number[]), lo, hi]);
   }
 
-  gemmPrepacked(
-    c: number,
-    ldc: number,
-    a: number,
-    sam: number,
-    sak: number,
-    bp: number,
-    m: number,
-    n: number,
-    k: number,
-    acc: number,
-  ): void {
-    if (this.serial(m * n * k)) this.raw.gemmPrepacked(c, ldc, a, sam, sak, bp, m, n, k, acc);
-    else this.split('gemmPrepackedRows', m, MR, (r0, r1) => [c, ldc, a, sam, sak, bp, m, n, k, acc, r0, r1]);
+  // gemm, gatherRows, addRowBias and the recurrences take a direct path without threads: batch-1
+  // generation calls them for every token, and a spread call costs ~60 ns against ~5.
+
+  gemm(...a: Parameters<NnKernels['gemm']>): void {
+    const [c, ldc, x, sam, sak, b, ldb, m, n, k, acc] = a;
+    if (this.pool === null) this.raw.gemm(c, ldc, x, sam, sak, b, ldb, m, n, k, acc);
+    else this.ranged('gemmRows', a, m, MR, m * n * k);
+  }
+
+  gemmPrepacked(...a: Parameters<NnKernels['gemmPrepacked']>): void {
+    const [, , , , , , m, n, k] = a;
+    this.ranged('gemmPrepackedRows', a, m, MR, m * n * k);
   }
 
   /** Parts are whole panels: panel q of W^T is rows 8q..8q+7 of W, at the same element offset in both. */
   packPanelsT(dst: number, w: number, rows: number, cols: number): void {
-    if (this.serial(rows * cols)) this.raw.packPanelsT(dst, w, rows, cols);
-    else this.split('packPanelsT', rows, NR, (lo, hi) => [dst + lo * cols * 4, w + lo * cols * 4, hi - lo, cols]);
+    this.split('packPanelsT', rows, NR, rows * cols, (lo, hi) => [
+      dst + lo * cols * 4,
+      w + lo * cols * 4,
+      hi - lo,
+      cols,
+    ]);
   }
 
   packPanels(dst: number, b: number, k: number, n: number): void {
@@ -137,68 +140,54 @@ export class Kernels {
   }
 
   gatherRows(dst: number, table: number, idx: number, n: number, width: number): void {
-    if (this.serial(n * width)) this.raw.gatherRows(dst, table, idx, n, width);
-    else this.split('gatherRows', n, 1, (lo, hi) => [dst + lo * width * 4, table, idx + lo * 4, hi - lo, width]);
+    if (this.pool === null) this.raw.gatherRows(dst, table, idx, n, width);
+    else
+      this.split('gatherRows', n, 1, n * width, (lo, hi) => [
+        dst + lo * width * 4,
+        table,
+        idx + lo * 4,
+        hi - lo,
+        width,
+      ]);
   }
 
-  scatterAddRows(table: number, src: number, idx: number, n: number, width: number): void {
-    if (this.serial(n * width)) this.raw.scatterAddRows(table, src, idx, n, width);
-    else this.split('scatterAddCols', width, LANES, (lo, hi) => [table, src, idx, n, width, lo, hi]);
+  scatterAddRows(...a: Whole<'scatterAddCols'>): void {
+    const [, , , n, width] = a;
+    this.ranged('scatterAddCols', a, width, LANES, n * width);
   }
 
-  colSum(out: number, a: number, rows: number, cols: number, acc: number): void {
-    if (this.serial(rows * cols)) this.raw.colSum(out, a, rows, cols, acc);
-    else this.split('colSumCols', cols, LANES, (lo, hi) => [out, a, rows, cols, acc, lo, hi]);
+  colSum(...a: Whole<'colSumCols'>): void {
+    const [, , rows, cols] = a;
+    this.ranged('colSumCols', a, cols, LANES, rows * cols);
   }
 
   addRowBias(a: number, bias: number, rows: number, cols: number): void {
-    if (this.serial(rows * cols)) this.raw.addRowBias(a, bias, rows, cols);
-    else this.split('addRowBias', rows, 1, (lo, hi) => [a + lo * cols * 4, bias, hi - lo, cols]);
+    if (this.pool === null) this.raw.addRowBias(a, bias, rows, cols);
+    else this.split('addRowBias', rows, 1, rows * cols, (lo, hi) => [a + lo * cols * 4, bias, hi - lo, cols]);
   }
 
   mulInto(dst: number, a: number, b: number, n: number): void {
-    if (this.serial(n)) this.raw.mulInto(dst, a, b, n);
-    else this.split('mulInto', n, LANES, (lo, hi) => [dst + lo * 4, a + lo * 4, b + lo * 4, hi - lo]);
+    this.split('mulInto', n, LANES, n, (lo, hi) => [dst + lo * 4, a + lo * 4, b + lo * 4, hi - lo]);
   }
 
-  dropoutMask(mask: number, seed: number, step: number, layer: number, n: number, p: number, scale: number): void {
-    if (this.serial(4 * n)) this.raw.dropoutMask(mask, seed, step, layer, n, p, scale);
-    else this.split('dropoutMaskRange', n, LANES, (lo, hi) => [mask, seed, step, layer, lo, hi, p, scale]);
+  dropoutMask(...a: Whole<'dropoutMaskRange'>): void {
+    this.ranged('dropoutMaskRange', a, a[4], LANES, 4 * a[4]);
   }
 
   sgdStep(p: number, g: number, n: number, alpha: number): void {
-    if (this.serial(2 * n)) this.raw.sgdStep(p, g, n, alpha);
-    else this.split('sgdStep', n, LANES, (lo, hi) => [p + lo * 4, g + lo * 4, hi - lo, alpha]);
+    this.split('sgdStep', n, LANES, 2 * n, (lo, hi) => [p + lo * 4, g + lo * 4, hi - lo, alpha]);
   }
 
-  adamStep(
-    p: number,
-    g: number,
-    m: number,
-    v: number,
-    n: number,
-    gscale: number,
-    lr: number,
-    beta1: number,
-    beta2: number,
-    eps: number,
-    t: number,
-  ): void {
-    if (this.serial(8 * n)) this.raw.adamStep(p, g, m, v, n, gscale, lr, beta1, beta2, eps, t);
-    else
-      this.split('adamStep', n, LANES, (lo, hi) => [
-        p + lo * 4,
-        g + lo * 4,
-        m + lo * 4,
-        v + lo * 4,
-        hi - lo,
-        gscale,
-        lr,
-        beta1,
-        beta2,
-        eps,
-        t,
-      ]);
+  adamStep(...a: Parameters<NnKernels['adamStep']>): void {
+    const [p, g, m, v, n, ...rest] = a;
+    this.split('adamStep', n, LANES, 8 * n, (lo, hi) => [
+      p + lo * 4,
+      g + lo * 4,
+      m + lo * 4,
+      v + lo * 4,
+      hi - lo,
+      ...rest,
+    ]);
   }
 
   /** Sequential in f64 on the calling thread: a sum, so never split. */
@@ -211,155 +200,18 @@ export class Kernels {
    * in row order, as softmaxXent sums them.
    */
   softmaxXent(dlogits: number, logits: number, targets: number, rows: number, vocab: number, rowLoss: number): number {
-    if (this.serial(16 * rows * vocab)) return this.raw.softmaxXent(dlogits, logits, targets, rows, vocab);
-    this.split('softmaxXentRows', rows, 1, (lo, hi) => [dlogits, logits, targets, rows, vocab, rowLoss, lo, hi]);
+    if (this.pool === null || 16 * rows * vocab < this.minWork)
+      return this.raw.softmaxXent(dlogits, logits, targets, rows, vocab);
+    this.ranged('softmaxXentRows', [dlogits, logits, targets, rows, vocab, rowLoss], rows, 1, 16 * rows * vocab);
     const losses = new Float64Array(this.raw.memory.buffer, rowLoss, rows);
     let total = 0;
     for (let r = 0; r < rows; r++) total += losses[r];
     return total;
   }
 
-  // One layer's whole recurrence, split by batch rows (assembly/nn/recurrence.ts).
-
-  lstmForwardSeq(
-    xp: number,
-    hp: number,
-    act: number,
-    hs: number,
-    cs: number,
-    whhT: number,
-    whhR: number,
-    bih: number,
-    bhh: number,
-    B: number,
-    T: number,
-    H: number,
-  ): void {
-    if (this.serial(B * T * 4 * H * H))
-      this.raw.lstmForwardSeq(xp, hp, act, hs, cs, whhT, whhR, bih, bhh, B, T, H, 0, B);
-    else this.split('lstmForwardSeq', B, 1, (b0, b1) => [xp, hp, act, hs, cs, whhT, whhR, bih, bhh, B, T, H, b0, b1]);
-  }
-
-  gruForwardSeq(
-    xp: number,
-    hp: number,
-    act: number,
-    hs: number,
-    whhT: number,
-    whhR: number,
-    bih: number,
-    bhh: number,
-    B: number,
-    T: number,
-    H: number,
-  ): void {
-    if (this.serial(B * T * 3 * H * H)) this.raw.gruForwardSeq(xp, hp, act, hs, whhT, whhR, bih, bhh, B, T, H, 0, B);
-    else this.split('gruForwardSeq', B, 1, (b0, b1) => [xp, hp, act, hs, whhT, whhR, bih, bhh, B, T, H, b0, b1]);
-  }
-
-  rnnForwardSeq(
-    xp: number,
-    hp: number,
-    hs: number,
-    whhT: number,
-    whhR: number,
-    bih: number,
-    bhh: number,
-    B: number,
-    T: number,
-    H: number,
-    relu: number,
-  ): void {
-    if (this.serial(B * T * H * H)) this.raw.rnnForwardSeq(xp, hp, hs, whhT, whhR, bih, bhh, B, T, H, relu, 0, B);
-    else this.split('rnnForwardSeq', B, 1, (b0, b1) => [xp, hp, hs, whhT, whhR, bih, bhh, B, T, H, relu, b0, b1]);
-  }
-
-  lstmBackwardSeq(
-    dgx: number,
-    dc: number,
-    dOut: number,
-    dhA: number,
-    dhB: number,
-    act: number,
-    cs: number,
-    whhP: number,
-    B: number,
-    T: number,
-    H: number,
-    stateGrad: number,
-  ): void {
-    if (this.serial(B * T * 4 * H * H))
-      this.raw.lstmBackwardSeq(dgx, dc, dOut, dhA, dhB, act, cs, whhP, B, T, H, stateGrad, 0, B);
-    else
-      this.split('lstmBackwardSeq', B, 1, (b0, b1) => [
-        dgx,
-        dc,
-        dOut,
-        dhA,
-        dhB,
-        act,
-        cs,
-        whhP,
-        B,
-        T,
-        H,
-        stateGrad,
-        b0,
-        b1,
-      ]);
-  }
-
-  gruBackwardSeq(
-    dgx: number,
-    dgh: number,
-    dOut: number,
-    dhA: number,
-    dhB: number,
-    act: number,
-    hs: number,
-    whhP: number,
-    B: number,
-    T: number,
-    H: number,
-    stateGrad: number,
-  ): void {
-    if (this.serial(B * T * 3 * H * H))
-      this.raw.gruBackwardSeq(dgx, dgh, dOut, dhA, dhB, act, hs, whhP, B, T, H, stateGrad, 0, B);
-    else
-      this.split('gruBackwardSeq', B, 1, (b0, b1) => [
-        dgx,
-        dgh,
-        dOut,
-        dhA,
-        dhB,
-        act,
-        hs,
-        whhP,
-        B,
-        T,
-        H,
-        stateGrad,
-        b0,
-        b1,
-      ]);
-  }
-
-  rnnBackwardSeq(
-    dgx: number,
-    dOut: number,
-    dhA: number,
-    dhB: number,
-    hs: number,
-    whhP: number,
-    B: number,
-    T: number,
-    H: number,
-    relu: number,
-    stateGrad: number,
-  ): void {
-    if (this.serial(B * T * H * H))
-      this.raw.rnnBackwardSeq(dgx, dOut, dhA, dhB, hs, whhP, B, T, H, relu, stateGrad, 0, B);
-    else
-      this.split('rnnBackwardSeq', B, 1, (b0, b1) => [dgx, dOut, dhA, dhB, hs, whhP, B, T, H, relu, stateGrad, b0, b1]);
+  /** One layer's whole time loop over a batch of B, split by batch rows; `work` in multiply-adds. */
+  recurrence<K extends Recurrence>(name: K, whole: Whole<K>, B: number, work: number): void {
+    if (this.pool === null) (this.raw[name] as (...a: number[]) => void)(...(whole as number[]), 0, B);
+    else this.ranged(name, whole, B, 1, work);
   }
 }

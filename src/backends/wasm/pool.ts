@@ -212,7 +212,8 @@ export class WorkerPool {
     this.check();
     this.tasks++;
     const { control: c, layout: l } = this;
-    const g = (this.gen = (this.gen + 1) | 0);
+    this.gen = (this.gen + 1) | 0;
+    const g = this.gen;
     const posted = (3 * g) | 0;
     for (let w = 0; w < this.workers.length; w++) {
       const p = parts[w + 1];

@@ -222,12 +222,23 @@ export class RecurrentStack {
       if (l === 0 && this.spec.tokens) k.gatherRows(this.xp, w.wihT, x, TB, GH);
       else if (TB < 4) k.gemm(this.xp, GH, x, w.inSize, 1, w.wihR, GH, TB, GH, w.inSize, 0);
       else k.gemmPrepacked(this.xp, GH, x, w.inSize, 1, w.wihT, TB, GH, w.inSize, 0);
+      const work = TB * GH * H;
       if (cell === 'lstm') {
-        k.lstmForwardSeq(this.xp, this.hp, buf.act, buf.hs, buf.cs, w.whhT, w.whhR, w.bih, w.bhh, B, T, H);
+        k.recurrence(
+          'lstmForwardSeq',
+          [this.xp, this.hp, buf.act, buf.hs, buf.cs, w.whhT, w.whhR, w.bih, w.bhh, B, T, H],
+          B,
+          work,
+        );
       } else if (cell === 'gru') {
-        k.gruForwardSeq(this.xp, this.hp, buf.act, buf.hs, w.whhT, w.whhR, w.bih, w.bhh, B, T, H);
+        k.recurrence(
+          'gruForwardSeq',
+          [this.xp, this.hp, buf.act, buf.hs, w.whhT, w.whhR, w.bih, w.bhh, B, T, H],
+          B,
+          work,
+        );
       } else {
-        k.rnnForwardSeq(this.xp, this.hp, buf.hs, w.whhT, w.whhR, w.bih, w.bhh, B, T, H, relu);
+        k.recurrence('rnnForwardSeq', [this.xp, this.hp, buf.hs, w.whhT, w.whhR, w.bih, w.bhh, B, T, H, relu], B, work);
       }
       if (this.dropped && l < L - 1) {
         const p = dropout;
@@ -269,12 +280,23 @@ export class RecurrentStack {
         else a.zero(this.dc, BH);
       }
       const stateGrad = opts.stateGrad ? 1 : 0;
+      const [dA, dB, work] = [this.dhA, this.dhB, TB * GH * H];
       if (cell === 'lstm') {
-        k.lstmBackwardSeq(this.dgx, this.dc, dOut, this.dhA, this.dhB, buf.act, buf.cs, w.whhP, B, T, H, stateGrad);
+        k.recurrence(
+          'lstmBackwardSeq',
+          [this.dgx, this.dc, dOut, dA, dB, buf.act, buf.cs, w.whhP, B, T, H, stateGrad],
+          B,
+          work,
+        );
       } else if (cell === 'gru') {
-        k.gruBackwardSeq(this.dgx, this.dgh, dOut, this.dhA, this.dhB, buf.act, buf.hs, w.whhP, B, T, H, stateGrad);
+        k.recurrence(
+          'gruBackwardSeq',
+          [this.dgx, this.dgh, dOut, dA, dB, buf.act, buf.hs, w.whhP, B, T, H, stateGrad],
+          B,
+          work,
+        );
       } else {
-        k.rnnBackwardSeq(this.dgx, dOut, this.dhA, this.dhB, buf.hs, w.whhP, B, T, H, relu, stateGrad);
+        k.recurrence('rnnBackwardSeq', [this.dgx, dOut, dA, dB, buf.hs, w.whhP, B, T, H, relu, stateGrad], B, work);
       }
       // The loop swaps the two after every step: dL/dh_0 ends in dhA after an even number of steps.
       const dhRec = T % 2 === 0 ? this.dhA : this.dhB;
