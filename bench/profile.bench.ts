@@ -33,21 +33,23 @@ const B = 32;
 const T = 35;
 
 /** Kernel-and-shape label of one call: the GEMMs by their M x N x K, everything else by name. */
-function label(name: string, a: number[]): string {
+function label(name: string, a: unknown[]): string {
   if (name === 'gemm') return `gemm ${a[7]}x${a[8]}x${a[9]}`;
   if (name === 'gemmPrepacked') return `gemmPrepacked ${a[6]}x${a[7]}x${a[8]}`;
+  if (name === 'recurrence')
+    return `${a[0]} (${a[0] === 'lstmForwardSeq' || a[0] === 'gruForwardSeq' || a[0] === 'rnnForwardSeq' ? 'h.W_hh^T + cell' : 'cell grad + dG.W_hh'}, per time step)`;
   return name;
 }
 
 // Time every method of every Kernels instance; `sink` is the current engine's table.
 let sink = new Map<string, number>();
-const proto = Kernels.prototype as unknown as Record<string, (...a: number[]) => unknown>;
+const proto = Kernels.prototype as unknown as Record<string, (...a: unknown[]) => unknown>;
 for (const name of Object.getOwnPropertyNames(Kernels.prototype)) {
   const f = proto[name];
   if (name === 'constructor' || typeof f !== 'function' || name === 'attach') continue;
   if (Object.getOwnPropertyDescriptor(Kernels.prototype, name)?.get) continue;
-  if (name === 'serial' || name === 'split') continue;
-  proto[name] = function (this: unknown, ...a: number[]) {
+  if (name === 'split' || name === 'ranged') continue; // the private helpers the public methods call
+  proto[name] = function (this: unknown, ...a: unknown[]) {
     const t0 = performance.now();
     const r = f.apply(this, a);
     const key = label(name, a);

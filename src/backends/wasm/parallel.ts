@@ -48,10 +48,17 @@ export const WORKER_KERNELS = [
 type WorkerKernel = (typeof WORKER_KERNELS)[number];
 
 /**
- * Work (in multiply-adds, or element updates weighted to match) below which a call runs on the calling
- * thread: waking the workers and waiting for the slowest costs microseconds.
+ * Work (in multiply-adds) below which a call runs on the calling thread: waking the workers and waiting
+ * for the slowest costs microseconds (bench/profile.bench.ts).
  */
 export const MIN_WORK = 1 << 18;
+/**
+ * What one element of a memory-bound pass (column sums, the scatter, copies, the optimizer updates)
+ * counts as work. Measured at d2l's sizes, splitting those (1M elements, a fraction of a millisecond)
+ * made them slower: the data sits in the other core's cache, and the pass is shorter than the wake-up.
+ * So they split only from 4M elements up (MIN_WORK * 16), e.g. the updates of an H 1024 model.
+ */
+const STREAM = 1 / 16;
 
 /** Micro-kernel rows (assembly/nn/gemm.ts MR): GEMM parts are whole row panels. */
 const MR = 4;
@@ -123,7 +130,7 @@ export class Kernels {
 
   /** Parts are whole panels: panel q of W^T is rows 8q..8q+7 of W, at the same element offset in both. */
   packPanelsT(dst: number, w: number, rows: number, cols: number): void {
-    this.split('packPanelsT', rows, NR, rows * cols, (lo, hi) => [
+    this.split('packPanelsT', rows, NR, STREAM * rows * cols, (lo, hi) => [
       dst + lo * cols * 4,
       w + lo * cols * 4,
       hi - lo,
@@ -142,7 +149,7 @@ export class Kernels {
   gatherRows(dst: number, table: number, idx: number, n: number, width: number): void {
     if (this.pool === null) this.raw.gatherRows(dst, table, idx, n, width);
     else
-      this.split('gatherRows', n, 1, n * width, (lo, hi) => [
+      this.split('gatherRows', n, 1, STREAM * n * width, (lo, hi) => [
         dst + lo * width * 4,
         table,
         idx + lo * 4,
@@ -153,34 +160,34 @@ export class Kernels {
 
   scatterAddRows(...a: Whole<'scatterAddCols'>): void {
     const [, , , n, width] = a;
-    this.ranged('scatterAddCols', a, width, LANES, n * width);
+    this.ranged('scatterAddCols', a, width, LANES, STREAM * n * width);
   }
 
   colSum(...a: Whole<'colSumCols'>): void {
     const [, , rows, cols] = a;
-    this.ranged('colSumCols', a, cols, LANES, rows * cols);
+    this.ranged('colSumCols', a, cols, LANES, STREAM * rows * cols);
   }
 
   addRowBias(a: number, bias: number, rows: number, cols: number): void {
     if (this.pool === null) this.raw.addRowBias(a, bias, rows, cols);
-    else this.split('addRowBias', rows, 1, rows * cols, (lo, hi) => [a + lo * cols * 4, bias, hi - lo, cols]);
+    else this.split('addRowBias', rows, 1, STREAM * rows * cols, (lo, hi) => [a + lo * cols * 4, bias, hi - lo, cols]);
   }
 
   mulInto(dst: number, a: number, b: number, n: number): void {
-    this.split('mulInto', n, LANES, n, (lo, hi) => [dst + lo * 4, a + lo * 4, b + lo * 4, hi - lo]);
+    this.split('mulInto', n, LANES, STREAM * n, (lo, hi) => [dst + lo * 4, a + lo * 4, b + lo * 4, hi - lo]);
   }
 
   dropoutMask(...a: Whole<'dropoutMaskRange'>): void {
-    this.ranged('dropoutMaskRange', a, a[4], LANES, 4 * a[4]);
+    this.ranged('dropoutMaskRange', a, a[4], LANES, 4 * STREAM * a[4]);
   }
 
   sgdStep(p: number, g: number, n: number, alpha: number): void {
-    this.split('sgdStep', n, LANES, 2 * n, (lo, hi) => [p + lo * 4, g + lo * 4, hi - lo, alpha]);
+    this.split('sgdStep', n, LANES, STREAM * n, (lo, hi) => [p + lo * 4, g + lo * 4, hi - lo, alpha]);
   }
 
   adamStep(...a: Parameters<NnKernels['adamStep']>): void {
     const [p, g, m, v, n, ...rest] = a;
-    this.split('adamStep', n, LANES, 8 * n, (lo, hi) => [
+    this.split('adamStep', n, LANES, 4 * STREAM * n, (lo, hi) => [
       p + lo * 4,
       g + lo * 4,
       m + lo * 4,
