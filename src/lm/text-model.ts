@@ -14,7 +14,13 @@ import type { ForwardModel, RecurrentState } from '../model/types.js';
 import { validateStateBatch } from '../model/validate.js';
 import { Vocab } from '../text/vocab.js';
 import { generateTokens, type GenerateOptions, type GeneratedToken } from './generate.js';
-import { type NamedTokens, type SourcesPerplexity, feedTokens, sourcesPerplexity, streamPerplexity } from './perplexity.js';
+import {
+  type NamedTokens,
+  type SourcesPerplexity,
+  feedTokens,
+  sourcesPerplexity,
+  streamPerplexity,
+} from './perplexity.js';
 
 /** A named text or token stream: one book of a corpus. */
 export interface Source {
@@ -44,6 +50,11 @@ export abstract class TextModel<M extends ForwardModel = ForwardModel> {
 
   get config(): ForwardModel['config'] {
     return this.model.config;
+  }
+
+  /** Threads computing each step (see the `threads` option). */
+  get threads(): number {
+    return this.model.threads;
   }
 
   /** Token ids of a text under this model's vocabulary (unknown tokens -> 0). */
@@ -83,7 +94,10 @@ export abstract class TextModel<M extends ForwardModel = ForwardModel> {
     };
     if (!Array.isArray(data)) return [one(data, 'validation')];
     return (data as readonly Source[]).map((s, i) => {
-      check(typeof s === 'object' && s !== null && typeof s.name === 'string', `${what}: source ${i} must be {name, data}`);
+      check(
+        typeof s === 'object' && s !== null && typeof s.name === 'string',
+        `${what}: source ${i} must be {name, data}`,
+      );
       return one(s.data, s.name);
     });
   }
