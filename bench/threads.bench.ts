@@ -170,7 +170,7 @@ export function job(): string {
     ...entries.map((e) => {
       const v = results.get(e)!;
       const s = v.map((r) => r.seconds);
-      const minutes = s.length ? `${Math.floor(median(s) / 60)} min ${Math.round(median(s) % 60)} s` : 'failed';
+      const minutes = s.length ? `${Math.floor(median(s) / 60)} min ${(median(s) % 60).toFixed(1)} s` : 'failed';
       return `| ${e.label} | ${minutes} | ${v.length ? median(v.map((r) => r.perplexity)).toFixed(2) : '–'} |`;
     }),
     '',
