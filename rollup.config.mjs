@@ -82,6 +82,9 @@ const NODE_NAMES = [
   'basename',
   'homedir',
   'fileURLToPath',
+  'Worker',
+  'availableParallelism',
+  'cpus',
 ];
 
 const nodeBuiltinsAbsent = () => ({

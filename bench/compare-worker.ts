@@ -4,15 +4,23 @@
  * bench/compare.bench.ts; prints one `RESULT {json}` line.
  *
  *   npx vite-node bench/compare-worker.ts -- --system deeprnn-wasm --cell lstm [--hidden 256 --layers 2]
- *     [--train-seconds 8] [--gen-seconds 2] [--max-tokens 10000]
+ *     [--threads 1] [--train-seconds 8] [--gen-seconds 2] [--max-tokens 10000] [--openblas DIR]
+ *
+ * --system pytorch runs bench/pytorch_worker.py (d2l's concise model and train_ch8 loop) with
+ * /usr/bin/python3 on the same tokens; --openblas DIR (or DEEPRNN_BENCH_OPENBLAS) is where
+ * `dpkg -x libopenblas0-openmp_*.deb DIR` unpacked OpenBLAS, which goes in front of Debian's reference BLAS.
  */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { timeMachineText } from '../test/helpers/data.js';
 import { LanguageModel, SeqDataLoader, buildCorpus, probeWebGpu, type Vocab } from '../src/index.js';
 import type { CellType } from '../src/model/types.js';
 
-export const SYSTEMS = ['deeprnn-wasm', 'deeprnn-webgpu', 'tfjs-wasm', 'tfjs-webgpu', 'tfjs-cpu'] as const;
+export const SYSTEMS = ['deeprnn-wasm', 'deeprnn-webgpu', 'tfjs-wasm', 'tfjs-webgpu', 'tfjs-cpu', 'pytorch'] as const;
 export type System = (typeof SYSTEMS)[number];
 
 export interface WorkerResult {
@@ -20,6 +28,8 @@ export interface WorkerResult {
   cell: CellType;
   hidden: number;
   layers: number;
+  /** CPU threads it computed on (deeprnn-wasm, pytorch; 1 for the others). */
+  threads: number;
   /** Tokens/s of each timed window (k batches and a loss readback); the process figure is total/total. */
   trainWindows: number[];
   trainTokensPerSecond: number;
@@ -40,7 +50,7 @@ const LR = 2;
 const CLIP = 1;
 const PREFIX = 'time traveller ';
 
-type Options = ReturnType<typeof parse>;
+export type Options = ReturnType<typeof parse>;
 
 function parse(argv: string[]) {
   const get = (name: string, fallback: string) => {
@@ -54,10 +64,14 @@ function parse(argv: string[]) {
     cell: get('cell', 'lstm') as CellType,
     hidden: Number(get('hidden', '256')),
     layers: Number(get('layers', '2')),
+    threads: Number(get('threads', '1')),
+    openblas: get('openblas', process.env.DEEPRNN_BENCH_OPENBLAS ?? ''),
     trainSeconds: Number(get('train-seconds', '8')),
     genSeconds: Number(get('gen-seconds', '2')),
     maxTokens: Number(get('max-tokens', '10000')),
     noGen: argv.includes('--no-gen'),
+    /** PyTorch only: train this many whole epochs (train_ch8's job) and report the wall time instead. */
+    jobEpochs: Number(get('job-epochs', '0')),
   };
 }
 
@@ -122,8 +136,12 @@ async function measureTraining(t: Trainer, tokens: Int32Array, seconds: number) 
 
 async function runDeeprnn(o: Options, tokens: Int32Array, vocab: Vocab): Promise<Omit<WorkerResult, 'peakRssMiB'>> {
   const backend = o.system === 'deeprnn-webgpu' ? 'webgpu' : 'wasm';
-  const lm = await LanguageModel.create(vocab, { cell: o.cell, layers: o.layers, hidden: o.hidden, backend });
-  const engine = backend === 'webgpu' ? `deeprnn webgpu (${(await probeWebGpu()).description})` : 'deeprnn wasm';
+  const threads = backend === 'wasm' ? o.threads : undefined;
+  const lm = await LanguageModel.create(vocab, { cell: o.cell, layers: o.layers, hidden: o.hidden, backend, threads });
+  const engine =
+    backend === 'webgpu'
+      ? `deeprnn webgpu (${(await probeWebGpu()).description})`
+      : `deeprnn wasm, ${lm.threads} thread(s)`;
   // lm.train() runs whole epochs; the timing loop needs batch granularity, so it drives the model as
   // train() does: trainStep on each batch, the state reset at epoch starts, the loss read at the end.
   const model = lm.model;
@@ -161,6 +179,7 @@ async function runDeeprnn(o: Options, tokens: Int32Array, vocab: Vocab): Promise
     cell: o.cell,
     hidden: o.hidden,
     layers: o.layers,
+    threads: lm.threads,
     ...train,
     genCharsPerSecond: gen,
     engine,
@@ -203,10 +222,54 @@ async function runTfjs(o: Options, tokens: Int32Array, vocab: Vocab): Promise<Om
     cell: o.cell,
     hidden: o.hidden,
     layers: o.layers,
+    threads: 1,
     ...train,
     genCharsPerSecond: gen,
     engine,
   };
+}
+
+/** The Python interpreter the PyTorch peer runs on (Debian's, where python3-torch installs). */
+const PYTHON = process.env.DEEPRNN_BENCH_PYTHON ?? '/usr/bin/python3';
+
+/** LD_LIBRARY_PATH that puts the OpenBLAS unpacked under `dir` in front of the reference BLAS. */
+function openblasPath(dir: string): string {
+  return join(dir, 'usr/lib/x86_64-linux-gnu/openblas-openmp');
+}
+
+/**
+ * bench/pytorch_worker.py on the same tokens, in a process of its own (its peak RSS is its own). Extra
+ * `args` go to the script (--epochs N for whole-epoch wall time).
+ */
+function runPytorch(o: Options, tokens: Int32Array, vocabSize: number, args: string[] = []): Record<string, unknown> {
+  const dir = mkdtempSync(join(tmpdir(), 'deeprnn-bench-'));
+  try {
+    const file = join(dir, 'tokens.i32');
+    writeFileSync(file, new Uint8Array(tokens.buffer, tokens.byteOffset, tokens.byteLength));
+    const env = { ...process.env };
+    if (o.openblas) env.LD_LIBRARY_PATH = [openblasPath(o.openblas), env.LD_LIBRARY_PATH].filter(Boolean).join(':');
+    const script = new URL('./pytorch_worker.py', import.meta.url).pathname;
+    const r = spawnSync(
+      PYTHON,
+      [
+        script,
+        ...['--tokens', file, '--vocab', String(vocabSize), '--cell', o.cell],
+        ...['--hidden', String(o.hidden), '--layers', String(o.layers), '--threads', String(o.threads)],
+        ...['--train-seconds', String(o.trainSeconds), '--gen-seconds', String(o.genSeconds)],
+        ...(o.noGen ? ['--no-gen'] : []),
+        ...args,
+      ],
+      { encoding: 'utf8', env, maxBuffer: 64 << 20 },
+    );
+    const line = r.stdout.split('\n').find((l) => l.startsWith('RESULT '));
+    if (!line)
+      throw new Error(
+        `pytorch_worker.py failed (exit ${r.status}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`,
+      );
+    return JSON.parse(line.slice(7));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 async function main(): Promise<void> {
@@ -216,6 +279,11 @@ async function main(): Promise<void> {
     tokenize: 'char',
     maxTokens: o.maxTokens,
   });
+  if (o.system === 'pytorch') {
+    const r = runPytorch(o, corpus.tokens, corpus.vocab.size, o.jobEpochs > 0 ? ['--epochs', String(o.jobEpochs)] : []);
+    process.stdout.write(`RESULT ${JSON.stringify({ ...r, genCharsPerSecond: r.genCharsPerSecond ?? Number.NaN })}\n`);
+    return;
+  }
   const r = o.system.startsWith('deeprnn')
     ? await runDeeprnn(o, corpus.tokens, corpus.vocab)
     : await runTfjs(o, corpus.tokens, corpus.vocab);

@@ -1,73 +1,60 @@
 /**
- * `npm run bench`: deeprnn against TensorFlow.js on the d2l §9.3 configuration (V 28, H 256, L 2, batch 32,
- * steps 35, SGD lr 2, clip 1, sequential partitioning on The Time Machine's first 10,000 tokens), for LSTM,
- * GRU and vanilla RNN: training tokens/s and batch-1 greedy generation chars/s, each measurement in its own
- * process (bench/compare-worker.ts), the order of systems rotated every round so machine drift hits all.
- * Prints a Markdown section for bench/RESULTS.md and writes its SVG charts under bench/charts/.
+ * `npm run bench`: deeprnn against TensorFlow.js and PyTorch on the d2l §9.3 configuration (V 28, H 256,
+ * L 2, batch 32, steps 35, SGD lr 2, clip 1, sequential partitioning on The Time Machine's first 10,000
+ * tokens), for LSTM, GRU and vanilla RNN: training tokens/s and batch-1 greedy generation chars/s, each
+ * measurement in its own process (bench/compare-worker.ts), the order of systems rotated every round so
+ * machine drift hits all. Systems with CPU threads (deeprnn-wasm, pytorch) run once per --threads count,
+ * in the same rotation. Prints a Markdown section for bench/RESULTS.md and writes SVG charts under
+ * bench/charts/.
  *
- *   npm run bench -- [--suite compare|scaling|exercise|all] [--rounds 3] [--systems a,b] [--cells lstm,gru,rnn]
- *                    [--train-seconds 5] [--gen-seconds 2] [--quick] [--md FILE]
+ *   npm run bench -- [--suite compare|scaling|threads|job|exercise|all] [--rounds 3] [--systems a,b]
+ *                    [--cells lstm,gru,rnn] [--threads 1,2] [--openblas DIR] [--train-seconds 5]
+ *                    [--gen-seconds 2] [--epochs 500] [--quick] [--md FILE]
  *
- * --suite scaling: LSTM tokens/s for H in {128, 256, 512} x L in {1, 2, 3} on deeprnn-wasm (the fastest
- * backend on this machine), same worker. --suite exercise runs bench/exercise.bench.ts (d2l's GRU-vs-LSTM
- * exercise). --quick: one round, short windows (checks the harness, not the numbers).
+ * PyTorch (system `pytorch`, d2l's concise RNNModel and train_ch8 loop, bench/pytorch_worker.py) joins
+ * the default systems when /usr/bin/python3 imports torch. Debian's python3-torch loads the reference
+ * BLAS (~50x slower); unpack OpenBLAS and pass its folder:
+ *   cd /tmp && apt-get download libopenblas0-openmp && dpkg -x libopenblas0-openmp_*.deb /tmp/openblas
+ *   npm run bench -- --openblas /tmp/openblas
+ *
+ * --suite scaling: LSTM tokens/s for H in {128, 256, 512} x L in {1, 2, 3} on deeprnn-wasm, same worker.
+ * --suite threads: LSTM (L 2) tokens/s for H in {256, 512, 1024} x --threads, deeprnn-wasm and pytorch.
+ * --suite job: the README's job, `deeprnn train` (the CLI, --epochs, default 500) against PyTorch's
+ * train_ch8 for as many epochs, wall time, per --threads count. --suite exercise runs
+ * bench/exercise.bench.ts (d2l's GRU-vs-LSTM exercise). --quick: one round, short windows (checks the
+ * harness, not the numbers).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { barChart } from './charts.js';
 import type { System, WorkerResult } from './compare-worker.js';
+import {
+  argv,
+  checkPytorch,
+  type Entry,
+  entriesOf,
+  flag,
+  fmt,
+  load,
+  machine,
+  median,
+  runWorker,
+  spread,
+  stamp,
+  torchAvailable,
+} from './harness.js';
+import { job, threadScaling } from './threads.bench.js';
 
-const argv = process.argv.slice(2);
-const flag = (name: string, fallback: string) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < argv.length ? argv[i + 1] : fallback;
-};
 const quick = argv.includes('--quick');
 const suite = flag('suite', 'compare');
 const rounds = Number(flag('rounds', quick ? '1' : '3'));
 const trainSeconds = flag('train-seconds', quick ? '1' : '5');
 const genSeconds = flag('gen-seconds', quick ? '0.5' : '2');
-const systems = flag('systems', 'deeprnn-wasm,deeprnn-webgpu,tfjs-wasm').split(',') as System[];
+const defaultSystems = `deeprnn-wasm,deeprnn-webgpu,tfjs-wasm${torchAvailable ? ',pytorch' : ''}`;
+const systems = flag('systems', defaultSystems).split(',') as System[];
 const cells = flag('cells', 'lstm,gru,rnn').split(',');
-const stamp = new Date().toISOString().slice(0, 16).replace(/[T:]/g, '-');
+checkPytorch(systems);
 const chartDir = 'bench/charts';
-
-function runWorker(args: string[]): WorkerResult | string {
-  const r = spawnSync('npx', ['vite-node', 'bench/compare-worker.ts', '--', ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' },
-    maxBuffer: 64 << 20,
-    timeout: 600_000,
-  });
-  const line = r.stdout.split('\n').find((l) => l.startsWith('RESULT '));
-  if (line) return JSON.parse(line.slice(7)) as WorkerResult;
-  // Emscripten (tfjs-wasm) prints its whole JS source with an uncaught error: keep the message lines.
-  const why = `${r.stderr}\n${r.stdout}`
-    .split('\n')
-    .filter((l) => /Error|error:/.test(l) && l.length < 400)
-    .slice(0, 3)
-    .join(' | ');
-  return why || `exit ${r.status ?? r.signal}`;
-}
-
-const median = (v: number[]) => {
-  const s = [...v].sort((a, b) => a - b);
-  const h = s.length >> 1;
-  return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
-};
-const fmt = (v: number) => (Number.isFinite(v) ? Math.round(v).toLocaleString('en-US') : '–');
-const spread = (v: number[]) => (v.length ? `${fmt(median(v))} (${fmt(Math.min(...v))}–${fmt(Math.max(...v))})` : '–');
-
-function machine(): string[] {
-  const cpu =
-    readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.*)$/m)?.[1] ?? cpus()[0]?.model ?? 'unknown';
-  return [`CPU: ${cpu}, ${cpus().length} cores; Node ${process.version}`];
-}
-const load = () =>
-  loadavg()
-    .map((l) => l.toFixed(2))
-    .join(', ');
 
 interface Cell {
   train: number[];
@@ -83,28 +70,23 @@ function compare(): string {
   const loadBefore = load();
   const t0 = Date.now();
   const cellsBy = new Map<string, Cell>();
-  const key = (cell: string, system: string) => `${cell}/${system}`;
+  const key = (cell: string, entry: Entry) => `${cell}/${entry.label}`;
+  const entries = entriesOf(systems);
   for (let r = 0; r < rounds; r++) {
     for (const cell of cells) {
-      // Rotate the order every round (and cell): no system always runs first or right after another.
-      const shift = (r + cells.indexOf(cell)) % systems.length;
-      for (const system of [...systems.slice(shift), ...systems.slice(0, shift)]) {
-        const c = cellsBy.get(key(cell, system)) ?? { train: [], gen: [], rss: [], loss: [], first: [] };
-        cellsBy.set(key(cell, system), c);
+      // Rotate the order every round (and cell): no entry always runs first or right after another.
+      const shift = (r + cells.indexOf(cell)) % entries.length;
+      for (const entry of [...entries.slice(shift), ...entries.slice(0, shift)]) {
+        const c = cellsBy.get(key(cell, entry)) ?? { train: [], gen: [], rss: [], loss: [], first: [] };
+        cellsBy.set(key(cell, entry), c);
         if (c.failed) continue;
         const res = runWorker([
-          '--system',
-          system,
-          '--cell',
-          cell,
-          '--train-seconds',
-          trainSeconds,
-          '--gen-seconds',
-          genSeconds,
+          ...['--system', entry.system, '--cell', cell, '--threads', String(entry.threads)],
+          ...['--train-seconds', trainSeconds, '--gen-seconds', genSeconds],
         ]);
         if (typeof res === 'string') {
           c.failed = res;
-          console.error(`round ${r + 1} ${cell} ${system}: failed: ${res}`);
+          console.error(`round ${r + 1} ${cell} ${entry.label}: failed: ${res}`);
           continue;
         }
         c.train.push(res.trainTokensPerSecond);
@@ -114,7 +96,7 @@ function compare(): string {
         c.first.push(res.firstLoss);
         c.engine = res.engine;
         console.error(
-          `round ${r + 1} ${cell} ${system}: ${fmt(res.trainTokensPerSecond)} tokens/s, ${fmt(res.genCharsPerSecond)} chars/s, loss ${res.firstLoss.toFixed(3)} -> ${res.trainLoss.toFixed(3)}, ${fmt(res.peakRssMiB)} MiB`,
+          `round ${r + 1} ${cell} ${entry.label}: ${fmt(res.trainTokensPerSecond)} tokens/s, ${fmt(res.genCharsPerSecond)} chars/s, loss ${res.firstLoss.toFixed(3)} -> ${res.trainLoss.toFixed(3)}, ${fmt(res.peakRssMiB)} MiB`,
         );
       }
     }
@@ -122,15 +104,16 @@ function compare(): string {
   const minutes = ((Date.now() - t0) / 60000).toFixed(1);
   const loadAfter = load();
 
-  const base = systems.find((s) => s.startsWith('tfjs-wasm')) ?? systems.find((s) => s.startsWith('tfjs'));
+  const base = entries.find((e) => e.system === 'tfjs-wasm') ?? entries.find((e) => e.system.startsWith('tfjs'));
+  const torchAt = (threads: number) => entries.find((e) => e.system === 'pytorch' && e.threads === threads);
   const lines: string[] = [];
   const cmd = `npm run bench -- ${argv.join(' ')}`.trim();
   lines.push(
-    `## deeprnn vs TensorFlow.js, d2l §9.3 configuration — ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`,
+    `## deeprnn vs TensorFlow.js${entries.some((e) => e.system === 'pytorch') ? ' and PyTorch' : ''}, d2l §9.3 configuration — ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`,
     '',
   );
   lines.push(
-    `Command: \`${cmd}\` (${rounds} round(s), one process per system, cell and round, order rotated; ${trainSeconds} s of timed training after one warm-up batch, ${genSeconds} s of generation; ${minutes} min in all).`,
+    `Command: \`${cmd}\` (${rounds} round(s), one process per system, thread count, cell and round, order rotated; ${trainSeconds} s of timed training after one warm-up batch, ${genSeconds} s of generation; ${minutes} min in all).`,
     '',
   );
   lines.push(...machine().map((l) => `- ${l}`));
@@ -138,35 +121,37 @@ function compare(): string {
   for (const e of engines) lines.push(`- ${e}`);
   lines.push(`- Load average (1, 5, 15 min) before: ${loadBefore}; after: ${loadAfter}`, '');
   lines.push(
-    'Training tokens/s and batch-1 greedy generation chars/s: median (min–max) over rounds; ratio = deeprnn median / TensorFlow.js-wasm median; loss = training loss of the first batch (every system must start near ln 28 = 3.33) → mean loss of the last timed window (medians); peak RSS = the largest over rounds.',
+    'Training tokens/s and batch-1 greedy generation chars/s: median (min–max) over rounds; `NT` = N CPU threads; × tfjs = deeprnn median / TensorFlow.js-wasm median; × PyTorch = deeprnn median / PyTorch median at the same thread count; loss = training loss of the first batch (every system must start near ln 28 = 3.33) → mean loss of the last timed window (medians); peak RSS = the largest over rounds.',
     '',
   );
   lines.push(
-    '| cell | system | training tokens/s | ratio | generation chars/s | ratio | loss first → last | peak RSS MiB |',
+    '| cell | system | training tokens/s | × tfjs | × PyTorch | generation chars/s | × tfjs | loss first → last | peak RSS MiB |',
   );
-  lines.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+  lines.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const cell of cells) {
     const b = base ? cellsBy.get(key(cell, base)) : undefined;
-    for (const system of systems) {
-      const c = cellsBy.get(key(cell, system))!;
+    for (const entry of entries) {
+      const c = cellsBy.get(key(cell, entry))!;
       if (c.failed && c.train.length === 0) {
-        lines.push(`| ${cell} | ${system} | failed: ${c.failed.replace(/\|/g, '/')} | | | | | |`);
+        lines.push(`| ${cell} | ${entry.label} | failed: ${c.failed.replace(/\|/g, '/')} | | | | | | |`);
         continue;
       }
+      const torch = torchAt(entry.threads);
+      const t = torch ? cellsBy.get(key(cell, torch)) : undefined;
       const ratio = (mine: number[], theirs?: number[]) =>
-        system.startsWith('deeprnn') && theirs?.length ? `${(median(mine) / median(theirs)).toFixed(1)}×` : '';
+        entry.system.startsWith('deeprnn') && theirs?.length ? `${(median(mine) / median(theirs)).toFixed(2)}×` : '';
       lines.push(
-        `| ${cell} | ${system} | ${spread(c.train)} | ${ratio(c.train, b?.train)} | ${spread(c.gen)} | ${ratio(c.gen, b?.gen)} | ${median(c.first).toFixed(2)} → ${median(c.loss).toFixed(2)} | ${fmt(Math.max(...c.rss))} |`,
+        `| ${cell} | ${entry.label} | ${spread(c.train)} | ${ratio(c.train, b?.train)} | ${ratio(c.train, t?.train)} | ${spread(c.gen)} | ${ratio(c.gen, b?.gen)} | ${median(c.first).toFixed(2)} → ${median(c.loss).toFixed(2)} | ${fmt(Math.max(...c.rss))} |`,
       );
     }
   }
   const bars = (pick: (c: Cell) => number[]) =>
     cells.map((cell) => ({
       label: cell.toUpperCase(),
-      bars: systems.map((system) => {
-        const v = pick(cellsBy.get(key(cell, system))!);
+      bars: entries.map((entry) => {
+        const v = pick(cellsBy.get(key(cell, entry))!);
         return {
-          label: system,
+          label: entry.label,
           value: v.length ? median(v) : NaN,
           min: v.length ? Math.min(...v) : undefined,
           max: v.length ? Math.max(...v) : undefined,
@@ -290,8 +275,11 @@ function exercise(): string {
 const parts: string[] = [];
 if (suite === 'compare' || suite === 'all') parts.push(compare());
 if (suite === 'scaling' || suite === 'all') parts.push(scaling());
+if (suite === 'threads' || suite === 'all') parts.push(threadScaling());
+if (suite === 'job' || suite === 'all') parts.push(job());
 if (suite === 'exercise' || suite === 'all') parts.push(exercise());
-if (parts.length === 0) throw new Error(`--suite must be compare, scaling, exercise or all, got ${suite}`);
+if (parts.length === 0)
+  throw new Error(`--suite must be compare, scaling, threads, job, exercise or all, got ${suite}`);
 const md = parts.join('\n');
 process.stdout.write(md);
 const mdPath = flag('md', '');

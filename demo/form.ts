@@ -2,7 +2,7 @@
  * The two forms as plain data for the worker, and the checks the browser's own constraints (min, max,
  * step) cannot make. Ranges a field can state itself live in index.html, so the browser flags them.
  */
-import type { OptimizerName } from '../dist/browser/index.js';
+import type { OptimizerName, ThreadsOption } from '../dist/browser/index.js';
 import { $, number, value } from './dom.js';
 import type { GenerateChoice, KernelBuild, ModelChoice, TrainChoice } from './protocol.js';
 
@@ -19,6 +19,12 @@ export function wasmBuild(): KernelBuild | undefined {
   return $<HTMLInputElement>('relaxed').checked ? 'nn-relaxed' : undefined;
 }
 
+/** 'auto' or a number of threads. */
+export function threadsChoice(): ThreadsOption {
+  const v = value('threads');
+  return v === 'auto' ? 'auto' : Number(v);
+}
+
 export function modelChoice(): ModelChoice {
   return {
     cell: value('cell') as ModelChoice['cell'],
@@ -28,6 +34,7 @@ export function modelChoice(): ModelChoice {
     seed: number('seed'),
     backend: value('backend') as ModelChoice['backend'],
     wasmBuild: wasmBuild(),
+    threads: threadsChoice(),
   };
 }
 

@@ -12,6 +12,7 @@ import {
   checkTraining,
   generateChoice,
   modelChoice,
+  threadsChoice,
   trainChoice,
   wasmBuild,
   wireOptimizer,
@@ -76,7 +77,8 @@ function describeRecipe({ optimizer, lr, clip, lrDecay }: NonNullable<ModelInfo[
 
 /** Names the model and lists its shape, size and where it runs. */
 function showSummary(info: ModelInfo, textName: string): void {
-  const { cell, layers, hidden, dropout, vocabSize, parameters, backend, trained, loaded } = info;
+  const { cell, layers, hidden, dropout, vocabSize, parameters, backend, threads, threadsNotice, trained, loaded } =
+    info;
   $('model-name').textContent = loaded ? `Loaded from ${loaded.name}` : `Trained here on ${textName}`;
   $('sum-model').textContent = `${cellName(cell)}, ${layers} layer${layers === 1 ? '' : 's'} × ${hidden} hidden`;
   $('sum-dropout').textContent = dropout > 0 ? String(dropout) : 'none';
@@ -85,7 +87,10 @@ function showSummary(info: ModelInfo, textName: string): void {
   $('sum-vocab').textContent = `${fmt(vocabSize)} tokens`;
   $('backend-used').textContent = backend === 'webgpu' ? 'WebGPU' : 'WebAssembly';
   $('backend-used').dataset.backend = backend;
-  $('sum-threads').textContent = '1 thread';
+  $('sum-threads').textContent = `${threads} thread${threads === 1 ? '' : 's'}`;
+  $('sum-threads').dataset.threads = String(threads);
+  $('threads-note').textContent = threadsNotice ?? '';
+  $('threads-note').hidden = threadsNotice === undefined;
   if (trained) {
     $('sum-training').textContent = describeRecipe(trained.recipe);
     $('sum-data').textContent =
@@ -240,6 +245,7 @@ $<HTMLInputElement>('load-file').addEventListener('change', async (e) => {
       bytes,
       backend: $<HTMLSelectElement>('backend').value as 'auto',
       wasmBuild: wasmBuild(),
+      threads: threadsChoice(),
     },
     [bytes.buffer],
   );

@@ -5,6 +5,7 @@ import type {
   CreateModelOptions,
   EpochEvent,
   OptimizerName,
+  ThreadsOption,
   TrainProgress,
 } from '../dist/browser/index.js';
 
@@ -19,6 +20,8 @@ export interface ModelChoice {
   backend: BackendChoice;
   /** 'nn' = plain SIMD, bit-identical to Node; undefined = the fastest build this browser runs. */
   wasmBuild?: KernelBuild;
+  /** WASM threads; the numbers are the same for every count. */
+  threads: ThreadsOption;
 }
 
 export interface TrainChoice {
@@ -49,10 +52,20 @@ export type ToWorker =
   | { type: 'stop' }
   | ({ type: 'generate' } & GenerateChoice)
   | { type: 'save' }
-  | { type: 'load'; name: string; bytes: Uint8Array; backend: BackendChoice; wasmBuild?: KernelBuild };
+  | {
+      type: 'load';
+      name: string;
+      bytes: Uint8Array;
+      backend: BackendChoice;
+      wasmBuild?: KernelBuild;
+      threads: ThreadsOption;
+    };
 
 export interface ModelInfo {
   backend: string;
+  /** Threads the model computes on, and why that is 1 when the page could have more (not isolated). */
+  threads: number;
+  threadsNotice?: string;
   cell: string;
   layers: number;
   hidden: number;

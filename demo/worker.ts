@@ -6,6 +6,7 @@
 import {
   DeepRnnError,
   LanguageModel,
+  availableThreads,
   buildCorpus,
   decodeCheckpoint,
   splitCorpus,
@@ -28,12 +29,16 @@ const SAMPLE_LENGTH = 60;
  */
 const SAMPLE_TEMPERATURE = 0.5;
 
-function info(model: LanguageModel, more: Pick<ModelInfo, 'trained' | 'loaded'>): ModelInfo {
+async function info(model: LanguageModel, more: Pick<ModelInfo, 'trained' | 'loaded'>): Promise<ModelInfo> {
   const { cell, layers, hidden, vocabSize, dropout } = model.config;
   const parameters = model.model
     .parameterShapes()
     .reduce((sum, [, shape]) => sum + shape.reduce((a, b) => a * b, 1), 0);
-  return { backend: model.backend, cell, layers, hidden, dropout, vocabSize, parameters, ...more };
+  // Why a WASM model got 1 thread on a machine with more cores: the page is not cross-origin isolated.
+  const { notice } = await availableThreads();
+  const threadsNotice = model.backend === 'wasm' && model.threads === 1 && notice !== null ? notice : undefined;
+  const { threads, backend } = model;
+  return { backend, threads, threadsNotice, cell, layers, hidden, dropout, vocabSize, parameters, ...more };
 }
 
 function replace(next: LanguageModel): void {
@@ -71,7 +76,9 @@ async function handle(message: ToWorker): Promise<void> {
     };
     send({
       type: 'model',
-      info: info(current, { trained: { train: split.train.length, validation: split.validation.length, recipe } }),
+      info: await info(current, {
+        trained: { train: split.train.length, validation: split.validation.length, recipe },
+      }),
     });
     const prefix = samplePrefix(corpus.vocab, corpus.tokens);
     // About ten samples a run, at least one every ten epochs (as d2l prints), and the first epoch's for early feedback.
@@ -118,11 +125,12 @@ async function handle(message: ToWorker): Promise<void> {
   } else if (message.type === 'load') {
     // Decoded here rather than by LanguageModel.load, to read the run's record for the summary.
     const ckpt = decodeCheckpoint(message.bytes);
-    replace(await LanguageModel.fromCheckpoint(ckpt, { backend: message.backend, wasmBuild: message.wasmBuild }));
+    const { backend, wasmBuild, threads } = message;
+    replace(await LanguageModel.fromCheckpoint(ckpt, { backend, wasmBuild, threads }));
     const history = ckpt.training?.history ?? [];
     send({
       type: 'model',
-      info: info(lm as LanguageModel, { loaded: { name: message.name, last: history[history.length - 1] } }),
+      info: await info(lm as LanguageModel, { loaded: { name: message.name, last: history[history.length - 1] } }),
     });
   }
 }

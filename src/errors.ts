@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'E_NO_WEBGPU' // WebGPU is not available in this environment
   | 'E_NO_ADAPTER' // WebGPU exists but no adapter was found
   | 'E_DEVICE_LOST' // the GPU device was lost
+  | 'E_WORKER_FAILED' // a worker thread of a multi-threaded WASM model failed or died
   | 'E_TOO_LARGE' // a tensor exceeds a device or memory limit
   | 'E_DISPOSED' // a model used after dispose()
   | 'E_NOT_FINITE' // training produced a NaN or infinite loss

@@ -9,7 +9,8 @@ export type * from './model/types.js';
 export { createModel } from './backends/create.js';
 export type { CreateModelOptions } from './backends/create.js';
 export { parameterShapes, initParameters } from './model/params.js';
-export { createWasmModel } from './backends/wasm/index.js';
+export { createWasmModel, availableThreads } from './backends/wasm/index.js';
+export type { WasmModelOptions, ThreadsOption, ThreadSupport } from './backends/wasm/index.js';
 export { createWebGpuModel, probeWebGpu } from './backends/webgpu/index.js';
 
 // What most users touch.

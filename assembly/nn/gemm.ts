@@ -1,4 +1,4 @@
-// C (M, N) = [C +] A (M, K) . B (K, N), f32, single thread, GotoBLAS-style packing.
+// C (M, N) = [C +] A (M, K) . B (K, N), f32, GotoBLAS-style packing; threads split it by rows (gemmRows).
 //
 // B is row-major with leading dimension ldb; A is addressed through two strides, element (i, k) at
 // a + 4*(i*sam + k*sak): row-major A is (sam = lda, sak = 1), a transposed A^T stored (K, M) is
@@ -18,17 +18,49 @@ const KC: i32 = 256;
 const MC: i32 = 128;
 const NC: i32 = 512;
 
-const packedA = memory.data(MC * KC * 4, 64);
-const packedB = memory.data(KC * NC * 4, 64);
-const tile = memory.data(MR * NR * 4, 64);
+// Packing buffers and the edge tile: static in the single-threaded build. In the shared-memory build every
+// worker instance points its own (instance-local) globals at a region of its own (useScratch), so no two
+// threads ever pack into the same bytes; the main instance keeps the static ones.
+const SCRATCH_A: i32 = MC * KC * 4;
+const SCRATCH_B: i32 = KC * NC * 4;
+let packedA: usize = memory.data(SCRATCH_A, 64);
+let packedB: usize = memory.data(SCRATCH_B, 64);
+let tile: usize = memory.data(MR * NR * 4, 64);
+
+/** Bytes of the scratch region useScratch() takes (64-byte aligned). */
+export function scratchBytes(): i32 {
+  return SCRATCH_A + SCRATCH_B + MR * NR * 4;
+}
+
+/** Points this instance's packing buffers at `p` (64-byte aligned, scratchBytes() long). */
+export function useScratch(p: usize): void {
+  packedA = p;
+  packedB = p + <usize>SCRATCH_A;
+  tile = p + <usize>(SCRATCH_A + SCRATCH_B);
+}
 
 export function gemm(c: usize, ldc: i32, a: usize, sam: i32, sak: i32, b: usize, ldb: i32,
   m: i32, n: i32, k: i32, accumulate: i32): void {
+  gemmRows(c, ldc, a, sam, sak, b, ldb, m, n, k, accumulate, 0, m);
+}
+
+/**
+ * Rows [r0, r1) of gemm(): the threads' share of one product. Every element of C is a dot product whose
+ * order depends only on K (KC blocks, then k within a block), never on which rows are computed together,
+ * and the kernel (gemv below MR rows, blocked otherwise) is chosen by the whole product's m, so any row
+ * split gives the bits of the whole product.
+ */
+export function gemmRows(c: usize, ldc: i32, a: usize, sam: i32, sak: i32, b: usize, ldb: i32,
+  m: i32, n: i32, k: i32, accumulate: i32, r0: i32, r1: i32): void {
+  const cr = c + ((<usize>r0 * <usize>ldc) << 2);
+  const ar = a + ((<usize>r0 * <usize>sam) << 2);
+  const rows = r1 - r0;
+  if (rows <= 0) return;
   if (m < MR) {
-    for (let i = 0; i < m; i++) gemv(c + ((<usize>(i * ldc)) << 2), a + ((<usize>(i * sam)) << 2), sak, b, ldb, n, k, accumulate != 0);
+    for (let i = 0; i < rows; i++) gemv(cr + ((<usize>(i * ldc)) << 2), ar + ((<usize>(i * sam)) << 2), sak, b, ldb, n, k, accumulate != 0);
     return;
   }
-  blocked(c, ldc, a, sam, sak, b, ldb, m, n, k, accumulate != 0, false);
+  blocked(cr, ldc, ar, sam, sak, b, ldb, rows, n, k, accumulate != 0, false);
 }
 
 /**
@@ -37,11 +69,21 @@ export function gemm(c: usize, ldc: i32, a: usize, sam: i32, sak: i32, b: usize,
  */
 export function gemmPrepacked(c: usize, ldc: i32, a: usize, sam: i32, sak: i32, bp: usize,
   m: i32, n: i32, k: i32, accumulate: i32): void {
+  gemmPrepackedRows(c, ldc, a, sam, sak, bp, m, n, k, accumulate, 0, m);
+}
+
+/** Rows [r0, r1) of gemmPrepacked(), as gemmRows(). */
+export function gemmPrepackedRows(c: usize, ldc: i32, a: usize, sam: i32, sak: i32, bp: usize,
+  m: i32, n: i32, k: i32, accumulate: i32, r0: i32, r1: i32): void {
+  const cr = c + ((<usize>r0 * <usize>ldc) << 2);
+  const ar = a + ((<usize>r0 * <usize>sam) << 2);
+  const rows = r1 - r0;
+  if (rows <= 0) return;
   if (m < MR) {
-    for (let i = 0; i < m; i++) gemvPanels(c + ((<usize>(i * ldc)) << 2), a + ((<usize>(i * sam)) << 2), sak, bp, n, k, accumulate != 0);
+    for (let i = 0; i < rows; i++) gemvPanels(cr + ((<usize>(i * ldc)) << 2), ar + ((<usize>(i * sam)) << 2), sak, bp, n, k, accumulate != 0);
     return;
   }
-  blocked(c, ldc, a, sam, sak, bp, 0, m, n, k, accumulate != 0, true);
+  blocked(cr, ldc, ar, sam, sak, bp, 0, rows, n, k, accumulate != 0, true);
 }
 
 /**

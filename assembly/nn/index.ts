@@ -1,11 +1,14 @@
-// The CPU backend's kernels (build/nn.wasm, build/nn-relaxed.wasm). Raw exports only: every function
-// takes byte pointers into the one linear memory and sizes; src/wasm/ lays out the arena above heapBase().
-export { gemm, gemmPrepacked, packPanels, packPanelsT } from './gemm';
-export { transpose, gatherRows, scatterAddRows, colSum, addRowBias, mulInto } from './tensor';
+// The CPU backend's kernels (build/nn.wasm, build/nn-relaxed.wasm, and their shared-memory twins
+// build/nn-threads.wasm, build/nn-relaxed-threads.wasm). Raw exports only: every function takes byte
+// pointers into the one linear memory and sizes; src/backends/wasm/ lays out the arena above heapBase().
+// The *Rows / *Cols / *Range / *Seq variants compute one thread's share of a product or loop.
+export { gemm, gemmRows, gemmPrepacked, gemmPrepackedRows, packPanels, packPanelsT, scratchBytes, useScratch } from './gemm';
+export { transpose, gatherRows, scatterAddRows, scatterAddCols, colSum, colSumCols, addRowBias, mulInto } from './tensor';
 export { lstmForward, lstmBackward } from './lstm';
 export { gruForward, gruBackward } from './gru';
 export { rnnForward, rnnBackward } from './rnn';
-export { softmaxXent } from './xent';
-export { dropoutMask } from './dropout';
+export { lstmForwardSeq, gruForwardSeq, rnnForwardSeq, lstmBackwardSeq, gruBackwardSeq, rnnBackwardSeq } from './recurrence';
+export { softmaxXent, softmaxXentRows } from './xent';
+export { dropoutMask, dropoutMaskRange } from './dropout';
 export { sumSquares, sgdStep, adamStep } from './optim';
 export { heapBase } from './heap';

@@ -27,18 +27,34 @@ export function gatherRows(dst: usize, table: usize, idx: usize, n: i32, width: 
 
 /** table[idx[i]] += src row i: the weight gradient of a one-hot input projection. */
 export function scatterAddRows(table: usize, src: usize, idx: usize, n: i32, width: i32): void {
+  scatterAddCols(table, src, idx, n, width, 0, width);
+}
+
+/**
+ * Columns [j0, j1) of scatterAddRows(): each column's sums run over i in order whoever computes them, so
+ * threads split by columns and get the bits of the whole.
+ */
+export function scatterAddCols(table: usize, src: usize, idx: usize, n: i32, width: i32, j0: i32, j1: i32): void {
   const bytes = (<usize>width) << 2;
+  const o = (<usize>j0) << 2;
   for (let i = 0; i < n; i++) {
     const row = <usize>load<i32>(idx + ((<usize>i) << 2));
-    addInto(table + row * bytes, src + <usize>i * bytes, width);
+    addInto(table + row * bytes + o, src + <usize>i * bytes + o, j1 - j0);
   }
 }
 
 /** out[j] (+)= sum_r a[r, j]: a bias gradient. */
 export function colSum(out: usize, a: usize, rows: i32, cols: i32, accumulate: i32): void {
-  if (accumulate == 0) memory.fill(out, 0, (<usize>cols) << 2);
+  colSumCols(out, a, rows, cols, accumulate, 0, cols);
+}
+
+/** Columns [j0, j1) of colSum(), each summed over r in order (threads split by columns). */
+export function colSumCols(out: usize, a: usize, rows: i32, cols: i32, accumulate: i32, j0: i32, j1: i32): void {
+  const o = (<usize>j0) << 2;
+  const w = j1 - j0;
+  if (accumulate == 0) memory.fill(out + o, 0, (<usize>w) << 2);
   const bytes = (<usize>cols) << 2;
-  for (let r = 0; r < rows; r++) addInto(out, a + <usize>r * bytes, cols);
+  for (let r = 0; r < rows; r++) addInto(out + o, a + <usize>r * bytes + o, w);
 }
 
 /** a[r, j] += bias[j] for every row. */

@@ -4,6 +4,7 @@
  * anywhere wins over errors elsewhere on the line, so `deeprnn train --lr x --help` still shows help.
  */
 import type { BackendChoice, CellType, Nonlinearity, OptimizerName } from '../model/types.js';
+import type { ThreadsOption } from '../backends/wasm/threads.js';
 import { DeepRnnError } from '../errors.js';
 import { COMMAND_FLAGS, COMMON_FLAGS, type CommandName, type FlagSpec, type FlagType } from './flags.js';
 import { helpText } from './help.js';
@@ -44,6 +45,7 @@ export interface TrainArgs extends CommonArgs {
   partition: 'sequential' | 'random';
   seed: number;
   backend: BackendChoice;
+  threads: ThreadsOption;
   /** Empty: the default corpus (The Time Machine). */
   data: string[];
   tokenize: 'char' | 'word';
@@ -75,6 +77,7 @@ export interface GenerateArgs extends CommonArgs {
   topP: number;
   seed: number;
   backend: BackendChoice;
+  threads: ThreadsOption;
 }
 
 export interface EvalArgs extends CommonArgs {
@@ -83,6 +86,7 @@ export interface EvalArgs extends CommonArgs {
   /** One or more files; each is a source of its own. */
   data: string[];
   backend: BackendChoice;
+  threads: ThreadsOption;
 }
 
 export interface ExportArgs extends CommonArgs {
@@ -225,7 +229,10 @@ function convert(spec: FlagSpec, raw: string): unknown {
       if (!t.values.includes(raw)) throw bad(`one of ${t.values.join(', ')}`);
       return raw;
     case 'int': {
-      const range = t.max === undefined ? `an integer >= ${t.min}` : `an integer in [${t.min}, ${t.max}]`;
+      if (t.auto && raw === 'auto') return 'auto';
+      const range =
+        (t.max === undefined ? `an integer >= ${t.min}` : `an integer in [${t.min}, ${t.max}]`) +
+        (t.auto ? " or 'auto'" : '');
       const v = INT.test(raw) ? Number(raw) : NaN;
       if (!Number.isSafeInteger(v) || v < t.min || (t.max !== undefined && v > t.max)) throw bad(range);
       return v;

@@ -5,10 +5,13 @@
  * the first 10,000 tokens, sequential partitioning).
  */
 
+import { MAX_THREADS } from '../backends/wasm/threads.js';
+
 export type CommandName = 'train' | 'generate' | 'eval' | 'export';
 
 export type FlagType =
-  | { kind: 'int'; min: number; max?: number }
+  /** `auto`: the word 'auto' is a value too. */
+  | { kind: 'int'; min: number; max?: number; auto?: boolean }
   /** Real numbers; `min`/`max` are inclusive unless marked open; `inf` admits 'inf'/'Infinity'. */
   | { kind: 'number'; min: number; max?: number; minOpen?: boolean; maxOpen?: boolean; inf?: boolean }
   | { kind: 'choice'; values: readonly string[] }
@@ -42,6 +45,25 @@ const backend: FlagSpec = {
   help: 'compute backend; auto picks WebGPU on a hardware adapter, else WASM',
   group: 'Runtime',
 };
+/**
+ * Threads of the WASM backend. Training splits every step over them (the same numbers for any count), so
+ * it takes every core; generating and evaluating run one stream (batch 1), which threads cannot split.
+ */
+const threads: FlagSpec = {
+  flag: 'threads',
+  key: 'threads',
+  metavar: 'N|auto',
+  type: { kind: 'int', min: 1, max: MAX_THREADS, auto: true },
+  default: 'auto',
+  help: 'CPU threads of the WASM backend (auto: every core)',
+  group: 'Runtime',
+};
+const inferenceThreads: FlagSpec = {
+  ...threads,
+  default: 1,
+  help: 'CPU threads of the WASM backend (auto: every core; one stream gains little)',
+};
+
 /**
  * Generating and evaluating read every weight once per token: WASM is the fast path there, so they use
  * it unless WebGPU is asked for, and never load Dawn (whose adapter probe writes warnings to stderr).
@@ -320,6 +342,7 @@ export const COMMAND_FLAGS: Record<CommandName, FlagSpec[]> = {
       group: 'Files',
     },
     backend,
+    threads,
   ],
   generate: [
     {
@@ -386,6 +409,7 @@ export const COMMAND_FLAGS: Record<CommandName, FlagSpec[]> = {
       group: 'Sampling',
     },
     inferenceBackend,
+    inferenceThreads,
   ],
   eval: [
     {
@@ -408,6 +432,7 @@ export const COMMAND_FLAGS: Record<CommandName, FlagSpec[]> = {
       group: 'Evaluation',
     },
     inferenceBackend,
+    inferenceThreads,
   ],
   export: [
     {

@@ -99,7 +99,7 @@ async function train(given: TrainArgs, io: Io): Promise<number> {
     args = resumeArgs(args, ckpt);
     resume = ckpt.training;
     sources = await readSources(args.data, io);
-    lm = await LanguageModel.fromCheckpoint(ckpt, { backend: args.backend });
+    lm = await LanguageModel.fromCheckpoint(ckpt, { backend: args.backend, threads: args.threads });
   } else {
     sources = await readSources(args.data, io);
     const corpus = await buildCorpus(
@@ -119,6 +119,7 @@ async function train(given: TrainArgs, io: Io): Promise<number> {
       dropout: args.dropout,
       seed: args.seed,
       backend: args.backend,
+      threads: args.threads,
     });
   }
   const maxTokens = maxTokensFor(args);
@@ -158,7 +159,7 @@ async function train(given: TrainArgs, io: Io): Promise<number> {
         earlyStopping: args.patience > 0 ? { patience: args.patience } : undefined,
         onEpoch: async (e) => {
           history.push(e);
-          progress.epoch(e, lm.backend);
+          progress.epoch(e, computedOn(lm));
           if (args.keepBest && e.valPerplexity !== undefined && e.valPerplexity < best) {
             best = e.valPerplexity;
             await lm.save(bestPath(args.out));
@@ -209,6 +210,7 @@ async function train(given: TrainArgs, io: Io): Promise<number> {
         valPerplexities: last?.valPerplexities ?? null,
         tokensPerSecond: speed,
         backend: lm.backend,
+        threads: lm.threads,
         epochs: history.length,
         tokens: split.train.length,
         checkpoint: args.out,
@@ -219,7 +221,7 @@ async function train(given: TrainArgs, io: Io): Promise<number> {
       io.stdout.write(`${JSON.stringify(summary)}\n`);
     } else {
       io.stdout.write(
-        `perplexity ${last ? last.trainPerplexity.toFixed(1) : 'n/a'}, ${speed.toFixed(1)} tokens/sec on ${lm.backend}\n`,
+        `perplexity ${last ? last.trainPerplexity.toFixed(1) : 'n/a'}, ${speed.toFixed(1)} tokens/sec on ${computedOn(lm)}\n`,
       );
       if (last?.valPerplexity !== undefined) {
         io.stdout.write(`validation perplexity ${last.valPerplexity.toFixed(3)}\n`);
@@ -238,8 +240,13 @@ async function train(given: TrainArgs, io: Io): Promise<number> {
   }
 }
 
+/** 'wasm', 'wasm with 4 threads' or 'webgpu': where training ran, for the progress and summary lines. */
+function computedOn(lm: LanguageModel): string {
+  return lm.threads > 1 ? `${lm.backend} with ${lm.threads} threads` : lm.backend;
+}
+
 async function generate(args: GenerateArgs, io: Io): Promise<number> {
-  const lm = await LanguageModel.load(args.model, { backend: args.backend });
+  const lm = await LanguageModel.load(args.model, { backend: args.backend, threads: args.threads });
   try {
     const options = {
       length: args.length,
@@ -283,7 +290,7 @@ function perplexityTable(
 }
 
 async function evaluate(args: EvalArgs, io: Io): Promise<number> {
-  const lm = await LanguageModel.load(args.model, { backend: args.backend });
+  const lm = await LanguageModel.load(args.model, { backend: args.backend, threads: args.threads });
   try {
     // Each file is its own stream from a zero state; the whole is token-weighted over them.
     const sources = await Promise.all(

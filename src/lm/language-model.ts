@@ -10,6 +10,7 @@ import { check, checkOptionNames } from '../errors.js';
 import { createModel } from '../backends/create.js';
 import type { BackendChoice, ForwardModel, ModelConfig, OptimizerName, RecurrentModel } from '../model/types.js';
 import type { KernelBuild } from '../backends/wasm/kernels.js';
+import type { ThreadsOption } from '../backends/wasm/threads.js';
 import { SeqDataLoader, Vocab, loadTextCore, type Partition } from '../text/index.js';
 import {
   RECIPE_OPTIONS,
@@ -33,10 +34,12 @@ export interface LanguageModelOptions extends Omit<ModelConfig, 'vocabSize'> {
   backend?: BackendChoice;
   /** WASM kernel build (see createModel); 'nn' gives the same numbers in Node and every browser. */
   wasmBuild?: KernelBuild;
+  /** WASM threads: 1 (default), N or 'auto' (see createModel); the same numbers for every count. */
+  threads?: ThreadsOption;
 }
 
-type RuntimeOptions = Pick<LanguageModelOptions, 'backend' | 'wasmBuild'>;
-const RUNTIME_OPTIONS = ['backend', 'wasmBuild'];
+type RuntimeOptions = Pick<LanguageModelOptions, 'backend' | 'wasmBuild' | 'threads'>;
+const RUNTIME_OPTIONS = ['backend', 'wasmBuild', 'threads'];
 
 export interface LoadOptions extends RuntimeOptions {
   /**
@@ -130,7 +133,7 @@ export class LanguageModel extends TextModel<RecurrentModel> {
     check(typeof options === 'object' && options !== null, 'model options must be an object');
     checkOptionNames(
       options,
-      ['cell', 'nonlinearity', 'layers', 'hidden', 'dropout', 'seed', 'backend', 'wasmBuild'],
+      ['cell', 'nonlinearity', 'layers', 'hidden', 'dropout', 'seed', 'backend', 'wasmBuild', 'threads'],
       'model',
     );
     await loadTextCore();
@@ -149,6 +152,7 @@ export class LanguageModel extends TextModel<RecurrentModel> {
       vocabSize: ckpt.vocab.length,
       backend: options.backend,
       wasmBuild: options.wasmBuild,
+      threads: options.threads,
     });
     try {
       model.loadStateDict(ckpt.params);

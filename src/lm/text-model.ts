@@ -52,6 +52,11 @@ export abstract class TextModel<M extends ForwardModel = ForwardModel> {
     return this.model.config;
   }
 
+  /** Threads computing each step (see the `threads` option). */
+  get threads(): number {
+    return this.model.threads;
+  }
+
   /** Token ids of a text under this model's vocabulary (unknown tokens -> 0). */
   encode(text: string): Int32Array {
     return this.vocab.encode(text);

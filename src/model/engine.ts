@@ -1,9 +1,10 @@
 /**
  * What a backend provides to ForwardModelCore (forward.ts) and RecurrentModelCore (model.ts): the
  * computing and the memory, no rules. The core has validated every argument, decided where each run
- * starts and keeps every counter; an engine never throws a contract error of its own (E_TOO_LARGE and a
- * lost device are its only failures).
+ * starts and keeps every counter; an engine never throws a contract error of its own (E_TOO_LARGE, a
+ * lost device and a failed worker thread are its only failures).
  */
+import type { DeepRnnError } from '../errors.js';
 import type { ParamLayout } from './layout.js';
 import type { BackendName, RecurrentState, ResolvedConfig, TokenTensor, TrainStepOptions } from './types.js';
 
@@ -47,8 +48,13 @@ export interface ForwardEngine {
   readonly backend: BackendName;
   readonly config: ResolvedConfig;
   readonly layout: ParamLayout;
-  /** Why the engine can no longer compute (the GPU device was lost), or null. */
-  lost(): string | null;
+  /** Threads it computes on (the WASM backend's pool; 1 otherwise). */
+  readonly threads: number;
+  /**
+   * The error every call throws once the engine can no longer compute (E_DEVICE_LOST: the GPU device
+   * was lost; E_WORKER_FAILED: a worker thread failed or died), or null.
+   */
+  failure(): DeepRnnError | null;
 
   /** Writes `data` at element `offset` of a flat buffer. */
   write(buffer: 'params', offset: number, data: Float32Array): void;

@@ -1,6 +1,6 @@
 /**
- * The ForwardModel contract, written once: argument checks (validate.ts), disposed and lost-device
- * checks, which batch size the carried state is for, setState's batch inference, and splitting flat
+ * The ForwardModel contract, written once: argument checks (validate.ts), disposed and failed-engine
+ * checks (a lost GPU device, a failed worker thread), which batch size the carried state is for, setState's batch inference, and splitting flat
  * buffers into state dicts (layout.ts), over a ForwardEngine that only computes and keeps memory.
  * RecurrentModelCore (model.ts) extends it with the training rules; the generation-only entry point uses
  * it as it is.
@@ -21,6 +21,7 @@ import { validateState, validateStateBatch, validateStateDict, validateTokens } 
 export class ForwardModelCore<E extends ForwardEngine = ForwardEngine> implements ForwardModel {
   readonly backend: BackendName;
   readonly config: ResolvedConfig;
+  readonly threads: number;
   private version = 0;
   /** Batch size of the carried state; null: there is none and runs start from zeros. */
   protected carried: number | null = null;
@@ -33,6 +34,7 @@ export class ForwardModelCore<E extends ForwardEngine = ForwardEngine> implement
   ) {
     this.backend = engine.backend;
     this.config = engine.config;
+    this.threads = engine.threads;
     this.writeParams(params);
   }
 
@@ -89,8 +91,8 @@ export class ForwardModelCore<E extends ForwardEngine = ForwardEngine> implement
 
   protected live(): void {
     if (this.disposed) throw new DeepRnnError('E_DISPOSED', 'this model was disposed');
-    const lost = this.engine.lost();
-    if (lost !== null) throw new DeepRnnError('E_DEVICE_LOST', `the GPU device was lost: ${lost}`);
+    const failure = this.engine.failure();
+    if (failure !== null) throw failure;
   }
 
   /**

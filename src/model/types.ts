@@ -94,6 +94,8 @@ export interface ForwardModel {
    * copy a WebGPU LanguageModel generates with) knows when it is stale.
    */
   readonly parameterVersion: number;
+  /** Threads computing each call: the WASM backend's worker pool plus the calling thread; 1 on WebGPU. */
+  readonly threads: number;
 
   /** Parameter names in PyTorch order, with their shapes. */
   parameterShapes(): Array<[name: string, shape: number[]]>;

@@ -14,4 +14,9 @@ export interface WasmModule {
   module(): Promise<WebAssembly.Module>;
   /** The same, synchronously; throws where the platform refuses (a browser's main thread, modules over 4 KB). */
   moduleSync(): WebAssembly.Module;
+  /**
+   * Its twin that imports one shared memory (src/wasm/shared-memory.ts), compiled at most once,
+   * for the WASM backend's threads; rejects with E_BAD_OPTION where the build has no threads (workerd).
+   */
+  sharedModule(): Promise<WebAssembly.Module>;
 }

@@ -4,6 +4,7 @@
  * workerd build swaps this file for modules.workerd.ts (rollup.config.mjs), which imports them precompiled.
  * Each is a constant of its own, marked pure, so a bundle keeps only those its code uses.
  */
+import { withSharedMemory } from './shared-memory.js';
 import * as base64 from '../generated/wasm.js';
 import type { WasmModule } from './module.js';
 
@@ -11,6 +12,7 @@ function inlined(name: string, source: string): WasmModule {
   let bytes: Uint8Array<ArrayBuffer> | undefined;
   let compiled: Promise<WebAssembly.Module> | undefined;
   let compiledSync: WebAssembly.Module | undefined;
+  let compiledShared: Promise<WebAssembly.Module> | undefined;
   const decode = (): Uint8Array<ArrayBuffer> => {
     if (bytes === undefined) {
       const bin = atob(source);
@@ -29,6 +31,10 @@ function inlined(name: string, source: string): WasmModule {
     moduleSync: () => {
       compiledSync ??= new WebAssembly.Module(decode());
       return compiledSync;
+    },
+    sharedModule: () => {
+      compiledShared ??= WebAssembly.compile(withSharedMemory(decode()));
+      return compiledShared;
     },
   };
 }

@@ -3,6 +3,8 @@
  * rules): imported from `.wasm` files next to the bundle, which the runtime hands over as compiled
  * `WebAssembly.Module`s, because Workers refuse to compile WebAssembly from bytes at run time. rollup.config.mjs
  * puts this file in place of modules.ts and copies the `.wasm` files; the relaxed-SIMD kernels are not shipped.
+ * Nor are threads: a Worker has no Web Workers to run them on, so `threads` above 1 fails with E_BAD_OPTION
+ * (and 'auto' gives 1: src/backends/wasm/threads.ts).
  */
 import { DeepRnnError } from '../errors.js';
 import nn from './nn.wasm';
@@ -16,6 +18,9 @@ function precompiled(name: string, compiled: WebAssembly.Module | null): WasmMod
     available: () => compiled !== null,
     module: async () => compiled ?? precompiledOnly(name),
     moduleSync: () => compiled ?? precompiledOnly(name),
+    sharedModule: async () => {
+      throw new DeepRnnError('E_BAD_OPTION', 'the workerd build has no WASM threads: use threads: 1');
+    },
   };
 }
 

@@ -41,8 +41,9 @@ export interface Session {
   close(): Promise<void>;
 }
 
-export async function openSession(viewport = { width: 1200, height: 900 }): Promise<Session> {
-  const server = await startDemoServer({ port: 0 });
+/** `isolated: false`: the demo server leaves out COOP/COEP, so the page has no SharedArrayBuffer. */
+export async function openSession(viewport = { width: 1200, height: 900 }, { isolated = true } = {}): Promise<Session> {
+  const server = await startDemoServer({ port: 0, isolated });
   const profile = await mkdtemp(join(tmpdir(), 'deeprnn-chromium-'));
   let context: BrowserContext;
   try {

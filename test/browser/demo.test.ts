@@ -163,7 +163,10 @@ describeChromium()('the demo page', () => {
     expect(await s.page.locator('#epoch-progress').evaluate((e) => (e as HTMLProgressElement).value)).toBe(1);
     expect(await s.page.locator('#backend-used').getAttribute('data-backend')).toBe('wasm');
     expect(await text(s.page, '#backend-used')).toBe('WebAssembly');
-    expect(await text(s.page, '#sum-threads')).toBe('1 thread');
+    // The demo server sends COOP/COEP: threads 'auto' takes every core.
+    const cores: number = await s.page.evaluate('navigator.hardwareConcurrency');
+    expect(await text(s.page, '#sum-threads')).toBe(cores === 1 ? '1 thread' : `${cores} threads`);
+    expect(await s.page.locator('#threads-note').isVisible()).toBe(false);
     expect(await text(s.page, '#model-name')).toBe('Trained here on The Time Machine');
     expect(await text(s.page, '#sum-model')).toBe('GRU, 2 layers × 32 hidden');
     const vocab = Number((await text(s.page, '#sum-vocab')).split(' ')[0]);

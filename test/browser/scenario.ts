@@ -12,6 +12,7 @@ export interface ScenarioInput {
   hidden: number;
   backend: 'wasm' | 'webgpu';
   wasmBuild?: 'nn' | 'nn-relaxed';
+  threads?: number | 'auto';
   epochs: number;
   lr: number;
   seed: number;
@@ -19,6 +20,7 @@ export interface ScenarioInput {
 
 export interface ScenarioResult {
   backend: string;
+  threads: number;
   /** exp(mean loss) of each epoch, as the library reports it. */
   perplexities: number[];
   greedy: string;
@@ -35,6 +37,7 @@ export async function scenario(lib: any, input: ScenarioInput): Promise<Scenario
     seed: input.seed,
     backend: input.backend,
     wasmBuild: input.wasmBuild,
+    threads: input.threads,
   });
   try {
     const result = await lm.train(corpus.tokens, {
@@ -48,6 +51,7 @@ export async function scenario(lib: any, input: ScenarioInput): Promise<Scenario
     const sampled = await lm.generate('the ', { length: 60, temperature: 0.8, topK: 5, seed: 7 });
     return {
       backend: lm.backend,
+      threads: lm.threads,
       perplexities: result.history.map((e: { trainPerplexity: number }) => e.trainPerplexity),
       greedy,
       sampled,

@@ -47,6 +47,7 @@ describe('deeprnn train', () => {
       partition: 'sequential',
       seed: 0,
       backend: 'auto',
+      threads: 'auto',
       data: [],
       tokenize: 'char',
       preprocess: 'd2l',
@@ -240,6 +241,7 @@ describe('deeprnn generate', () => {
       topP: 1,
       seed: 0,
       backend: 'wasm',
+      threads: 1,
     } satisfies GenerateArgs);
     expectUsage(
       ['generate', '--prefix', 'a'],
@@ -285,6 +287,15 @@ describe('deeprnn generate', () => {
     expectUsage(['generate', '--model=m', '--prefix='], /--prefix must be a non-empty string/);
     expectUsage(['generate', '--model=m', '--prefix=a', '--epochs', '3'], /unknown flag --epochs/);
   });
+
+  it('takes --threads N or auto on every command', () => {
+    expect(parseArgs(['train', '--threads', '3'])).toMatchObject({ threads: 3 });
+    expect(parseArgs(['train', '--threads=auto'])).toMatchObject({ threads: 'auto' });
+    expect(parseArgs(['generate', '--model=m', '--prefix=a', '--threads', 'auto'])).toMatchObject({ threads: 'auto' });
+    expect(parseArgs(['eval', '--model=m', '--data=a', '--threads', '2'])).toMatchObject({ threads: 2 });
+    for (const bad of ['0', '65', '1.5', 'all', ''])
+      expectUsage(['train', '--threads', bad], /--threads must be an integer in \[1, 64\] or 'auto', got /);
+  });
 });
 
 describe('deeprnn eval', () => {
@@ -297,6 +308,7 @@ describe('deeprnn eval', () => {
       model: 'm.safetensors',
       data: ['held-out.txt'],
       backend: 'wasm',
+      threads: 1,
     } satisfies EvalArgs);
     expectUsage(['eval', '--model', 'm'], /--data is required/);
     expect(parseArgs(['eval', '--model', 'm', '--data', 'a', '--data', 'b'])).toMatchObject({ data: ['a', 'b'] });

@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
+import { availableThreads } from '../../src/backends/wasm/threads.js';
 import { loadCheckpoint } from '../../src/checkpoint/index.js';
 import { timeMachineText } from '../helpers/data.js';
 import { TINY, runMain } from './helpers.js';
@@ -34,8 +35,11 @@ describe('deeprnn CLI', () => {
     const r = await run('train', '--data', text, '--epochs', '2', '--out', model, ...small);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^epoch 1\/2 perplexity \d+\.\d+ \d+ tokens\/s on wasm/m);
-    expect(r.stdout).toMatch(/^perplexity \d+\.\d, \d+\.\d tokens\/sec on wasm$/m);
+    // --threads auto: every core of this machine, which the lines name when there are several.
+    const { threads } = await availableThreads();
+    const on = threads > 1 ? `wasm with ${threads} threads` : 'wasm';
+    expect(r.stdout).toMatch(new RegExp(`^epoch 1/2 perplexity \\d+\\.\\d+ \\d+ tokens/s on ${on} ETA`, 'm'));
+    expect(r.stdout).toMatch(new RegExp(`^perplexity \\d+\\.\\d, \\d+\\.\\d tokens/sec on ${on}$`, 'm'));
     expect(r.stdout).toMatch(/^time traveller.{50}$/m);
     expect(r.stdout).toMatch(/^traveller.{50}$/m);
     const ckpt = await loadCheckpoint(model);
@@ -58,7 +62,7 @@ describe('deeprnn CLI', () => {
       expect(r.stdout).toContain(
         "data: The Time Machine (d2l's timemachine.txt, shipped with deeprnn) 170,580 tokens; training on the first 10,000 of 170,580 tokens (--max-tokens 10000; 0 keeps all)\n",
       );
-      expect(r.stdout).toMatch(/^perplexity \d+\.\d, \d+\.\d tokens\/sec on wasm$/m);
+      expect(r.stdout).toMatch(/^perplexity \d+\.\d, \d+\.\d tokens\/sec on wasm( with \d+ threads)?$/m);
     } finally {
       globalThis.fetch = saved;
     }

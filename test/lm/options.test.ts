@@ -1,5 +1,6 @@
 // The API's options: every text option survives a checkpoint, temperature 0 is greedy, <unk> is never
-// sampled unless asked, and a misspelt option name is E_BAD_OPTION naming it.
+// sampled unless asked, a misspelt option name is E_BAD_OPTION naming it, and threads are checked.
+import { availableParallelism } from 'node:os';
 import { describe, expect, test } from 'vitest';
 import { LanguageModel, buildCorpus, decodeCheckpoint, type TrainProgress } from '../../src/index.js';
 
@@ -95,5 +96,29 @@ describe('LanguageModel options', () => {
       /^unknown load option 'device'/,
     );
     lm.dispose();
+  });
+
+  test('threads: N, auto or 1 by default, on create and load; anything else is E_BAD_OPTION', async () => {
+    const { vocab } = await buildCorpus('abc abc abc');
+    const lm = await LanguageModel.create(vocab, tiny);
+    expect(lm.threads).toBe(1);
+    const bytes = await lm.toBytes();
+    lm.dispose();
+    const three = await LanguageModel.create(vocab, { ...tiny, threads: 3 });
+    expect(three.threads).toBe(3);
+    three.dispose();
+    const loaded = await LanguageModel.load(bytes, { backend: 'wasm', threads: 'auto' });
+    expect(loaded.threads).toBe(availableParallelism());
+    loaded.dispose();
+    for (const threads of [0, -1, 1.5, 65, Number.NaN, '2', 'all', null])
+      await reject(
+        LanguageModel.create(vocab, { ...tiny, threads } as never),
+        /^threads must be 'auto' or an integer in \[1, 64\], got /,
+      );
+    await reject(LanguageModel.load(bytes, { backend: 'wasm', threads: 0 }), /^threads must be/);
+    await reject(
+      LanguageModel.create(vocab, { ...tiny, backend: 'webgpu', threads: 2 }),
+      /^threads applies to the wasm backend/,
+    );
   });
 });

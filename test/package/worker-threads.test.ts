@@ -1,4 +1,7 @@
-/** The Node build trains off the main thread (worker_threads) with the same numbers as on it. */
+/**
+ * The Node build trains off the main thread (worker_threads) with the same numbers as on it, also when
+ * that worker runs the model on threads of its own.
+ */
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { bookText, scenario, type ScenarioInput, type ScenarioResult } from '../browser/scenario.js';
@@ -34,8 +37,13 @@ describe('dist/node in worker_threads', () => {
       seed: 5,
     };
     const lib = await import(nodeBuild);
-    const [main, worker] = [await scenario(lib, input), await inWorkerThread(input)];
+    const [main, worker, threaded] = [
+      await scenario(lib, input),
+      await inWorkerThread(input),
+      await inWorkerThread({ ...input, threads: 3 }),
+    ];
     expect(worker).toEqual(main);
+    expect(threaded).toEqual({ ...main, threads: 3 });
     expect(main.backend).toBe('wasm');
     expect(main.perplexities[1]).toBeLessThan(main.perplexities[0]);
     expect(main.greedy.startsWith('time traveller')).toBe(true);

@@ -1,23 +1,30 @@
 // The whole model (one-hot -> stack -> linear -> mean cross-entropy, clipping, SGD, Adam) against
-// PyTorch: test/fixtures/model_*.json, on both kernel builds.
+// PyTorch: test/fixtures/model_*.json, on both kernel builds, on 1 thread and on 2 threads splitting
+// every call.
 import { describe, expect, it } from 'vitest';
 import { expectClose, fixtureNames, loadFixture } from '../helpers/fixtures.js';
 import { createWasmModel } from '../../src/backends/wasm/index.js';
 import type { StateDict } from '../../src/model/types.js';
 import { buildsUnderTest } from './builds.js';
 import { batchOf, configOf, paramsOf } from './fixture-model.js';
+import { splitWasmModel } from '../model/backends.js';
 
 function expectDict(actual: StateDict, ref: Record<string, { data: number[] }>, what: string): void {
   expect(Object.keys(actual).sort()).toEqual(Object.keys(ref).sort());
   for (const [name, t] of Object.entries(ref)) expectClose(actual[name].data, t.data, `${what} ${name}`);
 }
 
-describe.each(buildsUnderTest())('model fixtures, %s build', (build) => {
+const runs = buildsUnderTest().flatMap((build) => [1, 2].map((threads) => [build, threads] as const));
+
+describe.each(runs)('model fixtures, %s build, %i thread(s)', (build, threads) => {
   for (const name of fixtureNames('model_')) {
     it(name, async () => {
       const fx = loadFixture(name);
       const { lr, clip_theta: clip, adam } = fx.meta;
-      const model = await createWasmModel(configOf(fx), { build });
+      const model =
+        threads === 1
+          ? await createWasmModel(configOf(fx), { build })
+          : await splitWasmModel(configOf(fx), threads, build);
       model.loadStateDict(paramsOf(fx));
       const b0 = batchOf(fx, 0);
       const b1 = batchOf(fx, 1);

@@ -14,7 +14,11 @@ export class Arena {
   private top: number;
   private marked: number;
 
-  constructor(private readonly k: ForwardKernels) {
+  /** `maxBytes`: the memory's own maximum when it has one below wasm32's (a shared memory's). */
+  constructor(
+    private readonly k: ForwardKernels,
+    private readonly maxBytes = MAX_BYTES,
+  ) {
     this.top = k.heapBase();
     this.marked = this.top;
   }
@@ -23,10 +27,11 @@ export class Arena {
   alloc(count: number): number {
     const off = Math.ceil(this.top / 64) * 64;
     this.top = off + Math.max(0, count) * 4;
-    if (this.top > MAX_BYTES) {
+    if (this.top > Math.min(MAX_BYTES, this.maxBytes)) {
+      const most = this.maxBytes < MAX_BYTES ? `${this.maxBytes / 2 ** 20} MiB here` : '4 GiB';
       throw new DeepRnnError(
         'E_TOO_LARGE',
-        `the model needs ${(this.top / 2 ** 20).toFixed(0)} MiB of WASM memory; wasm32 allows at most 4 GiB`,
+        `the model needs ${(this.top / 2 ** 20).toFixed(0)} MiB of WASM memory; wasm32 allows at most ${most}`,
       );
     }
     return off;

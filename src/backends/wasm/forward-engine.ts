@@ -9,6 +9,7 @@
  * (re-laid out only when (B, T) changes, grown only when it needs more room) = tokens (T*B, time-major),
  * logits (T*B, V) and the stack's activations (stack.ts).
  */
+import type { DeepRnnError } from '../../errors.js';
 import type { EngineRun, ForwardEngine, StartState } from '../../model/engine.js';
 import { modelLayout, type ParamLayout } from '../../model/layout.js';
 import { gateCount } from '../../model/params.js';
@@ -16,7 +17,7 @@ import type { RecurrentState, ResolvedConfig, TokenTensor } from '../../model/ty
 import type { WasmModule } from '../../wasm/module.js';
 import { Arena } from './arena.js';
 import { instantiateKernels, panelElements, type ForwardKernels } from './kernels.js';
-import { RecurrentStack, type LayerWeights, type StackSpec } from './stack.js';
+import { RecurrentStack, type LayerWeights, type StackKernels, type StackSpec } from './stack.js';
 
 interface Carried {
   batch: number;
@@ -42,11 +43,21 @@ export interface ForwardParts {
   wlinT: number;
   wlinR: number;
   spec: StackSpec;
+  /** Each worker thread's packing scratch (empty without threads). */
+  scratch: number[];
 }
 
-/** Allocates the parameters and the forward weight copies of a validated config in a new arena over `k`. */
-export function allocForward(k: ForwardKernels, config: ResolvedConfig): ForwardParts {
-  const arena = new Arena(k);
+/**
+ * Allocates the parameters and the forward weight copies of a validated config in a new arena over `k`,
+ * after a packing scratch for each of `workers` worker threads; `maxBytes`: a shared memory's maximum.
+ */
+export function allocForward(
+  k: ForwardKernels,
+  config: ResolvedConfig,
+  options: { maxBytes?: number; workers?: number; scratchBytes?: number } = {},
+): ForwardParts {
+  const arena = new Arena(k, options.maxBytes);
+  const scratch = Array.from({ length: options.workers ?? 0 }, () => arena.alloc((options.scratchBytes ?? 0) / 4));
   const layout = modelLayout(config);
   const P = arena.alloc(layout.total);
   const { layers: L, hidden: H, vocabSize: V } = config;
@@ -70,13 +81,11 @@ export function allocForward(k: ForwardKernels, config: ResolvedConfig): Forward
     dropout: config.dropout,
     seed: config.seed,
   };
-  return { arena, layout, P, weights, wlinT, wlinR, spec };
+  return { arena, layout, P, weights, wlinT, wlinR, spec, scratch };
 }
 
-export class WasmForwardEngine<
-  K extends ForwardKernels = ForwardKernels,
-  S extends RecurrentStack<K> = RecurrentStack<K>,
-> implements ForwardEngine
+export class WasmForwardEngine<K extends StackKernels = ForwardKernels, S extends RecurrentStack<K> = RecurrentStack<K>>
+  implements ForwardEngine
 {
   readonly backend = 'wasm' as const;
   readonly layout: ParamLayout;
@@ -92,6 +101,8 @@ export class WasmForwardEngine<
   private carried: ArenaState = null;
   protected k: K;
   protected arena: Arena;
+  /** Each worker thread's packing scratch (see allocForward). */
+  protected readonly scratch: number[];
 
   /** The arena's fixed part must be complete (marked and committed) before the engine is made. */
   protected constructor(
@@ -107,6 +118,7 @@ export class WasmForwardEngine<
     this.P = parts.P;
     this.wlinT = parts.wlinT;
     this.wlinR = parts.wlinR;
+    this.scratch = parts.scratch;
   }
 
   /** A forward-only engine on `wasm` (any kernel module: all have the forward kernels); `config` must be validated. */
@@ -119,7 +131,13 @@ export class WasmForwardEngine<
     return new WasmForwardEngine(config, k, parts, stack);
   }
 
-  lost(): null {
+  /** 1 here; WasmEngine counts its worker pool. */
+  get threads(): number {
+    return 1;
+  }
+
+  /** Nothing fails here but a worker thread (WasmEngine's pool). */
+  failure(): DeepRnnError | null {
     return null;
   }
 

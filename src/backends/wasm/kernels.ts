@@ -1,8 +1,11 @@
 /**
  * Instantiates the CPU backend's kernels (build/nn*.wasm, as the build provides them: src/wasm/modules.ts)
- * with raw bindings: one instance, and so one linear memory, per model.
+ * with raw bindings: one instance, and so one linear memory, per model - or, with threads, one instance
+ * per thread of the build's shared-memory twin (WasmModule.sharedModule, src/wasm/shared-memory.ts), all on the
+ * model's one shared memory.
  *
- * Determinism: each build is bit-identical run to run (fixed loop orders, no threads). The two builds
+ * Determinism: each build is bit-identical run to run and for every thread count (fixed loop orders;
+ * threads split products by rows or columns, never a sum, see parallel.ts). The two builds
  * round differently (fused vs separate multiply-add), so the default everywhere is the plain SIMD build
  * 'nn', which every engine runs: the same seed gives the same bits in Node and in every browser. The
  * relaxed-SIMD build ('nn-relaxed', FMA) is opt-in (`wasmBuild: 'nn-relaxed'`); on the machine measured
@@ -87,12 +90,97 @@ export interface ForwardKernels {
   ): void;
 }
 
-/** Every kernel of the full builds (assembly/nn/index.ts): the forward ones and those training needs. */
+/**
+ * Every kernel of the full builds (assembly/nn/index.ts): the forward ones, those training needs, and each
+ * kernel's one-thread share (*Rows, *Cols, *Range, *Seq: parallel.ts).
+ */
 export interface NnKernels extends ForwardKernels {
+  /** Rows [r0, r1) of gemm(): one thread's share, bit for bit that part of the whole product. */
+  gemmRows(
+    c: number,
+    ldc: number,
+    a: number,
+    sam: number,
+    sak: number,
+    b: number,
+    ldb: number,
+    m: number,
+    n: number,
+    k: number,
+    accumulate: number,
+    r0: number,
+    r1: number,
+  ): void;
+  gemmPrepackedRows(
+    c: number,
+    ldc: number,
+    a: number,
+    sam: number,
+    sak: number,
+    bp: number,
+    m: number,
+    n: number,
+    k: number,
+    accumulate: number,
+    r0: number,
+    r1: number,
+  ): void;
+  /** Bytes of the packing scratch each thread needs; useScratch points this instance at its own. */
+  scratchBytes(): number;
+  useScratch(p: number): void;
+  /** One layer's whole time loop for batch rows [b0, b1) (assembly/nn/recurrence.ts). */
+  lstmForwardSeq(
+    xp: number,
+    hp: number,
+    act: number,
+    hs: number,
+    cs: number,
+    whhT: number,
+    whhR: number,
+    bih: number,
+    bhh: number,
+    B: number,
+    T: number,
+    H: number,
+    b0: number,
+    b1: number,
+  ): void;
+  gruForwardSeq(
+    xp: number,
+    hp: number,
+    act: number,
+    hs: number,
+    whhT: number,
+    whhR: number,
+    bih: number,
+    bhh: number,
+    B: number,
+    T: number,
+    H: number,
+    b0: number,
+    b1: number,
+  ): void;
+  rnnForwardSeq(
+    xp: number,
+    hp: number,
+    hs: number,
+    whhT: number,
+    whhR: number,
+    bih: number,
+    bhh: number,
+    B: number,
+    T: number,
+    H: number,
+    relu: number,
+    b0: number,
+    b1: number,
+  ): void;
   /** Packs B (k, n) itself into the panel layout gemmPrepacked reads. */
   packPanels(dst: number, b: number, k: number, n: number): void;
   scatterAddRows(table: number, src: number, idx: number, n: number, width: number): void;
+  scatterAddCols(table: number, src: number, idx: number, n: number, width: number, j0: number, j1: number): void;
   colSum(out: number, a: number, rows: number, cols: number, accumulate: number): void;
+  colSumCols(out: number, a: number, rows: number, cols: number, accumulate: number, j0: number, j1: number): void;
   mulInto(dst: number, a: number, b: number, n: number): void;
   lstmBackward(
     dgates: number,
@@ -124,8 +212,77 @@ export interface NnKernels extends ForwardKernels {
     hidden: number,
     relu: number,
   ): void;
+  lstmBackwardSeq(
+    dgx: number,
+    dc: number,
+    dOut: number,
+    dhA: number,
+    dhB: number,
+    act: number,
+    cs: number,
+    whhP: number,
+    B: number,
+    T: number,
+    H: number,
+    stateGrad: number,
+    b0: number,
+    b1: number,
+  ): void;
+  gruBackwardSeq(
+    dgx: number,
+    dgh: number,
+    dOut: number,
+    dhA: number,
+    dhB: number,
+    act: number,
+    hs: number,
+    whhP: number,
+    B: number,
+    T: number,
+    H: number,
+    stateGrad: number,
+    b0: number,
+    b1: number,
+  ): void;
+  rnnBackwardSeq(
+    dgx: number,
+    dOut: number,
+    dhA: number,
+    dhB: number,
+    hs: number,
+    whhP: number,
+    B: number,
+    T: number,
+    H: number,
+    relu: number,
+    stateGrad: number,
+    b0: number,
+    b1: number,
+  ): void;
   softmaxXent(dlogits: number, logits: number, targets: number, rows: number, vocab: number): number;
+  /** Rows [r0, r1) of softmaxXent, each row's loss left in rowLoss (f64, rows long). */
+  softmaxXentRows(
+    dlogits: number,
+    logits: number,
+    targets: number,
+    rows: number,
+    vocab: number,
+    rowLoss: number,
+    r0: number,
+    r1: number,
+  ): void;
   dropoutMask(mask: number, seed: number, step: number, layer: number, n: number, p: number, scale: number): void;
+  dropoutMaskRange(
+    mask: number,
+    seed: number,
+    step: number,
+    layer: number,
+    n: number,
+    p: number,
+    scale: number,
+    i0: number,
+    i1: number,
+  ): void;
   sumSquares(g: number, n: number): number;
   sgdStep(p: number, g: number, n: number, alpha: number): void;
   adamStep(
@@ -158,20 +315,34 @@ export function buildSupported(build: KernelBuild): boolean {
   return kernelModule(build).available();
 }
 
-/** A fresh instance (its own memory) of a kernel module: 'nn' and 'nn-relaxed' give NnKernels, 'nn-forward' ForwardKernels. */
-export async function instantiateKernels<K extends ForwardKernels = NnKernels>(wasm: WasmModule): Promise<K> {
-  if (!wasm.available()) {
-    throw new DeepRnnError('E_BAD_OPTION', `this JavaScript engine cannot run the '${wasm.name}' WASM build`);
-  }
-  const imports = {
+/** The kernels' imports; `memory` only for the shared-memory twin. */
+export function kernelImports(memory?: WebAssembly.Memory): WebAssembly.Imports {
+  return {
     env: {
+      ...(memory ? { memory } : {}),
       abort(): never {
         throw new DeepRnnError('E_BAD_OPTION', 'WASM kernel aborted (internal error)');
       },
     },
   };
+}
+
+/**
+ * A fresh instance of a kernel module: on a memory of its own, or with `shared` the module's shared-memory
+ * twin on that memory (the threads of pool.ts, which all instantiate the same twin on it). 'nn' and
+ * 'nn-relaxed' give NnKernels, 'nn-forward' ForwardKernels.
+ */
+export async function instantiateKernels<K extends ForwardKernels = NnKernels>(
+  wasm: WasmModule,
+  shared?: WebAssembly.Memory,
+): Promise<K> {
+  if (!wasm.available()) {
+    throw new DeepRnnError('E_BAD_OPTION', `this JavaScript engine cannot run the '${wasm.name}' WASM build`);
+  }
+  // Outside the try: a build without threads (workerd) says so itself, not as an instantiation failure.
+  const module = shared ? wasm.sharedModule() : wasm.module();
   try {
-    const instance = await WebAssembly.instantiate(await wasm.module(), imports);
+    const instance = await WebAssembly.instantiate(await module, kernelImports(shared));
     return instance.exports as unknown as K;
   } catch (error) {
     throw wasmInstantiationError(error, 'WASM kernels');

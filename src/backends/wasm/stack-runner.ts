@@ -8,6 +8,7 @@ import { gateCount } from '../../model/params.js';
 import type { CellType, Nonlinearity } from '../../model/types.js';
 import { Arena } from './arena.js';
 import { instantiateKernels, kernelModule, type KernelBuild } from './kernels.js';
+import { Kernels } from './parallel.js';
 import { RecurrentStack, type LayerWeights } from './stack.js';
 import { TrainableStack, type LayerGrads } from './trainable-stack.js';
 
@@ -82,7 +83,7 @@ export class WasmStack {
       weights.push(w);
     }
     const stack = new TrainableStack(
-      k,
+      new Kernels(k),
       arena,
       {
         cell: cfg.cell,

@@ -53,13 +53,30 @@ export interface LayerBuffers {
   cs: number;
 }
 
-export class RecurrentStack<K extends ForwardKernels = ForwardKernels> {
+/**
+ * The kernels the stack and the engines call: a module's raw ForwardKernels, or parallel.ts Kernels, which
+ * split them over a worker pool.
+ */
+export type StackKernels = Pick<
+  ForwardKernels,
+  | 'gemm'
+  | 'gemmPrepacked'
+  | 'packPanelsT'
+  | 'transpose'
+  | 'gatherRows'
+  | 'addRowBias'
+  | 'lstmForward'
+  | 'gruForward'
+  | 'rnnForward'
+>;
+
+export class RecurrentStack<K extends StackKernels = ForwardKernels> {
   readonly G: number;
   protected readonly S: number;
   batch = 0;
   steps = 0;
-  private xp = 0;
-  private hp = 0;
+  protected xp = 0;
+  protected hp = 0;
   protected buf: LayerBuffers[] = [];
   /** Whether act keeps every step (backward reads them) or only the current one. */
   protected keepActivations = false;
@@ -167,12 +184,10 @@ export class RecurrentStack<K extends ForwardKernels = ForwardKernels> {
    */
   forward(input: number): void {
     const k = this.k;
-    const { layers: L, hidden: H, cell } = this.spec;
+    const { layers: L, hidden: H } = this.spec;
     const B = this.batch;
-    const T = this.steps;
-    const TB = B * T;
+    const TB = B * this.steps;
     const GH = this.G * H;
-    const relu = this.spec.relu ? 1 : 0;
     if (B < 4 && this.rowMajorStale) this.refreshRowMajor();
     for (let l = 0; l < L; l++) {
       const w = this.weights[l];
@@ -180,31 +195,45 @@ export class RecurrentStack<K extends ForwardKernels = ForwardKernels> {
       if (l === 0 && this.spec.tokens) k.gatherRows(this.xp, w.wihT, x, TB, GH);
       else if (TB < 4) k.gemm(this.xp, GH, x, w.inSize, 1, w.wihR, GH, TB, GH, w.inSize, 0);
       else k.gemmPrepacked(this.xp, GH, x, w.inSize, 1, w.wihT, TB, GH, w.inSize, 0);
-      for (let t = 0; t < T; t++) {
-        const hPrev = this.h(l, t);
-        const xp = this.xp + t * B * GH * 4;
-        if (B < 4) k.gemm(this.hp, GH, hPrev, H, 1, w.whhR, GH, B, GH, H, 0);
-        else k.gemmPrepacked(this.hp, GH, hPrev, H, 1, w.whhT, B, GH, H, 0);
-        if (cell === 'lstm') {
-          k.lstmForward(
-            this.act(l, t),
-            this.h(l, t + 1),
-            this.c(l, t + 1),
-            xp,
-            this.hp,
-            w.bih,
-            w.bhh,
-            this.c(l, t),
-            B,
-            H,
-          );
-        } else if (cell === 'gru') {
-          k.gruForward(this.act(l, t), this.h(l, t + 1), xp, this.hp, w.bih, w.bhh, hPrev, B, H);
-        } else {
-          k.rnnForward(this.h(l, t + 1), xp, this.hp, w.bih, w.bhh, B, H, relu);
-        }
-      }
+      this.recur(l, w);
       this.layerDone(l);
+    }
+  }
+
+  /**
+   * Layer l's time loop over the input projection in xp, step by step; TrainableStack runs it as one
+   * recurrence kernel that its threads split by batch rows (the same bits: assembly/nn/recurrence.ts).
+   */
+  protected recur(l: number, w: LayerWeights): void {
+    const k = this.k;
+    const { hidden: H, cell } = this.spec;
+    const B = this.batch;
+    const T = this.steps;
+    const GH = this.G * H;
+    const relu = this.spec.relu ? 1 : 0;
+    for (let t = 0; t < T; t++) {
+      const hPrev = this.h(l, t);
+      const xp = this.xp + t * B * GH * 4;
+      if (B < 4) k.gemm(this.hp, GH, hPrev, H, 1, w.whhR, GH, B, GH, H, 0);
+      else k.gemmPrepacked(this.hp, GH, hPrev, H, 1, w.whhT, B, GH, H, 0);
+      if (cell === 'lstm') {
+        k.lstmForward(
+          this.act(l, t),
+          this.h(l, t + 1),
+          this.c(l, t + 1),
+          xp,
+          this.hp,
+          w.bih,
+          w.bhh,
+          this.c(l, t),
+          B,
+          H,
+        );
+      } else if (cell === 'gru') {
+        k.gruForward(this.act(l, t), this.h(l, t + 1), xp, this.hp, w.bih, w.bhh, hPrev, B, H);
+      } else {
+        k.rnnForward(this.h(l, t + 1), xp, this.hp, w.bih, w.bhh, B, H, relu);
+      }
     }
   }
 

@@ -8,7 +8,8 @@
  *                         unless GRU); dA, dB (T*B, max(H, I)) ping-pong layer-output gradients
  */
 import type { Arena } from './arena.js';
-import { panelElements, type NnKernels } from './kernels.js';
+import { panelElements } from './kernels.js';
+import type { Kernels } from './parallel.js';
 import { RecurrentStack, type LayerWeights, type StackSpec } from './stack.js';
 
 /** Byte offsets of one layer's gradients and of the copies of W that backward reads. */
@@ -22,7 +23,7 @@ export interface LayerGrads {
   gbhh: number;
 }
 
-export class TrainableStack extends RecurrentStack<NnKernels> {
+export class TrainableStack extends RecurrentStack<Kernels> {
   /** The optimizer step whose dropout masks the next forward applies; null: no dropout (evaluation). */
   dropoutStep: number | null = null;
   private masks: Array<{ mask: number; drop: number }> = [];
@@ -41,7 +42,7 @@ export class TrainableStack extends RecurrentStack<NnKernels> {
   private dropped = false;
 
   constructor(
-    k: NnKernels,
+    k: Kernels,
     arena: Arena,
     spec: StackSpec,
     weights: LayerWeights[],
@@ -111,6 +112,34 @@ export class TrainableStack extends RecurrentStack<NnKernels> {
     super.forward(input);
   }
 
+  /** Layer l's whole time loop as one recurrence kernel, split by batch rows over the threads (parallel.ts). */
+  protected override recur(l: number, w: LayerWeights): void {
+    const k = this.k;
+    const { hidden: H, cell } = this.spec;
+    const B = this.batch;
+    const T = this.steps;
+    const buf = this.buf[l];
+    const work = B * T * this.G * H * H;
+    if (cell === 'lstm') {
+      k.recurrence(
+        'lstmForwardSeq',
+        [this.xp, this.hp, buf.act, buf.hs, buf.cs, w.whhT, w.whhR, w.bih, w.bhh, B, T, H],
+        B,
+        work,
+      );
+    } else if (cell === 'gru') {
+      k.recurrence(
+        'gruForwardSeq',
+        [this.xp, this.hp, buf.act, buf.hs, w.whhT, w.whhR, w.bih, w.bhh, B, T, H],
+        B,
+        work,
+      );
+    } else {
+      const relu = this.spec.relu ? 1 : 0;
+      k.recurrence('rnnForwardSeq', [this.xp, this.hp, buf.hs, w.whhT, w.whhR, w.bih, w.bhh, B, T, H, relu], B, work);
+    }
+  }
+
   protected override layerInput(l: number, input: number): number {
     if (l === 0) return input;
     return this.dropped ? this.masks[l - 1].drop : this.h(l - 1, 1);
@@ -145,33 +174,34 @@ export class TrainableStack extends RecurrentStack<NnKernels> {
     for (let l = L - 1; l >= 0; l--) {
       const w = this.weights[l];
       const g = this.grads[l];
-      let dhRec = this.dhA;
-      let dhNew = this.dhB;
-      if (opts.dhn) a.copy(dhRec, opts.dhn + l * BH * 4, BH);
-      else a.zero(dhRec, BH);
+      const buf = this.buf[l];
+      if (opts.dhn) a.copy(this.dhA, opts.dhn + l * BH * 4, BH);
+      else a.zero(this.dhA, BH);
       if (cell === 'lstm') {
         if (opts.dcn) a.copy(this.dc, opts.dcn + l * BH * 4, BH);
         else a.zero(this.dc, BH);
       }
-      for (let t = T - 1; t >= 0; t--) {
-        const dgx = this.dgx + t * B * GH * 4;
-        const dgh = this.dgh + t * B * GH * 4;
-        const dOutT = dOut + t * BH * 4;
-        const needPrev = t > 0 || opts.stateGrad === true;
-        if (cell === 'lstm') {
-          k.lstmBackward(dgx, this.dc, dOutT, dhRec, this.act(l, t), this.c(l, t), B, H);
-          if (needPrev) k.gemmPrepacked(dhNew, H, dgh, GH, 1, g.whhP, B, H, GH, 0);
-        } else if (cell === 'gru') {
-          k.gruBackward(dgx, dgh, dhNew, dOutT, dhRec, this.act(l, t), this.h(l, t), B, H);
-          if (needPrev) k.gemmPrepacked(dhNew, H, dgh, GH, 1, g.whhP, B, H, GH, 1);
-        } else {
-          k.rnnBackward(dgx, dOutT, dhRec, this.h(l, t + 1), B, H, relu);
-          if (needPrev) k.gemmPrepacked(dhNew, H, dgh, GH, 1, g.whhP, B, H, GH, 0);
-        }
-        const swap = dhRec;
-        dhRec = dhNew;
-        dhNew = swap;
+      const stateGrad = opts.stateGrad ? 1 : 0;
+      const [dA, dB, work] = [this.dhA, this.dhB, TB * GH * H];
+      if (cell === 'lstm') {
+        k.recurrence(
+          'lstmBackwardSeq',
+          [this.dgx, this.dc, dOut, dA, dB, buf.act, buf.cs, g.whhP, B, T, H, stateGrad],
+          B,
+          work,
+        );
+      } else if (cell === 'gru') {
+        k.recurrence(
+          'gruBackwardSeq',
+          [this.dgx, this.dgh, dOut, dA, dB, buf.act, buf.hs, g.whhP, B, T, H, stateGrad],
+          B,
+          work,
+        );
+      } else {
+        k.recurrence('rnnBackwardSeq', [this.dgx, dOut, dA, dB, buf.hs, g.whhP, B, T, H, relu, stateGrad], B, work);
       }
+      // The loop swaps the two after every step: dL/dh_0 ends in dhA after an even number of steps.
+      const dhRec = T % 2 === 0 ? this.dhA : this.dhB;
       if (opts.stateGrad) {
         a.copy(this.dh0 + l * BH * 4, dhRec, BH);
         if (cell === 'lstm') a.copy(this.dc0 + l * BH * 4, this.dc, BH);

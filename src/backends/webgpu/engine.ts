@@ -4,7 +4,7 @@
  * step is one command encoder and one submit with no readback, the loss and the skip decision staying in
  * `scalars` on the device until takeLoss.
  */
-import { check } from '../../errors.js';
+import { DeepRnnError, check } from '../../errors.js';
 import type { Engine, EngineGrads, EngineRun, EngineStep, FlatBuffer, StartState } from '../../model/engine.js';
 import { modelLayout, type ParamLayout } from '../../model/layout.js';
 import type { RecurrentState, ResolvedConfig, TokenTensor } from '../../model/types.js';
@@ -31,6 +31,7 @@ interface StepValues {
 
 export class WebGpuEngine implements Engine {
   readonly backend = 'webgpu' as const;
+  readonly threads = 1;
   readonly layout: ParamLayout;
   private readonly pool: BufferPool;
   private readonly params: GPUBuffer;
@@ -100,8 +101,10 @@ export class WebGpuEngine implements Engine {
     }
   }
 
-  lost(): string | null {
-    return this.lostReason;
+  failure(): DeepRnnError | null {
+    return this.lostReason === null
+      ? null
+      : new DeepRnnError('E_DEVICE_LOST', `the GPU device was lost: ${this.lostReason}`);
   }
 
   write(buffer: FlatBuffer, offset: number, data: Float32Array): void {
