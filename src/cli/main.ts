@@ -162,7 +162,7 @@ async function train(given: TrainArgs, io: Io): Promise<number> {
           progress.epoch(e, computedOn(lm));
           if (args.keepBest && e.valPerplexity !== undefined && e.valPerplexity < best) {
             best = e.valPerplexity;
-            await lm.save(bestPath(args.out));
+            await lm.save(curvePaths(args.out).best);
           }
         },
       });
@@ -214,7 +214,7 @@ async function train(given: TrainArgs, io: Io): Promise<number> {
         epochs: history.length,
         tokens: split.train.length,
         checkpoint: args.out,
-        best: args.keepBest && Number.isFinite(best) ? bestPath(args.out) : null,
+        best: args.keepBest && Number.isFinite(best) ? curvePaths(args.out).best : null,
         stoppedEarly: result.stoppedEarly,
         samples,
       };
@@ -232,7 +232,7 @@ async function train(given: TrainArgs, io: Io): Promise<number> {
         io.stdout.write(`stopped early: no better validation perplexity in ${args.patience} epochs\n`);
       io.stdout.write(`checkpoint: ${args.out}\n`);
       if (args.keepBest && Number.isFinite(best))
-        io.stdout.write(`best validation checkpoint: ${bestPath(args.out)}\n`);
+        io.stdout.write(`best validation checkpoint: ${curvePaths(args.out).best}\n`);
     }
     return 0;
   } finally {
@@ -271,9 +271,6 @@ async function generate(args: GenerateArgs, io: Io): Promise<number> {
     lm.dispose();
   }
 }
-
-/** Where --keep-best saves: model.safetensors -> model.best.safetensors. */
-export const bestPath = (out: string): string => `${out.replace(/\.safetensors$/i, '')}.best.safetensors`;
 
 /** One line per source: its name, perplexity and held-out tokens. */
 function perplexityTable(

@@ -4,10 +4,13 @@
  */
 import type { EpochRecord } from '../checkpoint/types.js';
 
-/** Where the curve goes next to a checkpoint: model.safetensors -> model.svg, model.csv. */
-export function curvePaths(checkpointPath: string): { svg: string; csv: string } {
+/**
+ * The files `deeprnn train` writes next to its checkpoint: model.safetensors -> model.perplexity.svg,
+ * model.perplexity.csv, and (--keep-best) model.best.safetensors.
+ */
+export function curvePaths(checkpointPath: string): { svg: string; csv: string; best: string } {
   const base = checkpointPath.replace(/\.safetensors$/i, '');
-  return { svg: `${base}.perplexity.svg`, csv: `${base}.perplexity.csv` };
+  return { svg: `${base}.perplexity.svg`, csv: `${base}.perplexity.csv`, best: `${base}.best.safetensors` };
 }
 
 /** Non-finite values (NaN, Infinity, a missing validation value) become empty cells. */

@@ -149,11 +149,16 @@ describe('ticks', () => {
 });
 
 describe('curvePaths', () => {
-  it('puts the curve next to the checkpoint', () => {
+  it('puts the curve and the best checkpoint next to the checkpoint', () => {
     expect(curvePaths('out/model.safetensors')).toEqual({
       svg: 'out/model.perplexity.svg',
       csv: 'out/model.perplexity.csv',
+      best: 'out/model.best.safetensors',
     });
-    expect(curvePaths('run.ckpt')).toEqual({ svg: 'run.ckpt.perplexity.svg', csv: 'run.ckpt.perplexity.csv' });
+    expect(curvePaths('run.ckpt')).toEqual({
+      svg: 'run.ckpt.perplexity.svg',
+      csv: 'run.ckpt.perplexity.csv',
+      best: 'run.ckpt.best.safetensors',
+    });
   });
 });
