@@ -7,7 +7,7 @@
  * in the same rotation. Prints a Markdown section for bench/RESULTS.md and writes SVG charts under
  * bench/charts/.
  *
- *   npm run bench -- [--suite compare|scaling|threads|job|exercise|all] [--rounds 3] [--systems a,b]
+ *   npm run bench -- [--suite compare|scaling|threads|job|exercise|generate|all] [--rounds 3] [--systems a,b]
  *                    [--cells lstm,gru,rnn] [--threads 1,2] [--openblas DIR] [--train-seconds 5]
  *                    [--gen-seconds 2] [--epochs 500] [--quick] [--md FILE]
  *
@@ -21,7 +21,8 @@
  * --suite threads: LSTM (L 2) tokens/s for H in {256, 512, 1024} x --threads, deeprnn-wasm and pytorch.
  * --suite job: the README's job, `deeprnn train` (the CLI, --epochs, default 500) against PyTorch's
  * train_ch8 for as many epochs, wall time, per --threads count. --suite exercise runs
- * bench/exercise.bench.ts (d2l's GRU-vs-LSTM exercise). --quick: one round, short windows (checks the
+ * bench/exercise.bench.ts (d2l's GRU-vs-LSTM exercise); --suite generate bench/generate.bench.ts
+ * (f32 / f16 / int8 generation at batch 1, 8, 32 against onnxruntime-web). --quick: one round, short windows (checks the
  * harness, not the numbers).
  */
 import { spawnSync } from 'node:child_process';
@@ -262,13 +263,14 @@ function scaling(): string {
   return lines.join('\n');
 }
 
-function exercise(): string {
-  const r = spawnSync('npx', ['vite-node', 'bench/exercise.bench.ts', '--', ...argv], {
+/** A suite of its own file, run as its own process (its Markdown on stdout). */
+function separate(file: string): string {
+  const r = spawnSync('npx', ['vite-node', file, '--', ...argv], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
     maxBuffer: 64 << 20,
   });
-  if (r.status !== 0) throw new Error(`exercise failed (exit ${r.status})`);
+  if (r.status !== 0) throw new Error(`${file} failed (exit ${r.status})`);
   return r.stdout;
 }
 
@@ -277,9 +279,10 @@ if (suite === 'compare' || suite === 'all') parts.push(compare());
 if (suite === 'scaling' || suite === 'all') parts.push(scaling());
 if (suite === 'threads' || suite === 'all') parts.push(threadScaling());
 if (suite === 'job' || suite === 'all') parts.push(job());
-if (suite === 'exercise' || suite === 'all') parts.push(exercise());
+if (suite === 'exercise' || suite === 'all') parts.push(separate('bench/exercise.bench.ts'));
+if (suite === 'generate' || suite === 'all') parts.push(separate('bench/generate.bench.ts'));
 if (parts.length === 0)
-  throw new Error(`--suite must be compare, scaling, threads, job, exercise or all, got ${suite}`);
+  throw new Error(`--suite must be compare, scaling, threads, job, exercise, generate or all, got ${suite}`);
 const md = parts.join('\n');
 process.stdout.write(md);
 const mdPath = flag('md', '');

@@ -19,6 +19,7 @@ export type ErrorCode =
   | 'E_TOO_LARGE' // a tensor exceeds a device or memory limit
   | 'E_DISPOSED' // a model used after dispose()
   | 'E_NOT_FINITE' // training produced a NaN or infinite loss
+  | 'E_QUANTIZED' // training asked of a model loaded from an int8 or f16 checkpoint
   | 'E_DOWNLOAD' // a file could not be fetched
   | 'E_CHECKSUM' // a downloaded or cached file failed its checksum
   | 'E_IO' // a file could not be read or written

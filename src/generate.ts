@@ -6,7 +6,8 @@
  */
 export { TextGenerator } from './lm/text-generator.js';
 export type { TextModel, CheckpointSource } from './lm/text-model.js';
-export type { GenerateOptions, GeneratedToken } from './lm/generate.js';
+export type { BatchToken, GenerateOptions, GeneratedToken } from './lm/generate.js';
+export type { Quantization } from './model/quantize.js';
 export type { SampleOptions } from './text/sampler.js';
 export type { Vocab } from './text/vocab.js';
 export type { ForwardModel, RecurrentState, ResolvedConfig } from './model/types.js';

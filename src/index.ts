@@ -24,7 +24,7 @@ export type {
 } from './lm/language-model.js';
 export type { VocabOption } from './interop/vocab.js';
 export type { TextModel, CheckpointSource } from './lm/text-model.js';
-export type { GenerateOptions, GeneratedToken } from './lm/generate.js';
+export type { BatchToken, GenerateOptions, GeneratedToken } from './lm/generate.js';
 export { trainLoop } from './train/train.js';
 export type {
   BatchSource,
@@ -48,5 +48,7 @@ export {
   loadCheckpoint,
   checkpointToBlob,
   checkpointFromBlob,
+  quantizeCheckpoint,
 } from './checkpoint/index.js';
-export type { Checkpoint, TrainingState, TextOptions } from './checkpoint/index.js';
+export type { Checkpoint, StoredQuantization, TrainingState, TextOptions } from './checkpoint/index.js';
+export type { Int8Matrix, Quantization } from './model/quantize.js';

@@ -7,3 +7,4 @@ export { lstmForward } from './lstm';
 export { gruForward } from './gru';
 export { rnnForward } from './rnn';
 export { heapBase } from './heap';
+export { quantizeRows, qgemm, gatherQRows } from './int8';

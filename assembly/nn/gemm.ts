@@ -10,7 +10,7 @@
 // Packing turns every access of the micro-kernel into a sequential stream; unpacked, the rows of a
 // 4 KiB-wide matrix all map to one L1 set. Micro-kernel: 4 x 8 tile in 8 v128 accumulators, per k one
 // 2-vector B load and 4 broadcast loads of A. Fewer than 4 rows (batch-1 generation) take gemv().
-import { madd } from './simd';
+import { madd, maddf } from './simd';
 
 const MR: i32 = 4;
 const NR: i32 = 8;
@@ -45,10 +45,10 @@ export function gemm(c: usize, ldc: i32, a: usize, sam: i32, sak: i32, b: usize,
 }
 
 /**
- * Rows [r0, r1) of gemm(): the threads' share of one product. Every element of C is a dot product whose
- * order depends only on K (KC blocks, then k within a block), never on which rows are computed together,
- * and the kernel (gemv below MR rows, blocked otherwise) is chosen by the whole product's m, so any row
- * split gives the bits of the whole product.
+ * Rows [r0, r1) of gemm(): the threads' share of one product. Every element of C is one multiply-add
+ * chain in k order, starting from C (accumulate) or 0, in every kernel (gemv, gemvPanels, the blocked
+ * micro-kernel across its KC blocks): so any row split gives the bits of the whole product, and a batch
+ * of B rows gives each row the bits it gets alone (batched generation equals generating each alone).
  */
 export function gemmRows(c: usize, ldc: i32, a: usize, sam: i32, sak: i32, b: usize, ldb: i32,
   m: i32, n: i32, k: i32, accumulate: i32, r0: i32, r1: i32): void {
@@ -241,8 +241,25 @@ function packA(a: usize, sam: i32, sak: i32, mc: i32, kc: i32): void {
 // @ts-ignore: decorator
 @inline
 function micro(pa: usize, pb: usize, kc: i32, c: usize, ldc: i32, rows: i32, cols: i32, first: bool): void {
+  // The accumulators start from C (zeros for the first block): each element is then one sum in k order
+  // across the KC blocks, the order gemv() keeps, so a product gives the same bits for any row count.
+  const rc = (<usize>ldc) << 2;
+  const full = rows == MR && cols == NR;
+  const src = full ? c : tile;
+  if (!first && !full) {
+    memory.fill(tile, 0, MR * NR * 4);
+    for (let i = 0; i < rows; i++) memory.copy(tile + <usize>(i * NR * 4), c + <usize>i * rc, (<usize>cols) << 2);
+  }
+  const s1: usize = full ? rc : <usize>(NR * 4);
+  const s2: usize = s1 << 1, s3: usize = s1 * 3;
   let x00 = f32x4.splat(0), x01 = f32x4.splat(0), x10 = f32x4.splat(0), x11 = f32x4.splat(0);
   let x20 = f32x4.splat(0), x21 = f32x4.splat(0), x30 = f32x4.splat(0), x31 = f32x4.splat(0);
+  if (!first) {
+    x00 = v128.load(src); x01 = v128.load(src, 16);
+    x10 = v128.load(src + s1); x11 = v128.load(src + s1, 16);
+    x20 = v128.load(src + s2); x21 = v128.load(src + s2, 16);
+    x30 = v128.load(src + s3); x31 = v128.load(src + s3, 16);
+  }
   for (let p = 0; p < kc; p++) {
     const b0 = v128.load(pb);
     const b1 = v128.load(pb, 16);
@@ -257,15 +274,8 @@ function micro(pa: usize, pb: usize, kc: i32, c: usize, ldc: i32, rows: i32, col
     pa += 16;
     pb += 32;
   }
-  const rc = (<usize>ldc) << 2;
-  if (rows == MR && cols == NR) {
+  if (full) {
     const c0 = c, c1 = c + rc, c2 = c + 2 * rc, c3 = c + 3 * rc;
-    if (!first) {
-      x00 = f32x4.add(v128.load(c0), x00); x01 = f32x4.add(v128.load(c0, 16), x01);
-      x10 = f32x4.add(v128.load(c1), x10); x11 = f32x4.add(v128.load(c1, 16), x11);
-      x20 = f32x4.add(v128.load(c2), x20); x21 = f32x4.add(v128.load(c2, 16), x21);
-      x30 = f32x4.add(v128.load(c3), x30); x31 = f32x4.add(v128.load(c3, 16), x31);
-    }
     v128.store(c0, x00); v128.store(c0, x01, 16);
     v128.store(c1, x10); v128.store(c1, x11, 16);
     v128.store(c2, x20); v128.store(c2, x21, 16);
@@ -276,13 +286,7 @@ function micro(pa: usize, pb: usize, kc: i32, c: usize, ldc: i32, rows: i32, col
   v128.store(tile, x10, 32); v128.store(tile, x11, 48);
   v128.store(tile, x20, 64); v128.store(tile, x21, 80);
   v128.store(tile, x30, 96); v128.store(tile, x31, 112);
-  for (let i = 0; i < rows; i++) {
-    for (let j = 0; j < cols; j++) {
-      const pc = c + <usize>i * rc + ((<usize>j) << 2);
-      const v = load<f32>(tile + ((<usize>(i * NR + j)) << 2));
-      store<f32>(pc, first ? v : load<f32>(pc) + v);
-    }
-  }
+  for (let i = 0; i < rows; i++) memory.copy(c + <usize>i * rc, tile + <usize>(i * NR * 4), (<usize>cols) << 2);
 }
 
 /**
@@ -319,7 +323,7 @@ export function gemv(c: usize, a: usize, sak: i32, b: usize, ldb: i32, n: i32, k
     }
     for (; o < nb; o += 4) {
       let x = load<f32>(c + o);
-      for (let r: usize = 0; r < 4; r++) x += load<f32>(pa + r * sa) * load<f32>(pb + r * rb + o);
+      for (let r: usize = 0; r < 4; r++) x = maddf(load<f32>(pa + r * sa), load<f32>(pb + r * rb + o), x);
       store<f32>(c + o, x);
     }
     pa += 4 * sa;
@@ -330,7 +334,7 @@ export function gemv(c: usize, a: usize, sak: i32, b: usize, ldb: i32, n: i32, k
     const v0 = f32x4.splat(s0);
     let o: usize = 0;
     for (; o + 16 <= nb; o += 16) v128.store(c + o, madd(v0, v128.load(pb + o), v128.load(c + o)));
-    for (; o < nb; o += 4) store<f32>(c + o, load<f32>(c + o) + s0 * load<f32>(pb + o));
+    for (; o < nb; o += 4) store<f32>(c + o, maddf(s0, load<f32>(pb + o), load<f32>(c + o)));
     pa += sa;
     pb += rb;
   }
@@ -348,8 +352,13 @@ function gemvPanels(c: usize, a: usize, sak: i32, bp: usize, n: i32, k: i32, acc
   for (; j + 32 <= full; j += 32) {
     const p0 = bp + ((<usize>j * k) << 2);
     const p1 = p0 + ps, p2 = p0 + 2 * ps, p3 = p0 + 3 * ps;
+    const cj = c + ((<usize>j) << 2);
     let x0 = f32x4.splat(0), x1 = f32x4.splat(0), x2 = f32x4.splat(0), x3 = f32x4.splat(0);
     let x4 = f32x4.splat(0), x5 = f32x4.splat(0), x6 = f32x4.splat(0), x7 = f32x4.splat(0);
+    if (acc) {
+      x0 = v128.load(cj); x1 = v128.load(cj, 16); x2 = v128.load(cj, 32); x3 = v128.load(cj, 48);
+      x4 = v128.load(cj, 64); x5 = v128.load(cj, 80); x6 = v128.load(cj, 96); x7 = v128.load(cj, 112);
+    }
     let pa = a;
     let o: usize = 0;
     for (let p = 0; p < k; p++) {
@@ -365,19 +374,15 @@ function gemvPanels(c: usize, a: usize, sak: i32, bp: usize, n: i32, k: i32, acc
       pa += sa;
       o += 32;
     }
-    const cj = c + ((<usize>j) << 2);
-    if (acc) {
-      x0 = f32x4.add(v128.load(cj), x0); x1 = f32x4.add(v128.load(cj, 16), x1);
-      x2 = f32x4.add(v128.load(cj, 32), x2); x3 = f32x4.add(v128.load(cj, 48), x3);
-      x4 = f32x4.add(v128.load(cj, 64), x4); x5 = f32x4.add(v128.load(cj, 80), x5);
-      x6 = f32x4.add(v128.load(cj, 96), x6); x7 = f32x4.add(v128.load(cj, 112), x7);
-    }
     v128.store(cj, x0); v128.store(cj, x1, 16); v128.store(cj, x2, 32); v128.store(cj, x3, 48);
     v128.store(cj, x4, 64); v128.store(cj, x5, 80); v128.store(cj, x6, 96); v128.store(cj, x7, 112);
   }
   for (; j < n; j += 8) {
     const p0 = bp + ((<usize>j * k) << 2);
-    let x0 = f32x4.splat(0), x1 = f32x4.splat(0);
+    const cols = min(8, n - j);
+    memory.fill(tile, 0, 32);
+    if (acc) memory.copy(tile, c + ((<usize>j) << 2), (<usize>cols) << 2);
+    let x0 = v128.load(tile), x1 = v128.load(tile, 16);
     let pa = a;
     let o: usize = 0;
     for (let p = 0; p < k; p++) {
@@ -389,11 +394,6 @@ function gemvPanels(c: usize, a: usize, sak: i32, bp: usize, n: i32, k: i32, acc
     }
     v128.store(tile, x0);
     v128.store(tile, x1, 16);
-    const cols = min(8, n - j);
-    for (let jj = 0; jj < cols; jj++) {
-      const pc = c + ((<usize>(j + jj)) << 2);
-      const v = load<f32>(tile + ((<usize>jj) << 2));
-      store<f32>(pc, acc ? load<f32>(pc) + v : v);
-    }
+    memory.copy(c + ((<usize>j) << 2), tile, (<usize>cols) << 2);
   }
 }

@@ -11,4 +11,5 @@ export { lstmForwardSeq, gruForwardSeq, rnnForwardSeq, lstmBackwardSeq, gruBackw
 export { softmaxXent, softmaxXentRows } from './xent';
 export { dropoutMask, dropoutMaskRange } from './dropout';
 export { sumSquares, sgdStep, adamStep } from './optim';
+export { quantizeRows, qgemm, gatherQRows } from './int8';
 export { heapBase } from './heap';

@@ -11,3 +11,10 @@ export function madd(a: v128, b: v128, c: v128): v128 {
     return f32x4.add(f32x4.mul(a, b), c);
   }
 }
+
+/** madd on one f32, rounded as madd rounds its lanes: scalar tails of a kernel then match its vectors. */
+// @ts-ignore: decorator
+@inline
+export function maddf(a: f32, b: f32, c: f32): f32 {
+  return f32x4.extract_lane(madd(f32x4.splat(a), f32x4.splat(b), f32x4.splat(c)), 0);
+}

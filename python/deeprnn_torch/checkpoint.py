@@ -3,6 +3,8 @@
 Tensors (F32): the parameters under RNNModel's state_dict names; training checkpoints add Adam's moments
 (optimizer.adam.m.<param>, optimizer.adam.v.<param>) and the carried state (state.h, state.c: (L, B, H)).
 `__metadata__`: format "deeprnn", version "1", config, vocab, text, seed, and `training` in training checkpoints.
+Quantized files (metadata quantization "int8" or "f16") load as f32: int8 weights w (I8) with w.scale (F32, a
+scale per row) are w * scale[:, None], F16 tensors are widened.
 """
 import dataclasses
 import json
@@ -152,6 +154,13 @@ def decode(data, device=None):
     vocab = Vocab(tokens, **text)
 
     shapes = parameter_shapes(cell, layers, hidden, vocab_size)
+    quantization = metadata.get("quantization")
+    if quantization not in (None, "int8", "f16"):
+        raise _bad(f"metadata quantization is {quantization!r}; deeprnn reads 'int8' and 'f16'")
+    if quantization is not None and "training" in metadata:
+        raise _bad("a quantized checkpoint cannot hold training state")
+    if quantization == "int8":
+        tensors = _dequantize_int8(tensors, shapes)
     known = {n for n, _ in shapes}
     for name in tensors:
         base = name[len(ADAM_M) :] if name.startswith((ADAM_M, ADAM_V)) else name
@@ -205,6 +214,23 @@ def _check_vocab(tokens, vocab_size, reserved):
         raise _bad(f"vocab[0] must be '{UNK}', got {tokens[0]!r}")
     if tokens[1 : 1 + len(reserved)] != reserved:
         raise _bad(f"text.reserved {reserved} must be the tokens right after '{UNK}' in vocab")
+
+
+def _dequantize_int8(tensors, shapes):
+    """An int8 file's tensors with each weight matrix w (I8) and w.scale (F32, one per row) as w * scale."""
+    out = dict(tensors)
+    for name, shape in shapes:
+        if len(shape) != 2:
+            continue
+        q, scale = out.get(name), out.pop(name + ".scale", None)
+        if q is None or scale is None:
+            raise _bad(f"int8 weight '{name}' or its '{name}.scale' is missing")
+        if q.dtype != torch.int8 or list(q.shape) != shape:
+            raise _bad(f"weight '{name}' of an int8 checkpoint must be I8 of shape {shape}")
+        if scale.dtype != torch.float32 or list(scale.shape) != [shape[0]]:
+            raise _bad(f"'{name}.scale' must be F32 of shape [{shape[0]}]")
+        out[name] = q.float() * scale[:, None]
+    return out
 
 
 def _read_dict(tensors, shapes, prefix, what):

@@ -16,6 +16,12 @@
  *   vocab     ["<unk>", ...]                         the tokens in index order, vocab_size of them
  *   text      {"preprocess": "d2l"|"none", "tokenize": "char"|"word", "newlines"?: bool, "reserved"?: [str]}
  *   seed      "<uint32>"                             the model seed (initialization, dropout masks); absent = 0
+ *   quantization  "int8" | "f16"                     absent = F32. "f16": every parameter tensor is F16.
+ *                                                  "int8": each weight matrix <w> (2-D) is I8 with the
+ *                                                  same shape plus <w>.scale, F32 (rows,), and
+ *                                                  <w>[r, :] = <w>[r, :] * <w>.scale[r]; biases stay F32.
+ *                                                  In PyTorch: w = q.float() * scale[:, None]. Quantized
+ *                                                  files are for generation and evaluation (no training).
  *   training  {"step": int, "epoch": int, "batch": int, "rng": [uint32...], "options": {...},
  *              "history": [{"epoch": int, "train_perplexity": number|null, "val_perplexity"?: number|null}]}
  *             present only in training checkpoints; see TrainingState for the meaning of each field.
@@ -26,6 +32,7 @@
  */
 import { DeepRnnError } from '../errors.js';
 import { parameterShapes } from '../model/params.js';
+import { dequantizeInt8, roundToF16, type Int8Matrix } from '../model/quantize.js';
 import type { RecurrentState, ResolvedConfig, StateDict } from '../model/types.js';
 import { validateConfig, validateState, validateStateDict } from '../model/validate.js';
 import {
@@ -33,21 +40,36 @@ import {
   decodeSafetensors,
   encodeSafetensors,
   toFloat32,
-  type F32Entry,
+  type TensorEntry,
   type RawTensor,
 } from './safetensors.js';
-import type { Checkpoint, EpochRecord, JsonValue, TextOptions, TrainingState } from './types.js';
+import type { Checkpoint, EpochRecord, JsonValue, StoredQuantization, TextOptions, TrainingState } from './types.js';
 
 export const FORMAT = 'deeprnn';
 export const VERSION = '1';
 const ADAM_M = 'optimizer.adam.m.';
 const ADAM_V = 'optimizer.adam.v.';
 const CONFIG_KEYS = ['cell', 'nonlinearity', 'layers', 'hidden', 'vocab_size', 'dropout'];
+const SCALE = '.scale';
 
 export function encodeCheckpoint(ckpt: Checkpoint): Uint8Array<ArrayBuffer> {
   const { config, metadata } = describeModel(ckpt);
   const names = parameterShapes(config).map(([n]) => n);
-  const entries: F32Entry[] = names.map((name) => ({ name, ...ckpt.params[name] }));
+  const q = ckpt.quantization;
+  const entries: TensorEntry[] = q === undefined ? names.map((name) => ({ name, ...ckpt.params[name] })) : [];
+  if (q !== undefined) {
+    if (ckpt.training !== undefined) throw badFile('cannot write a quantized checkpoint with training state');
+    metadata.quantization = q.format;
+    for (const [name, shape] of parameterShapes(config)) {
+      const w = q.format === 'int8' && shape.length === 2 ? q.weights[name] : undefined;
+      if (q.format === 'f16') entries.push({ name, shape, data: roundToF16(ckpt.params[name].data, name).bits });
+      else if (w === undefined) entries.push({ name, ...ckpt.params[name] });
+      else {
+        checkInt8(w, shape, name);
+        entries.push({ name, shape, data: w.q }, { name: name + SCALE, shape: [shape[0]], data: w.scale });
+      }
+    }
+  }
   const t = ckpt.training;
   if (t !== undefined) {
     checkTraining(t, config);
@@ -116,6 +138,13 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
 
   const names = parameterShapes(config).map(([n]) => n);
   const known = new Set(names);
+  const quantization = metadata.quantization;
+  if (quantization !== undefined) {
+    if (quantization !== 'int8' && quantization !== 'f16')
+      throw badFile(`metadata quantization is '${quantization}'; deeprnn reads 'int8' and 'f16'`);
+    if (metadata.training !== undefined) throw badFile('a quantized checkpoint cannot hold training state');
+    if (quantization === 'int8') return decodeInt8(tensors, config, vocab, text);
+  }
   for (const name of tensors.keys()) {
     const base = name.startsWith(ADAM_M)
       ? name.slice(ADAM_M.length)
@@ -130,6 +159,7 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
   }
   const params = readDict(tensors, config, '', 'parameter');
   const ckpt: Checkpoint = { config, vocab, text, params };
+  if (quantization === 'f16') ckpt.quantization = { format: 'f16' };
 
   if (metadata.training !== undefined) {
     ckpt.training = readTraining(parseJson(metadata, 'training'), tensors, config);
@@ -139,6 +169,63 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
       throw badFile(`tensor '${stray}' is training state, but the file has no 'training' metadata`);
   }
   return ckpt;
+}
+
+/** An int8 checkpoint: each weight matrix I8 plus its F32 row scales, the biases F32 (see the header). */
+function decodeInt8(
+  tensors: Map<string, RawTensor>,
+  config: ResolvedConfig,
+  vocab: string[],
+  text: TextOptions,
+): Checkpoint {
+  const shapes = parameterShapes(config);
+  const expected = new Set(shapes.flatMap(([n, shape]) => (shape.length === 2 ? [n, n + SCALE] : [n])));
+  for (const name of tensors.keys()) {
+    if (!expected.has(name))
+      throw badFile(`unexpected tensor '${name}' in an int8 checkpoint (expected ${[...expected].join(', ')})`);
+  }
+  const params: StateDict = {};
+  const weights: Record<string, Int8Matrix> = {};
+  for (const [name, shape] of shapes) {
+    const t = tensors.get(name);
+    if (t === undefined) throw badFile(`parameter '${name}' is missing`);
+    if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i]))
+      throw badFile(
+        `parameter '${name}' has shape ${JSON.stringify(t.shape)}, the config needs ${JSON.stringify(shape)}`,
+      );
+    if (shape.length !== 2) {
+      params[name] = { shape: [...shape], data: toFloat32(t, `parameter '${name}'`) };
+      continue;
+    }
+    if (t.dtype !== 'I8') throw badFile(`weight '${name}' of an int8 checkpoint has dtype ${t.dtype}, expected I8`);
+    const st = tensors.get(name + SCALE);
+    if (st === undefined) throw badFile(`int8 weight '${name}' has no '${name}${SCALE}' tensor`);
+    if (st.dtype !== 'F32' || st.shape.length !== 1 || st.shape[0] !== shape[0])
+      throw badFile(
+        `'${name}${SCALE}' must be F32 of shape [${shape[0]}], got ${st.dtype} ${JSON.stringify(st.shape)}`,
+      );
+    const w: Int8Matrix = {
+      shape: [shape[0], shape[1]],
+      // A copy of the bytes (t.bytes may be a view into a Node Buffer pool, where slice() copies nothing).
+      q: new Int8Array(new Uint8Array(t.bytes).buffer),
+      scale: toFloat32(st, `'${name}${SCALE}'`),
+    };
+    checkInt8(w, shape, name);
+    weights[name] = w;
+    params[name] = { shape: [...shape], data: dequantizeInt8(w) };
+  }
+  return { config, vocab, text, params, quantization: { format: 'int8', weights } };
+}
+
+function checkInt8(w: Int8Matrix, shape: readonly number[], name: string): void {
+  if (!(w?.q instanceof Int8Array && w.scale instanceof Float32Array))
+    throw badFile(`int8 weight '${name}' must be {shape, q: Int8Array, scale: Float32Array}`);
+  if (w.q.length !== shape[0] * shape[1] || w.scale.length !== shape[0])
+    throw badFile(`int8 weight '${name}' must hold ${shape[0]}x${shape[1]} values and ${shape[0]} scales`);
+  for (let r = 0; r < w.scale.length; r++) {
+    if (!(Number.isFinite(w.scale[r]) && w.scale[r] >= 0))
+      throw badFile(`'${name}${SCALE}'[${r}] is ${w.scale[r]}; row scales must be finite and non-negative`);
+  }
 }
 
 /** The vocabulary and text options of a model's metadata (`vocab`, `text`), checked against its vocabulary size. */
@@ -364,4 +451,4 @@ function historyFromJson(raw: unknown, i: number): EpochRecord {
   return r;
 }
 
-export type { Checkpoint, JsonValue, TextOptions, TrainingState };
+export type { Checkpoint, JsonValue, StoredQuantization, TextOptions, TrainingState };

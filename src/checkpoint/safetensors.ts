@@ -14,6 +14,7 @@
  * beyond (a small multiple of) the file's size.
  */
 import { DeepRnnError } from '../errors.js';
+import { fromF16Bits } from '../model/quantize.js';
 
 export type Dtype =
   | 'BOOL'
@@ -66,11 +67,17 @@ export interface SafetensorsFile {
   tensors: Map<string, RawTensor>;
 }
 
-/** A float32 tensor to write. */
-export interface F32Entry {
+/** A tensor to write: F32 from a Float32Array, I8 from an Int8Array, F16 from a Uint16Array of f16 bits. */
+export interface TensorEntry {
   name: string;
   shape: number[];
-  data: Float32Array;
+  data: Float32Array | Int8Array | Uint16Array;
+}
+
+function dtypeOf(data: TensorEntry['data']): Dtype {
+  if (data instanceof Float32Array) return 'F32';
+  if (data instanceof Int8Array) return 'I8';
+  return 'F16';
 }
 
 export function badFile(message: string): DeepRnnError {
@@ -80,10 +87,10 @@ export function badFile(message: string): DeepRnnError {
 const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /**
- * Writes F32 tensors in the given order. The header is compact JSON with `__metadata__` first, padded with
+ * Writes tensors in the given order. The header is compact JSON with `__metadata__` first, padded with
  * spaces so that the data section starts 8-byte aligned (as safetensors >= 0.3 writes it).
  */
-export function encodeSafetensors(entries: F32Entry[], metadata: Record<string, string>): Uint8Array<ArrayBuffer> {
+export function encodeSafetensors(entries: TensorEntry[], metadata: Record<string, string>): Uint8Array<ArrayBuffer> {
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length > 0) header.__metadata__ = metadata;
   let offset = 0;
@@ -94,7 +101,7 @@ export function encodeSafetensors(entries: F32Entry[], metadata: Record<string, 
     const count = shape.reduce((a, b) => a * b, 1);
     if (count !== data.length)
       throw badFile(`tensor '${name}' has ${data.length} values but shape ${JSON.stringify(shape)}`);
-    header[name] = { dtype: 'F32', shape, data_offsets: [offset, offset + data.byteLength] };
+    header[name] = { dtype: dtypeOf(data), shape, data_offsets: [offset, offset + data.byteLength] };
     offset += data.byteLength;
   }
   const json = new TextEncoder().encode(JSON.stringify(header));
@@ -107,10 +114,12 @@ export function encodeSafetensors(entries: F32Entry[], metadata: Record<string, 
   out.fill(0x20, 8 + json.length, 8 + headerLength);
   let at = 8 + headerLength;
   for (const { data } of entries) {
-    if (littleEndian) {
+    if (littleEndian || data instanceof Int8Array) {
       out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), at);
-    } else {
+    } else if (data instanceof Float32Array) {
       for (let i = 0; i < data.length; i++) view.setFloat32(at + 4 * i, data[i], true);
+    } else {
+      for (let i = 0; i < data.length; i++) view.setUint16(at + 2 * i, data[i], true);
     }
     at += data.byteLength;
   }
@@ -259,19 +268,12 @@ export function toFloat32(t: RawTensor, what: string): Float32Array {
     }
     case 'F16': {
       const out = new Float32Array(bytes.length / 2);
-      for (let i = 0; i < out.length; i++) out[i] = halfToFloat(view.getUint16(2 * i, true));
+      for (let i = 0; i < out.length; i++) out[i] = fromF16Bits(view.getUint16(2 * i, true));
       return out;
     }
     default:
-      throw badFile(`${what} has dtype ${t.dtype}; deeprnn reads F32 (or F64, F16, BF16)`);
+      throw badFile(
+        `${what} has dtype ${t.dtype}; deeprnn reads F32 (or F64, F16, BF16), and I8 in int8 checkpoints (metadata quantization "int8")`,
+      );
   }
-}
-
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 31) return frac === 0 ? sign * Infinity : NaN;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
 }

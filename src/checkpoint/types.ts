@@ -1,3 +1,4 @@
+import type { Int8Matrix } from '../model/quantize.js';
 import type { OptimizerState, RecurrentState, ResolvedConfig, StateDict } from '../model/types.js';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
@@ -41,12 +42,22 @@ export interface TrainingState {
   state: RecurrentState | null;
 }
 
+/**
+ * How a checkpoint stores its parameters when not as f32 (src/model/quantize.ts has the rules): 'f16'
+ * every tensor in half precision; 'int8' the weight matrices as int8 with a scale per row (these
+ * matrices), the biases in f32.
+ */
+export type StoredQuantization = { format: 'f16' } | { format: 'int8'; weights: Record<string, Int8Matrix> };
+
 export interface Checkpoint {
   config: ResolvedConfig;
   /** Tokens in index order; vocab[0] is '<unk>'. */
   vocab: string[];
   text: TextOptions;
+  /** The f32 parameters (for a quantized checkpoint: the values its stored tensors stand for). */
   params: StateDict;
   /** Present in training checkpoints only. */
   training?: TrainingState;
+  /** Absent: f32. A quantized checkpoint is for generation and evaluation; it holds no training state. */
+  quantization?: StoredQuantization;
 }

@@ -1,5 +1,5 @@
 /**
- * Command-line parsing for `deeprnn train|generate|eval|export`: `--flag value` and `--flag=value`, typed
+ * Command-line parsing for `deeprnn train|generate|eval|export|quantize`: `--flag value` and `--flag=value`, typed
  * results with defaults filled in, and a UsageError (one line, exit code 2) for anything else. `--help`
  * anywhere wins over errors elsewhere on the line, so `deeprnn train --lr x --help` still shows help.
  */
@@ -98,6 +98,13 @@ export interface ExportArgs extends CommonArgs {
   vocab: string | null;
 }
 
+export interface QuantizeArgs extends CommonArgs {
+  command: 'quantize';
+  model: string;
+  to: 'int8' | 'f16';
+  out: string;
+}
+
 export interface HelpArgs {
   command: 'help';
   /** The command whose help was asked for; null for the overview. */
@@ -105,9 +112,9 @@ export interface HelpArgs {
   text: string;
 }
 
-export type CliArgs = TrainArgs | GenerateArgs | EvalArgs | ExportArgs | HelpArgs;
+export type CliArgs = TrainArgs | GenerateArgs | EvalArgs | ExportArgs | QuantizeArgs | HelpArgs;
 
-const COMMANDS: readonly CommandName[] = ['train', 'generate', 'eval', 'export'];
+const COMMANDS: readonly CommandName[] = ['train', 'generate', 'eval', 'export', 'quantize'];
 
 /** Parses `process.argv.slice(2)`. */
 export function parseArgs(argv: readonly string[]): CliArgs {

@@ -7,7 +7,7 @@
 
 import { MAX_THREADS } from '../backends/wasm/threads.js';
 
-export type CommandName = 'train' | 'generate' | 'eval' | 'export';
+export type CommandName = 'train' | 'generate' | 'eval' | 'export' | 'quantize';
 
 export type FlagType =
   /** `auto`: the word 'auto' is a value too. */
@@ -471,6 +471,34 @@ export const COMMAND_FLAGS: Record<CommandName, FlagSpec[]> = {
       group: 'Export',
     },
   ],
+  quantize: [
+    {
+      flag: 'model',
+      key: 'model',
+      metavar: 'FILE',
+      type: { kind: 'string' },
+      required: true,
+      help: 'f32 model to quantize: .safetensors, .onnx or a TF.js model.json',
+      group: 'Quantize',
+    },
+    {
+      flag: 'to',
+      key: 'to',
+      type: { kind: 'choice', values: ['int8', 'f16'] },
+      required: true,
+      help: 'int8 (a scale per weight row, biases f32; generation computes in int8) or f16',
+      group: 'Quantize',
+    },
+    {
+      flag: 'out',
+      key: 'out',
+      metavar: 'FILE',
+      type: { kind: 'string' },
+      required: true,
+      help: 'safetensors file to write (for generate and eval; it cannot be trained further)',
+      group: 'Quantize',
+    },
+  ],
 };
 
 export const COMMAND_SUMMARY: Record<CommandName, string> = {
@@ -478,4 +506,5 @@ export const COMMAND_SUMMARY: Record<CommandName, string> = {
   generate: 'continue a prefix with a trained model, streaming to stdout',
   eval: 'perplexity of a trained model on a text',
   export: 'convert a model (safetensors, ONNX, TF.js) to ONNX for ONNX Runtime, or to a deeprnn checkpoint',
+  quantize: 'write a smaller checkpoint for generation: int8 weights (a quarter of the size) or f16 (half)',
 };

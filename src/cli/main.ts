@@ -1,5 +1,5 @@
 /**
- * `deeprnn train|generate|eval|export`. Exit codes: 0 success, 2 bad arguments, 1 any other error, 130 / 143
+ * `deeprnn train|generate|eval|export|quantize`. Exit codes: 0 success, 2 bad arguments, 1 any other error, 130 / 143
  * when training was interrupted by SIGINT / SIGTERM (after its checkpoint was saved). Errors are one
  * line on stderr unless --verbose; with --json stdout gets one JSON object whatever happens.
  */
@@ -9,7 +9,15 @@ import { LanguageModel, type LanguageModelTrainResult } from '../lm/language-mod
 import { buildCorpus, loadText } from '../text/index.js';
 import type { EpochEvent } from '../train/train.js';
 import { curveCsv, curvePaths, curveSvg } from '../train/curve.js';
-import { parseArgs, UsageError, type EvalArgs, type ExportArgs, type GenerateArgs, type TrainArgs } from './args.js';
+import {
+  parseArgs,
+  UsageError,
+  type EvalArgs,
+  type ExportArgs,
+  type GenerateArgs,
+  type QuantizeArgs,
+  type TrainArgs,
+} from './args.js';
 import { maxTokensFor, readSources, trainingData, type Source } from './data.js';
 import { Progress } from './progress.js';
 import { dataFlags, resumeArgs } from './resume.js';
@@ -39,6 +47,7 @@ export async function main(argv: readonly string[], io: Io = process): Promise<n
     if (args.command === 'train') return await train(args, io);
     if (args.command === 'generate') return await generate(args, io);
     if (args.command === 'export') return await exportModel(args, io);
+    if (args.command === 'quantize') return await quantize(args, io);
     return await evaluate(args, io);
   } catch (error) {
     // A bad option is a bad argument, whether the parser or the library found it.
@@ -94,6 +103,11 @@ async function train(given: TrainArgs, io: Io): Promise<number> {
   if (args.resume) {
     const { loadCheckpoint } = await import('../checkpoint/index.js');
     const ckpt = await loadCheckpoint(args.resume);
+    if (ckpt.quantization)
+      throw new DeepRnnError(
+        'E_QUANTIZED',
+        `${args.resume} is an ${ckpt.quantization.format} checkpoint, which is for generation and evaluation; resume from the f32 training checkpoint`,
+      );
     if (!ckpt.training)
       throw new DeepRnnError('E_BAD_CHECKPOINT', `${args.resume} holds no training state to resume from`);
     args = resumeArgs(args, ckpt);
@@ -325,6 +339,23 @@ async function exportModel(args: ExportArgs, io: Io): Promise<number> {
     args.json
       ? `${JSON.stringify({ out: args.out, format: args.format, bytes: bytes.length, config: ckpt.config })}\n`
       : `wrote ${args.out} (${args.format}, ${bytes.length} bytes): ${layers}-layer ${cell}, ${hidden} hidden, ${vocabSize} tokens\n`,
+  );
+  return 0;
+}
+
+/** Reads any format LanguageModel.load reads and writes it as an int8 or f16 checkpoint. */
+async function quantize(args: QuantizeArgs, io: Io): Promise<number> {
+  const { readModelFile } = await import('../interop/read.js');
+  const { encodeCheckpoint, quantizeCheckpoint, writeFileAtomic } = await import('../checkpoint/index.js');
+  const { training: _dropped, ...ckpt } = await readModelFile(args.model, {});
+  const bytes = encodeCheckpoint(quantizeCheckpoint(ckpt, args.to));
+  const f32Bytes = encodeCheckpoint(ckpt).length;
+  await writeFileAtomic(args.out, bytes, 'checkpoint');
+  const ratio = (f32Bytes / bytes.length).toFixed(2);
+  io.stdout.write(
+    args.json
+      ? `${JSON.stringify({ out: args.out, to: args.to, bytes: bytes.length, f32Bytes })}\n`
+      : `wrote ${args.out} (${args.to}, ${bytes.length} bytes; ${ratio}x smaller than its weights in f32, ${f32Bytes} bytes)\n`,
   );
   return 0;
 }

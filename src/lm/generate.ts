@@ -6,7 +6,7 @@
  */
 import { DeepRnnError, check, checkOptionNames } from '../errors.js';
 import { eventLoopPacer } from '../pace.js';
-import type { ForwardModel } from '../model/types.js';
+import type { ForwardModel, RecurrentState } from '../model/types.js';
 import { Sampler, type SampleOptions } from '../text/sampler.js';
 import type { Vocab } from '../text/vocab.js';
 import { feedTokens } from './perplexity.js';
@@ -30,13 +30,32 @@ export interface GeneratedToken {
   logProb: number;
 }
 
-export async function* generateTokens(
-  model: ForwardModel,
-  vocab: Vocab,
-  ids: Int32Array,
-  prefix: string,
-  options: GenerateOptions,
-): AsyncGenerator<GeneratedToken> {
+/** One sequence of a batched generation: its prefix (and its token ids) and its own options. */
+export interface SequenceRequest {
+  ids: Int32Array;
+  prefix: string;
+  options: GenerateOptions;
+}
+
+/** A token of a batched generation: which sequence (index into the requests) it continues. */
+export interface BatchToken extends GeneratedToken {
+  sequence: number;
+}
+
+interface Sequence {
+  index: number;
+  ids: Int32Array;
+  length: number;
+  signal: AbortSignal | undefined;
+  allowUnk: boolean;
+  sampler: Sampler;
+  produced: number;
+  token: number;
+  last: Float32Array;
+  state: RecurrentState;
+}
+
+function checkRequest({ ids, prefix, options }: SequenceRequest, index: number): Sequence {
   check(typeof options === 'object' && options !== null, 'generate options must be an object');
   checkOptionNames(options, GENERATE_OPTIONS, 'generate');
   check(
@@ -49,22 +68,87 @@ export async function* generateTokens(
   const sampler = new Sampler(sampleOptions);
   if (ids.length === 0)
     throw new DeepRnnError('E_EMPTY_CORPUS', `the prefix ${JSON.stringify(prefix)} has no tokens after preprocessing`);
-  const V = model.config.vocabSize;
+  const none = new Float32Array(0);
+  return { index, ids, length, signal, allowUnk, sampler, produced: 0, token: 0, last: none, state: { h: none } };
+}
+
+/**
+ * Several sequences at once (the server case: requests sharing one model): each warms up on its own
+ * prefix, then every step samples one token for each live sequence (in request order) and runs one
+ * forward for all that continue, as a batch with a state row each. A sequence ends at its own length
+ * or when its signal aborts. Each gets exactly the tokens it would get alone: every product gives a row
+ * the bits it gets alone (assembly/nn/gemm.ts, int8.ts) and each sequence samples with its own sampler.
+ */
+export async function* generateSequences(
+  model: ForwardModel,
+  vocab: Vocab,
+  requests: readonly SequenceRequest[],
+): AsyncGenerator<BatchToken> {
+  const sequences = requests.map(checkRequest); // every request is checked before any work
+  const { vocabSize: V, layers: L, hidden: H } = model.config;
   const joiner = vocab.options.tokenize === 'word' ? ' ' : '';
-  let { last, state } = await feedTokens(model, ids, null);
-  const step = new Int32Array(1);
+  let live = sequences.filter((s) => s.length > 0);
+  for (const s of live) ({ last: s.last, state: s.state } = await feedTokens(model, s.ids, null));
   const pace = eventLoopPacer();
-  for (let i = 0; i < length; i++) {
+  while (live.length > 0) {
     await pace(); // so that an abort from a timer or a Stop message can act mid-stream
-    if (signal?.aborted) return;
-    // <unk> stands for whatever the vocabulary lacks: printing it literally is never a continuation.
-    // The lowest f32 (the sampler takes finite logits only) gets probability exactly 0 at any temperature.
-    if (!allowUnk && V > 1) last[0] = LOWEST_F32;
-    const { tokens, logProbs } = sampler.sample(last, V);
-    const id = tokens[0];
-    yield { id, text: joiner + vocab.token(id), logProb: logProbs[0] };
-    if (i + 1 === length) break;
-    step[0] = id;
-    ({ logits: last, state } = await model.forward({ shape: [1, 1], data: step }, state));
+    const next: Sequence[] = [];
+    for (const s of live) {
+      if (s.signal?.aborted) continue;
+      // <unk> stands for whatever the vocabulary lacks: printing it literally is never a continuation.
+      // The lowest f32 (the sampler takes finite logits only) gets probability exactly 0 at any temperature.
+      if (!s.allowUnk && V > 1) s.last[0] = LOWEST_F32;
+      const { tokens, logProbs } = s.sampler.sample(s.last, V);
+      s.token = tokens[0];
+      yield { sequence: s.index, id: s.token, text: joiner + vocab.token(s.token), logProb: logProbs[0] };
+      if (++s.produced < s.length) next.push(s);
+    }
+    live = next.filter((s) => !s.signal?.aborted);
+    if (live.length === 0) return;
+    const B = live.length;
+    const x = Int32Array.from(live, (s) => s.token);
+    const state = B === 1 ? live[0].state : stackStates(live, L, H);
+    const run = await model.forward({ shape: [B, 1], data: x }, state);
+    live.forEach((s, b) => {
+      s.last = run.logits.subarray(b * V, (b + 1) * V);
+      s.state = B === 1 ? run.state : stateRow(run.state, b, B, L, H);
+    });
   }
+}
+
+/** The (L, B, H) state of a batch from each sequence's (L, 1, H) state. */
+function stackStates(live: readonly Sequence[], L: number, H: number): RecurrentState {
+  const B = live.length;
+  const h = new Float32Array(L * B * H);
+  const c = live[0].state.c ? new Float32Array(L * B * H) : undefined;
+  live.forEach(({ state }, b) => {
+    for (let l = 0; l < L; l++) {
+      h.set(state.h.subarray(l * H, (l + 1) * H), (l * B + b) * H);
+      c?.set(state.c!.subarray(l * H, (l + 1) * H), (l * B + b) * H);
+    }
+  });
+  return c ? { h, c } : { h };
+}
+
+/** Row b of an (L, B, H) state as an (L, 1, H) one. */
+function stateRow(state: RecurrentState, b: number, B: number, L: number, H: number): RecurrentState {
+  const h = new Float32Array(L * H);
+  const c = state.c ? new Float32Array(L * H) : undefined;
+  for (let l = 0; l < L; l++) {
+    h.set(state.h.subarray((l * B + b) * H, (l * B + b + 1) * H), l * H);
+    c?.set(state.c!.subarray((l * B + b) * H, (l * B + b + 1) * H), l * H);
+  }
+  return c ? { h, c } : { h };
+}
+
+/** One sequence: generateSequences over a batch of one. */
+export async function* generateTokens(
+  model: ForwardModel,
+  vocab: Vocab,
+  ids: Int32Array,
+  prefix: string,
+  options: GenerateOptions,
+): AsyncGenerator<GeneratedToken> {
+  for await (const { id, text, logProb } of generateSequences(model, vocab, [{ ids, prefix, options }]))
+    yield { id, text, logProb };
 }

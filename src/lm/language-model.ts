@@ -4,9 +4,13 @@
  * training (d2l train_ch8 semantics), checkpoints, and the WASM copy that batch-1 work on a WebGPU model
  * runs on (wasm-copy.ts).
  */
-import { encodeCheckpoint } from '../checkpoint/index.js';
+import { encodeCheckpoint, quantizeCheckpoint } from '../checkpoint/index.js';
 import type { Checkpoint, JsonValue, TrainingState } from '../checkpoint/index.js';
-import { check, checkOptionNames } from '../errors.js';
+import { DeepRnnError, check, checkOptionNames } from '../errors.js';
+import { createInt8ForwardModel } from '../backends/wasm/int8-engine.js';
+import type { Quantization } from '../model/quantize.js';
+import type { StateDict } from '../model/types.js';
+import { nnWasm } from '../wasm/modules.js';
 import { createModel } from '../backends/create.js';
 import type { BackendChoice, ForwardModel, ModelConfig, OptimizerName, RecurrentModel } from '../model/types.js';
 import type { KernelBuild } from '../backends/wasm/kernels.js';
@@ -122,9 +126,14 @@ export class LanguageModel extends TextModel<RecurrentModel> {
   /** Where batch-1 work runs when the weights live on the GPU (see wasm-copy.ts). */
   private readonly wasmCopy: WasmCopy | undefined;
 
-  private constructor(vocab: Vocab, model: RecurrentModel) {
-    super(vocab, model);
-    this.wasmCopy = model.backend === 'wasm' ? undefined : new WasmCopy(model);
+  private constructor(vocab: Vocab, model: RecurrentModel, quantized?: { format: Quantization; copy?: ForwardModel }) {
+    super(vocab, model, quantized?.format ?? null);
+    if (quantized?.format === 'int8') {
+      const create = (c: ForwardModel['config'], p: StateDict) => createInt8ForwardModel(c, p, nnWasm);
+      this.wasmCopy = new WasmCopy(model, create, quantized.copy);
+    } else {
+      this.wasmCopy = model.backend === 'wasm' ? undefined : new WasmCopy(model);
+    }
   }
 
   /** A new model with PyTorch's default initialization for the given vocabulary. */
@@ -154,14 +163,19 @@ export class LanguageModel extends TextModel<RecurrentModel> {
       wasmBuild: options.wasmBuild,
       threads: options.threads,
     });
+    let copy: ForwardModel | undefined;
     try {
       model.loadStateDict(ckpt.params);
       if (ckpt.training) model.loadOptimizerState(ckpt.training.optimizer);
+      // The int8 copy generation runs on, from the file's own int8 matrices (model holds them dequantized).
+      if (ckpt.quantization?.format === 'int8')
+        copy = await createInt8ForwardModel(ckpt.config, ckpt.params, nnWasm, ckpt.quantization.weights);
     } catch (error) {
       model.dispose();
       throw error;
     }
-    const lm = new LanguageModel(vocab, model);
+    const q = ckpt.quantization;
+    const lm = new LanguageModel(vocab, model, q && { format: q.format, copy });
     lm.trainingHistory =
       ckpt.training?.history.map((r) => ({ ...r, epochs: 0, tokensPerSecond: 0, elapsedMs: 0, lr: 0 })) ?? [];
     return lm;
@@ -204,6 +218,7 @@ export class LanguageModel extends TextModel<RecurrentModel> {
    * parameters then hold every finished step and `training` says where to resume).
    */
   async train(data: Int32Array | string, options: TrainOptions): Promise<LanguageModelTrainResult> {
+    this.notQuantized('train()');
     check(typeof options === 'object' && options !== null, 'train options must be an object');
     checkOptionNames(options, TRAIN_OPTIONS, 'train');
     const tokens = typeof data === 'string' ? this.encode(data) : data;
@@ -314,8 +329,13 @@ export class LanguageModel extends TextModel<RecurrentModel> {
     return { recipe, cursor: { epoch: 0, batch: 0, lr: recipe.lr, lossSum: 0, tokens: 0 } };
   }
 
-  /** The model as a checkpoint; pass a training state to make a training checkpoint. */
+  /**
+   * The model as a checkpoint; pass a training state to make a training checkpoint. A model loaded from
+   * a quantized checkpoint gives one quantized the same way (the same bits while its parameters are the
+   * loaded ones: quantizing dequantized weights gives them back, src/model/quantize.ts).
+   */
   async toCheckpoint(training?: TrainingState): Promise<Checkpoint> {
+    if (training) this.notQuantized('a training checkpoint');
     const ckpt: Checkpoint = {
       config: this.config,
       vocab: [...this.vocab.tokens],
@@ -323,7 +343,24 @@ export class LanguageModel extends TextModel<RecurrentModel> {
       params: await this.model.stateDict(),
     };
     if (training) ckpt.training = training;
-    return ckpt;
+    return this.quantization === null ? ckpt : quantizeCheckpoint(ckpt, this.quantization);
+  }
+
+  /**
+   * This model as an int8 or f16 checkpoint for generation (see quantizeCheckpoint): load the bytes with
+   * LanguageModel.load or TextGenerator.load.
+   */
+  async quantize(to: Quantization): Promise<Uint8Array> {
+    this.notQuantized('quantize()');
+    return encodeCheckpoint(quantizeCheckpoint(await this.toCheckpoint(), to));
+  }
+
+  private notQuantized(what: string): void {
+    if (this.quantization !== null)
+      throw new DeepRnnError(
+        'E_QUANTIZED',
+        `${what}: this model was loaded from an ${this.quantization} checkpoint, which is for generation and evaluation; train from the f32 checkpoint it was made from`,
+      );
   }
 
   /** `.safetensors` bytes (browsers: wrap in a Blob to download). */

@@ -1,7 +1,9 @@
 /**
  * What `deeprnn/generate` exports: a checkpoint loaded for generation and evaluation (TextModel's API)
- * on the forward kernels alone (build/nn-forward.wasm), with none of training's code or memory.
+ * on the forward kernels alone (build/nn-forward.wasm), with none of training's code or memory. An int8
+ * checkpoint computes from its int8 weights; an f16 one from its values widened to f32.
  */
+import { createInt8ForwardModel } from '../backends/wasm/int8-engine.js';
 import { createWasmForwardModel } from '../backends/wasm/forward-model.js';
 import { decodeCheckpoint } from '../checkpoint/checkpoint.js';
 import type { ForwardModel } from '../model/types.js';
@@ -18,6 +20,11 @@ export class TextGenerator extends TextModel<ForwardModel> {
     const ckpt = decodeCheckpoint(await checkpointBytes(source));
     await loadTextCore();
     const vocab = checkpointVocab(ckpt);
-    return new TextGenerator(vocab, await createWasmForwardModel(ckpt.config, ckpt.params, nnForwardWasm));
+    const q = ckpt.quantization;
+    const model =
+      q?.format === 'int8'
+        ? await createInt8ForwardModel(ckpt.config, ckpt.params, nnForwardWasm, q.weights)
+        : await createWasmForwardModel(ckpt.config, ckpt.params, nnForwardWasm);
+    return new TextGenerator(vocab, model, q?.format ?? null);
   }
 }

@@ -13,7 +13,15 @@ import { DeepRnnError, check } from '../errors.js';
 import type { ForwardModel, RecurrentState } from '../model/types.js';
 import { validateStateBatch } from '../model/validate.js';
 import { Vocab } from '../text/vocab.js';
-import { generateTokens, type GenerateOptions, type GeneratedToken } from './generate.js';
+import {
+  generateSequences,
+  generateTokens,
+  type BatchToken,
+  type GenerateOptions,
+  type GeneratedToken,
+  type SequenceRequest,
+} from './generate.js';
+import type { Quantization } from '../model/quantize.js';
 import {
   type NamedTokens,
   type SourcesPerplexity,
@@ -42,6 +50,8 @@ export abstract class TextModel<M extends ForwardModel = ForwardModel> {
   protected constructor(
     readonly vocab: Vocab,
     readonly model: M,
+    /** How the checkpoint it was loaded from stored the weights: 'int8', 'f16', or null (f32). */
+    readonly quantization: Quantization | null = null,
   ) {}
 
   get backend(): ForwardModel['backend'] {
@@ -108,22 +118,63 @@ export abstract class TextModel<M extends ForwardModel = ForwardModel> {
     return prefix + out;
   }
 
-  /** The continuation of `prefix` (not including it), sampled with the WASM sampler. */
-  async generate(prefix: string, options: GenerateOptions): Promise<string> {
-    let text = '';
-    for await (const t of this.stream(prefix, options)) text += t.text;
-    return text;
+  /**
+   * The continuation of `prefix` (not including it), sampled with the WASM sampler. Given several
+   * prefixes (and one options object for all, or one each), generates them as a batch and returns
+   * each continuation: each equal to generating that prefix alone with its options.
+   */
+  generate(prefix: string, options: GenerateOptions): Promise<string>;
+  generate(prefixes: readonly string[], options: GenerateOptions | readonly GenerateOptions[]): Promise<string[]>;
+  async generate(
+    prefix: string | readonly string[],
+    options: GenerateOptions | readonly GenerateOptions[],
+  ): Promise<string | string[]> {
+    if (typeof prefix === 'string') {
+      let text = '';
+      for await (const t of this.stream(prefix, options as GenerateOptions)) text += t.text;
+      return text;
+    }
+    const texts = prefix.map(() => '');
+    for await (const t of this.stream(prefix, options)) texts[t.sequence] += t.text;
+    return texts;
   }
 
-  /** Streams the continuation token by token (with log-probabilities); stops early on `options.signal`. */
-  stream(prefix: string, options: GenerateOptions): AsyncIterable<GeneratedToken> {
-    check(typeof prefix === 'string', 'prefix must be a string');
-    const ids = this.encodePiece(prefix);
+  /**
+   * Streams the continuation token by token (with log-probabilities); stops early on `options.signal`.
+   * Given several prefixes, streams them as a batch: each token says which `sequence` it continues, and
+   * each sequence ends at its own length or signal.
+   */
+  stream(prefix: string, options: GenerateOptions): AsyncIterable<GeneratedToken>;
+  stream(prefixes: readonly string[], options: GenerateOptions | readonly GenerateOptions[]): AsyncIterable<BatchToken>;
+  stream(
+    prefix: string | readonly string[],
+    options: GenerateOptions | readonly GenerateOptions[],
+  ): AsyncIterable<GeneratedToken | BatchToken> {
     const { vocab } = this;
     const batchOne = () => this.batchOne();
+    if (typeof prefix === 'string') {
+      check(!Array.isArray(options), 'one prefix takes one options object');
+      const ids = this.encodePiece(prefix);
+      return {
+        async *[Symbol.asyncIterator]() {
+          yield* generateTokens(await batchOne(), vocab, ids, prefix, options as GenerateOptions);
+        },
+      };
+    }
+    check(Array.isArray(prefix), 'prefix must be a string or an array of strings');
+    check(prefix.length > 0, 'generating a batch needs at least one prefix');
+    check(
+      !Array.isArray(options) || options.length === prefix.length,
+      `got ${prefix.length} prefixes but ${(options as readonly unknown[]).length} options objects (give one for all, or one each)`,
+    );
+    const requests: SequenceRequest[] = prefix.map((p, i) => {
+      check(typeof p === 'string', `prefix ${i} must be a string`);
+      const o = Array.isArray(options) ? options[i] : (options as GenerateOptions);
+      return { ids: this.encodePiece(p), prefix: p, options: o };
+    });
     return {
       async *[Symbol.asyncIterator]() {
-        yield* generateTokens(await batchOne(), vocab, ids, prefix, options);
+        yield* generateSequences(await batchOne(), vocab, requests);
       },
     };
   }

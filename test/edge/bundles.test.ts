@@ -66,7 +66,8 @@ describe('deeprnn/generate', () => {
     expect(imports.sort()).toEqual(['./nn-forward.wasm', './text.wasm']);
   });
 
-  it('is at most 45 KB gzipped, JS and WASM together (sizes next to the full package’s)', () => {
+  // 48 KiB: generation alone, int8 checkpoints and batched generation included.
+  it('is at most 48 KB gzipped, JS and WASM together (sizes next to the full package’s)', () => {
     const sizes = {
       'browser generate.js (WASM inlined)': gzipped(['dist/browser/generate.js']),
       'workerd generate.js + nn-forward.wasm + text.wasm': gzipped(
@@ -82,8 +83,8 @@ describe('deeprnn/generate', () => {
         .map(([what, n]) => `${what}: ${kib(n)} gzipped`)
         .join('\n'),
     );
-    expect(sizes['browser generate.js (WASM inlined)']).toBeLessThanOrEqual(45 * 1024);
-    expect(sizes['workerd generate.js + nn-forward.wasm + text.wasm']).toBeLessThanOrEqual(45 * 1024);
+    expect(sizes['browser generate.js (WASM inlined)']).toBeLessThanOrEqual(48 * 1024);
+    expect(sizes['workerd generate.js + nn-forward.wasm + text.wasm']).toBeLessThanOrEqual(48 * 1024);
   });
 });
 

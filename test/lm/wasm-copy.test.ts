@@ -1,7 +1,8 @@
 /**
  * Batch-1 work on a WebGPU LanguageModel runs on a WASM copy of its weights (src/lm/wasm-copy.ts): the
  * same text, log-probabilities, logits and perplexity as a WASM model with the same weights, bit for bit,
- * with no GPU forward at all; the copy follows training and loads.
+ * with no GPU forward at all; the copy follows training and loads. A model loaded from an int8
+ * checkpoint runs that work on an int8 copy on either backend.
  */
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { LanguageModel } from '../../src/lm/language-model.js';
@@ -58,5 +59,23 @@ describeGpu(device)('a WebGPU LanguageModel generates on a WASM copy', () => {
     expect(await run(gpu)).toEqual(before);
     untrained.dispose();
     trained.dispose();
+  });
+
+  it('an int8 checkpoint loaded on WebGPU generates from its int8 weights, as on WASM and in TextGenerator', async () => {
+    const int8 = await gpu.quantize('int8');
+    const onGpu = await LanguageModel.load(int8, { backend: 'webgpu' });
+    const onWasm = await LanguageModel.load(int8, { backend: 'wasm' });
+    const { TextGenerator } = await import('../../src/lm/text-generator.js');
+    const generator = await TextGenerator.load(int8);
+    const forward = vi.spyOn(onGpu.model, 'forward');
+    const expected = await run(onWasm);
+    expect(await run(onGpu)).toEqual(expected);
+    expect(forward).not.toHaveBeenCalled();
+    generator.reset();
+    const tokens = [];
+    for await (const t of generator.stream('time traveller ', options)) tokens.push(t.text);
+    expect(tokens.join('')).toBe(expected.text);
+    expect(expected.perplexity).not.toBe((await run(gpu)).perplexity); // int8 numbers, not f32's
+    for (const m of [onGpu, onWasm, generator]) m.dispose();
   });
 });

@@ -126,6 +126,7 @@ describeTorch()('PyTorch (python/deeprnn_torch, train_ddp.py) and deeprnn', () =
   let disagreeing: Run;
   let torch: Array<Record<string, any>>;
   let gruLogits: Float32Array;
+  let gru8Logits: Float32Array;
   let gru2: { epoch: number; trainPerplexity: number };
   const x = { shape: [3, 7] as [number, number], data: Int32Array.from({ length: 21 }, (_, i) => (i * 7) % 27) };
 
@@ -181,6 +182,10 @@ describeTorch()('PyTorch (python/deeprnn_torch, train_ddp.py) and deeprnn', () =
     const trained = await gru.train(corpus.tokens.subarray(0, 400), { epochs: 1, ...gruRun });
     await gru.save(at('gru.safetensors'), trained.training);
     gruLogits = (await gru.model.forward(x, null)).logits;
+    writeFileSync(at('gru8.safetensors'), await gru.quantize('int8'));
+    const gru8 = await LanguageModel.load(at('gru8.safetensors'), { backend: 'wasm' });
+    gru8Logits = (await gru8.model.forward(x, null)).logits; // the dequantized f32 weights, as PyTorch reads them
+    gru8.dispose();
     gru2 = (await gru.train(corpus.tokens.subarray(0, 400), { epochs: 2, resume: trained.training })).history[0];
     gru.dispose();
     const bad = badCheckpoints(readFileSync(at('gru.safetensors')));
@@ -197,6 +202,11 @@ describeTorch()('PyTorch (python/deeprnn_torch, train_ddp.py) and deeprnn', () =
       },
       { op: 'resave', model: at('gru.safetensors'), out: at('gru-again.safetensors') },
       ...Object.keys(bad).map((name) => ({ op: 'error', model: at(`${name}.safetensors`) })),
+      {
+        op: 'logits',
+        model: at('gru8.safetensors'),
+        x: [0, 1, 2].map((r) => Array.from(x.data.subarray(r * 7, r * 7 + 7))),
+      },
     ];
     writeFileSync(at('tasks.json'), JSON.stringify(tasks));
     const resumeGru = ['--resume', at('gru.safetensors'), '--max-tokens', '400', '--epochs', '2'];
@@ -334,6 +344,15 @@ describeTorch()('PyTorch (python/deeprnn_torch, train_ddp.py) and deeprnn', () =
     console.log(`GRU logits (${gruLogits.length}): largest difference ${worst.toExponential(2)}`);
     expect(worst).toBeLessThanOrEqual(1e-5);
     expect(readFileSync(at('gru-again.safetensors')).equals(readFileSync(at('gru.safetensors')))).toBe(true);
+  });
+
+  it("an int8 checkpoint reads in PyTorch as q * scale per row: deeprnn's dequantized logits", () => {
+    const got = torch.at(-1)!;
+    expect(got.step).toBeNull();
+    const worst = Math.max(...got.logits.map((v: number, i: number) => Math.abs(v - gru8Logits[i])));
+    expect(got.logits).toHaveLength(gru8Logits.length);
+    expect(worst).toBeLessThanOrEqual(1e-5);
+    expect(Math.max(...got.logits.map((v: number, i: number) => Math.abs(v - gruLogits[i])))).toBeGreaterThan(0);
   });
 
   it('a malformed checkpoint is E_BAD_CHECKPOINT in PyTorch as in deeprnn, for the same reason', async () => {

@@ -77,3 +77,47 @@ describe.each(buildsUnderTest())('gemm, %s build', (build) => {
     }
   });
 });
+
+describe.each(buildsUnderTest())('gemm row by row, %s build', (build) => {
+  // Batched generation relies on it: a product over B rows gives each row the bits of that row alone
+  // (the blocked kernel from 4 rows, gemv below), also past the 256-deep KC blocks.
+  it('gives each row of a many-row product the bits of that row alone', async () => {
+    const k = await instantiateKernels(kernelModule(build));
+    const arena = new Arena(k);
+    const [M, N, K] = [9, 70, 600];
+    const A = arena.alloc(M * K);
+    const B = arena.alloc(K * N);
+    const W = arena.alloc(N * K);
+    const P = arena.alloc(panelElements(K, N));
+    const C = arena.alloc(M * N);
+    const R = arena.alloc(N);
+    arena.commit();
+    const rnd = (i: number) => mix32(i + 99) / 2 ** 32 - 0.5;
+    arena.f32(A, M * K).forEach((_, i, a) => {
+      a[i] = rnd(i);
+    });
+    arena.f32(B, K * N).forEach((_, i, a) => {
+      a[i] = rnd(i + M * K);
+    });
+    const w = arena.f32(W, N * K);
+    const b = arena.f32(B, K * N);
+    for (let p = 0; p < K; p++) for (let j = 0; j < N; j++) w[j * K + p] = b[p * N + j];
+    k.packPanelsT(P, W, N, K);
+    const c0 = Float32Array.from({ length: M * N }, (_, i) => rnd(i + 5_000_000));
+    for (const acc of [0, 1]) {
+      for (const prepacked of [false, true]) {
+        arena.f32(C, M * N).set(c0);
+        if (prepacked) k.gemmPrepacked(C, N, A, K, 1, P, M, N, K, acc);
+        else k.gemm(C, N, A, K, 1, B, N, M, N, K, acc);
+        const all = arena.f32(C, M * N).slice();
+        for (let i = 0; i < M; i++) {
+          arena.f32(R, N).set(c0.subarray(i * N, (i + 1) * N));
+          k.gemm(R, N, A + i * K * 4, K, 1, B, N, 1, N, K, acc);
+          const row = arena.f32(R, N);
+          const differs = row.findIndex((v, j) => !Object.is(v, all[i * N + j]));
+          expect(differs, `row ${i}, acc ${acc}${prepacked ? ', prepacked' : ''}: first differing column`).toBe(-1);
+        }
+      }
+    }
+  });
+});

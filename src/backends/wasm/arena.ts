@@ -67,6 +67,10 @@ export class Arena {
     return new Float32Array(this.k.memory.buffer, off, count);
   }
 
+  i8(off: number, count: number): Int8Array {
+    return new Int8Array(this.k.memory.buffer, off, count);
+  }
+
   i32(off: number, count: number): Int32Array {
     return new Int32Array(this.k.memory.buffer, off, count);
   }

@@ -202,7 +202,7 @@ export class WasmForwardEngine<K extends StackKernels = ForwardKernels, S extend
   }
 
   protected runForward(x: TokenTensor, B: number, T: number, start: ArenaState): void {
-    const { layers: L, hidden: H, vocabSize: V } = this.config;
+    const { layers: L, hidden: H } = this.config;
     // A new shape re-lays out the arena, so a state left there is copied out first.
     if (start === 'arena' && this.shape[1] !== T) start = this.finalState();
     const T0 = this.shape[1];
@@ -223,22 +223,35 @@ export class WasmForwardEngine<K extends StackKernels = ForwardKernels, S extend
         if (this.config.cell === 'lstm') a.f32(s.c(l, 0), BH).set(start.c!.subarray(l * BH, (l + 1) * BH));
       }
     }
+    this.refreshWeights(B * T);
+    s.forward(this.tok);
+    this.projectOutput(B * T);
+    this.carried = 'arena';
+  }
+
+  /** Rebuilds the weight copies the products of a (B*T)-row run read, after the parameters changed. */
+  protected refreshWeights(rows: number): void {
+    const { hidden: H, vocabSize: V } = this.config;
     const wout = this.P + this.layout.wout * 4;
     if (this.transposesStale) {
-      s.refreshTransposes();
+      this.stack.refreshTransposes();
       this.k.packPanelsT(this.wlinT, wout, V, H);
       this.transposesStale = false;
       this.wlinRStale = true;
     }
-    if (B * T < 4 && this.wlinRStale) {
+    if (rows < 4 && this.wlinRStale) {
       this.k.transpose(this.wlinR, wout, V, H);
       this.wlinRStale = false;
     }
-    s.forward(this.tok);
-    if (B * T < 4) this.k.gemm(this.logits, V, s.output(), H, 1, this.wlinR, V, B * T, V, H, 0);
-    else this.k.gemmPrepacked(this.logits, V, s.output(), H, 1, this.wlinT, B * T, V, H, 0);
-    this.k.addRowBias(this.logits, this.P + this.layout.bout * 4, B * T, V);
-    this.carried = 'arena';
+  }
+
+  /** logits (rows, V) = top-layer outputs . linear.weight^T + linear.bias. */
+  protected projectOutput(rows: number): void {
+    const { hidden: H, vocabSize: V } = this.config;
+    const top = this.stack.output();
+    if (rows < 4) this.k.gemm(this.logits, V, top, H, 1, this.wlinR, V, rows, V, H, 0);
+    else this.k.gemmPrepacked(this.logits, V, top, H, 1, this.wlinT, rows, V, H, 0);
+    this.k.addRowBias(this.logits, this.P + this.layout.bout * 4, rows, V);
   }
 
   protected outState(): RecurrentState {

@@ -88,6 +88,12 @@ export interface ForwardKernels {
     hidden: number,
     relu: number,
   ): void;
+  /** int8 products (assembly/nn/int8.ts): x rows to i16 with a scale per row, kp = k rounded up to 16. */
+  quantizeRows(xq: number, xs: number, x: number, ldx: number, rows: number, k: number, kp: number): void;
+  /** y (m, n) = x . W^T from quantized rows and W int8 (n rounded up to 4 rows of kp bytes) with row scales. */
+  qgemm(y: number, ldy: number, xq: number, xs: number, m: number, wq: number, ws: number, n: number, kp: number): void;
+  /** dst row r = int8 table row idx[r] (ldt bytes apart) times scale (width). */
+  gatherQRows(dst: number, table: number, ldt: number, scale: number, idx: number, count: number, width: number): void;
 }
 
 /**

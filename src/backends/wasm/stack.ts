@@ -183,21 +183,31 @@ export class RecurrentStack<K extends StackKernels = ForwardKernels> {
    * (T*B) token ids or a dense (T*B, I) matrix.
    */
   forward(input: number): void {
-    const k = this.k;
-    const { layers: L, hidden: H } = this.spec;
-    const B = this.batch;
-    const TB = B * this.steps;
-    const GH = this.G * H;
-    if (B < 4 && this.rowMajorStale) this.refreshRowMajor();
-    for (let l = 0; l < L; l++) {
+    const TB = this.batch * this.steps;
+    for (let l = 0; l < this.spec.layers; l++) {
       const w = this.weights[l];
-      const x = this.layerInput(l, input);
-      if (l === 0 && this.spec.tokens) k.gatherRows(this.xp, w.wihT, x, TB, GH);
-      else if (TB < 4) k.gemm(this.xp, GH, x, w.inSize, 1, w.wihR, GH, TB, GH, w.inSize, 0);
-      else k.gemmPrepacked(this.xp, GH, x, w.inSize, 1, w.wihT, TB, GH, w.inSize, 0);
+      this.projectInput(l, w, this.layerInput(l, input), TB);
       this.recur(l, w);
       this.layerDone(l);
     }
+  }
+
+  /** xp (TB, GH) = layer l's input x . W_ih^T: a row gather for token ids, else a product. */
+  protected projectInput(l: number, w: LayerWeights, x: number, TB: number): void {
+    const GH = this.G * this.spec.hidden;
+    if (this.batch < 4 && this.rowMajorStale) this.refreshRowMajor();
+    if (l === 0 && this.spec.tokens) this.k.gatherRows(this.xp, w.wihT, x, TB, GH);
+    else if (TB < 4) this.k.gemm(this.xp, GH, x, w.inSize, 1, w.wihR, GH, TB, GH, w.inSize, 0);
+    else this.k.gemmPrepacked(this.xp, GH, x, w.inSize, 1, w.wihT, TB, GH, w.inSize, 0);
+  }
+
+  /** hp (B, GH) = h_{t-1} . W_hh^T for one step. */
+  protected projectRecurrent(_l: number, w: LayerWeights, hPrev: number): void {
+    const H = this.spec.hidden;
+    const B = this.batch;
+    const GH = this.G * H;
+    if (B < 4) this.k.gemm(this.hp, GH, hPrev, H, 1, w.whhR, GH, B, GH, H, 0);
+    else this.k.gemmPrepacked(this.hp, GH, hPrev, H, 1, w.whhT, B, GH, H, 0);
   }
 
   /**
@@ -214,8 +224,7 @@ export class RecurrentStack<K extends StackKernels = ForwardKernels> {
     for (let t = 0; t < T; t++) {
       const hPrev = this.h(l, t);
       const xp = this.xp + t * B * GH * 4;
-      if (B < 4) k.gemm(this.hp, GH, hPrev, H, 1, w.whhR, GH, B, GH, H, 0);
-      else k.gemmPrepacked(this.hp, GH, hPrev, H, 1, w.whhT, B, GH, H, 0);
+      this.projectRecurrent(l, w, hPrev);
       if (cell === 'lstm') {
         k.lstmForward(
           this.act(l, t),
