@@ -501,6 +501,19 @@ describeChromium()('the demo page', () => {
     await s.page.click('#generate');
     expect(await idle(s.page)).toBe('Done.');
     expect(await text(s.page, '#output')).toBe(`the time${generated.text}`);
+
+    // the same model quantized by the CLI: the page computes from its int8 weights, as the CLI does
+    const int8 = join(work, 'cli.int8.safetensors');
+    await cli('quantize', '--model', model, '--to', 'int8', '--out', int8);
+    const sampling = ['--prefix', 'the time', '--length', '100', '--temperature', '0.7', '--top-k', '4', '--seed', '9'];
+    const generated8 = JSON.parse((await cli('generate', '--model', int8, ...sampling, '--json')).stdout);
+    expect(generated8.text).not.toBe(generated.text);
+    await s.page.setInputFiles('#load-file', int8);
+    expect(await idle(s.page)).toMatch(/^Loaded LSTM, 2 × 24, vocabulary \d+ from cli\.int8\.safetensors\.$/);
+    await fill(s.page, { prefix: 'the time', length: 100, temperature: 0.7, 'top-k': 4, 'top-p': 1, 'gen-seed': 9 });
+    await s.page.click('#generate');
+    expect(await idle(s.page)).toBe('Done.');
+    expect(await text(s.page, '#output')).toBe(`the time${generated8.text}`);
     expect(s.errors).toEqual([]);
   });
 });
