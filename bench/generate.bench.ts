@@ -79,8 +79,8 @@ async function ortRunner(
     label: 'onnxruntime-web f32',
     async run(batch: number, steps: number) {
       const dims = [L, batch, H];
-      let h = new ort.Tensor('float32', new Float32Array(L * batch * H), dims);
-      let c = new ort.Tensor('float32', new Float32Array(L * batch * H), dims);
+      let h: ort.Tensor = new ort.Tensor('float32', new Float32Array(L * batch * H), dims);
+      let c: ort.Tensor = new ort.Tensor('float32', new Float32Array(L * batch * H), dims);
       const lstm = config.cell === 'lstm';
       const feed = async (ids: BigInt64Array, len: number) => {
         const out = await session.run({

@@ -35,9 +35,12 @@ export class DeepRnnError extends Error {
   }
 }
 
-/** Throws E_BAD_OPTION unless `ok`; keeps argument checks to one line each. */
-export function check(ok: boolean, message: string, code: ErrorCode = 'E_BAD_OPTION'): asserts ok {
-  if (!ok) throw new DeepRnnError(code, message);
+/**
+ * Throws E_BAD_OPTION unless `ok`; keeps argument checks to one line each. Checks made every step pass
+ * the message as a function, so that passing costs no string building.
+ */
+export function check(ok: boolean, message: string | (() => string), code: ErrorCode = 'E_BAD_OPTION'): asserts ok {
+  if (!ok) throw new DeepRnnError(code, typeof message === 'string' ? message : message());
 }
 
 /** A typo in an option name (learningRate, top_k) is E_BAD_OPTION naming it, never silently ignored. */

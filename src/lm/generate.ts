@@ -79,12 +79,14 @@ function checkRequest({ ids, prefix, options }: SequenceRequest, index: number):
  * or when its signal aborts. Each gets exactly the tokens it would get alone: every product gives a row
  * the bits it gets alone (assembly/nn/gemm.ts, int8.ts) and each sequence samples with its own sampler.
  */
-export async function* generateSequences(
-  model: ForwardModel,
+export async function* generateSequences<T = BatchToken>(
+  modelOf: () => ForwardModel | Promise<ForwardModel>,
   vocab: Vocab,
   requests: readonly SequenceRequest[],
-): AsyncGenerator<BatchToken> {
+  token: (sequence: number, id: number, text: string, logProb: number) => T = batchToken as never,
+): AsyncGenerator<T> {
   const sequences = requests.map(checkRequest); // every request is checked before any work
+  const model = await modelOf();
   const { vocabSize: V, layers: L, hidden: H } = model.config;
   const joiner = vocab.options.tokenize === 'word' ? ' ' : '';
   let live = sequences.filter((s) => s.length > 0);
@@ -100,7 +102,7 @@ export async function* generateSequences(
       if (!s.allowUnk && V > 1) s.last[0] = LOWEST_F32;
       const { tokens, logProbs } = s.sampler.sample(s.last, V);
       s.token = tokens[0];
-      yield { sequence: s.index, id: s.token, text: joiner + vocab.token(s.token), logProb: logProbs[0] };
+      yield token(s.index, s.token, joiner + vocab.token(s.token), logProbs[0]);
       if (++s.produced < s.length) next.push(s);
     }
     live = next.filter((s) => !s.signal?.aborted);
@@ -141,14 +143,28 @@ function stateRow(state: RecurrentState, b: number, B: number, L: number, H: num
   return c ? { h, c } : { h };
 }
 
-/** One sequence: generateSequences over a batch of one. */
-export async function* generateTokens(
-  model: ForwardModel,
+const batchToken = (sequence: number, id: number, text: string, logProb: number): BatchToken => ({
+  sequence,
+  id,
+  text,
+  logProb,
+});
+
+/**
+ * One sequence: generateSequences over a batch of one, its tokens without `sequence` (the generator
+ * itself, no wrapping one: every layer of async generator costs each token its promises).
+ */
+export function generateTokens(
+  model: ForwardModel | (() => Promise<ForwardModel>),
   vocab: Vocab,
   ids: Int32Array,
   prefix: string,
   options: GenerateOptions,
 ): AsyncGenerator<GeneratedToken> {
-  for await (const { id, text, logProb } of generateSequences(model, vocab, [{ ids, prefix, options }]))
-    yield { id, text, logProb };
+  const modelOf = typeof model === 'function' ? model : () => model;
+  return generateSequences(modelOf, vocab, [{ ids, prefix, options }], (_s, id, text, logProb) => ({
+    id,
+    text,
+    logProb,
+  }));
 }

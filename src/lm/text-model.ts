@@ -155,11 +155,7 @@ export abstract class TextModel<M extends ForwardModel = ForwardModel> {
     if (typeof prefix === 'string') {
       check(!Array.isArray(options), 'one prefix takes one options object');
       const ids = this.encodePiece(prefix);
-      return {
-        async *[Symbol.asyncIterator]() {
-          yield* generateTokens(await batchOne(), vocab, ids, prefix, options as GenerateOptions);
-        },
-      };
+      return { [Symbol.asyncIterator]: () => generateTokens(batchOne, vocab, ids, prefix, options as GenerateOptions) };
     }
     check(Array.isArray(prefix), 'prefix must be a string or an array of strings');
     check(prefix.length > 0, 'generating a batch needs at least one prefix');
@@ -172,11 +168,7 @@ export abstract class TextModel<M extends ForwardModel = ForwardModel> {
       const o = Array.isArray(options) ? options[i] : (options as GenerateOptions);
       return { ids: this.encodePiece(p), prefix: p, options: o };
     });
-    return {
-      async *[Symbol.asyncIterator]() {
-        yield* generateSequences(await batchOne(), vocab, requests);
-      },
-    };
+    return { [Symbol.asyncIterator]: () => generateSequences(batchOne, vocab, requests) };
   }
 
   /**

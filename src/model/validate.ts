@@ -52,18 +52,18 @@ export function validateConfig(config: ModelConfig): ResolvedConfig {
 export function validateTokens(x: TokenTensor, vocabSize: number, what = 'X'): [number, number] {
   check(
     typeof x === 'object' && x !== null && x.data instanceof Int32Array,
-    `${what} must be {shape: [batch, steps], data: Int32Array}`,
+    () => `${what} must be {shape: [batch, steps], data: Int32Array}`,
     'E_BAD_SHAPE',
   );
   check(
     Array.isArray(x.shape) && x.shape.length === 2 && isPositiveInt(x.shape[0]) && isPositiveInt(x.shape[1]),
-    `${what}.shape must be [batch, steps] with positive integers, got ${JSON.stringify(x.shape)}`,
+    () => `${what}.shape must be [batch, steps] with positive integers, got ${JSON.stringify(x.shape)}`,
     'E_BAD_SHAPE',
   );
   const [b, t] = x.shape;
   check(
     x.data.length === b * t,
-    `${what}.data has ${x.data.length} elements, shape [${b}, ${t}] needs ${b * t}`,
+    () => `${what}.data has ${x.data.length} elements, shape [${b}, ${t}] needs ${b * t}`,
     'E_BAD_SHAPE',
   );
   for (let i = 0; i < x.data.length; i++) {
@@ -140,17 +140,18 @@ export function validateState(state: RecurrentState, config: ResolvedConfig, bat
   );
   check(
     state.h.length === n,
-    `state.h has ${state.h.length} elements, (layers ${config.layers}, batch ${batch}, hidden ${config.hidden}) needs ${n}`,
+    () =>
+      `state.h has ${state.h.length} elements, (layers ${config.layers}, batch ${batch}, hidden ${config.hidden}) needs ${n}`,
     'E_BAD_SHAPE',
   );
   if (config.cell === 'lstm') {
     check(
       state.c instanceof Float32Array && state.c.length === n,
-      `an LSTM state needs c, a Float32Array of ${n} elements`,
+      () => `an LSTM state needs c, a Float32Array of ${n} elements`,
       'E_BAD_SHAPE',
     );
   } else {
-    check(state.c === undefined, `a ${config.cell.toUpperCase()} state has no c`, 'E_BAD_SHAPE');
+    check(state.c === undefined, () => `a ${config.cell.toUpperCase()} state has no c`, 'E_BAD_SHAPE');
   }
 }
 

@@ -85,12 +85,12 @@ function draw(
   check(logits instanceof Float32Array, 'logits must be a Float32Array', 'E_BAD_SHAPE');
   check(
     Number.isInteger(vocabSize) && vocabSize > 0,
-    `vocabSize must be a positive integer, got ${String(vocabSize)}`,
+    () => `vocabSize must be a positive integer, got ${String(vocabSize)}`,
     'E_BAD_SHAPE',
   );
   check(
     logits.length > 0 && logits.length % vocabSize === 0,
-    `logits have ${logits.length} values, not a positive multiple of vocabSize ${vocabSize}`,
+    () => `logits have ${logits.length} values, not a positive multiple of vocabSize ${vocabSize}`,
     'E_BAD_SHAPE',
   );
   const rows = logits.length / vocabSize;

@@ -63,23 +63,48 @@ export class Arena {
     return this.k.memory.buffer.byteLength;
   }
 
+  /**
+   * Views of the whole memory, made again only when it grew (a new buffer): every step takes a few
+   * dozen views of its tensors, and a subarray of these costs a fraction of a new view on the buffer.
+   */
+  private whole: { buffer: ArrayBufferLike; f32: Float32Array; i32: Int32Array; i8: Int8Array; u8: Uint8Array } | null =
+    null;
+
+  private views() {
+    const buffer = this.k.memory.buffer;
+    if (this.whole?.buffer !== buffer)
+      this.whole = {
+        buffer,
+        f32: new Float32Array(buffer),
+        i32: new Int32Array(buffer),
+        i8: new Int8Array(buffer),
+        u8: new Uint8Array(buffer),
+      };
+    return this.whole;
+  }
+
   f32(off: number, count: number): Float32Array {
-    return new Float32Array(this.k.memory.buffer, off, count);
+    return this.views().f32.subarray(off >> 2, (off >> 2) + count);
   }
 
   i8(off: number, count: number): Int8Array {
-    return new Int8Array(this.k.memory.buffer, off, count);
+    return this.views().i8.subarray(off, off + count);
   }
 
   i32(off: number, count: number): Int32Array {
-    return new Int32Array(this.k.memory.buffer, off, count);
+    return this.views().i32.subarray(off >> 2, (off >> 2) + count);
+  }
+
+  /** Copies `data` to the floats at byte offset `off`. */
+  write(off: number, data: Float32Array): void {
+    this.views().f32.set(data, off >> 2);
   }
 
   zero(off: number, count: number): void {
-    new Float32Array(this.k.memory.buffer, off, count).fill(0);
+    this.views().f32.fill(0, off >> 2, (off >> 2) + count);
   }
 
   copy(dst: number, src: number, count: number): void {
-    new Uint8Array(this.k.memory.buffer).copyWithin(dst, src, src + count * 4);
+    this.views().u8.copyWithin(dst, src, src + count * 4);
   }
 }
