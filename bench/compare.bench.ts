@@ -7,7 +7,7 @@
  * in the same rotation. Prints a Markdown section for bench/RESULTS.md and writes SVG charts under
  * bench/charts/.
  *
- *   npm run bench -- [--suite compare|scaling|threads|job|exercise|generate|all] [--rounds 3] [--systems a,b]
+ *   npm run bench -- [--suite compare|scaling|threads|job|exercise|generate|study|all] [--rounds 3] [--systems a,b]
  *                    [--cells lstm,gru,rnn] [--threads 1,2] [--openblas DIR] [--train-seconds 5]
  *                    [--gen-seconds 2] [--epochs 500] [--quick] [--md FILE]
  *
@@ -22,7 +22,8 @@
  * --suite job: the README's job, `deeprnn train` (the CLI, --epochs, default 500) against PyTorch's
  * train_ch8 for as many epochs, wall time, per --threads count. --suite exercise runs
  * bench/exercise.bench.ts (d2l's GRU-vs-LSTM exercise); --suite generate bench/generate.bench.ts
- * (f32 / f16 / int8 generation at batch 1, 8, 32 against onnxruntime-web). --quick: one round, short windows (checks the
+ * (f32 / f16 / int8 generation at batch 1, 8, 32 against onnxruntime-web); --suite study
+ * bench/study.bench.ts (d2l's "how low can you go" and mixing authors; about an hour, not in 'all'). --quick: one round, short windows (checks the
  * harness, not the numbers).
  */
 import { spawnSync } from 'node:child_process';
@@ -281,8 +282,9 @@ if (suite === 'threads' || suite === 'all') parts.push(threadScaling());
 if (suite === 'job' || suite === 'all') parts.push(job());
 if (suite === 'exercise' || suite === 'all') parts.push(separate('bench/exercise.bench.ts'));
 if (suite === 'generate' || suite === 'all') parts.push(separate('bench/generate.bench.ts'));
+if (suite === 'study') parts.push(separate('bench/study.bench.ts')); // an hour: never part of 'all'
 if (parts.length === 0)
-  throw new Error(`--suite must be compare, scaling, threads, job, exercise, generate or all, got ${suite}`);
+  throw new Error(`--suite must be compare, scaling, threads, job, exercise, generate, study or all, got ${suite}`);
 const md = parts.join('\n');
 process.stdout.write(md);
 const mdPath = flag('md', '');

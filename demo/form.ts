@@ -43,6 +43,9 @@ export function trainChoice(): TrainChoice {
   const clip = number('clip');
   const rate = number('decay-rate');
   return {
+    tokenize: value('tokenize') as TrainChoice['tokenize'],
+    preprocess: value('preprocess') as TrainChoice['preprocess'],
+    minFreq: number('min-freq'),
     epochs: number('epochs'),
     lr: number('lr'),
     batchSize: number('batch-size'),

@@ -25,6 +25,10 @@ export interface ModelChoice {
 }
 
 export interface TrainChoice {
+  /** How the text becomes tokens (stored in the checkpoint, as the CLI's --tokenize, --preprocess, --min-freq). */
+  tokenize: 'char' | 'word';
+  preprocess: 'd2l' | 'none';
+  minFreq: number;
   epochs: number;
   lr: number;
   batchSize: number;

@@ -61,7 +61,8 @@ async function handle(message: ToWorker): Promise<void> {
   const signal = running?.signal;
   if (message.type === 'train') {
     const { text, model, train } = message;
-    const corpus = await buildCorpus(text, { preprocess: 'd2l', tokenize: 'char', maxTokens: train.maxTokens });
+    const { preprocess, tokenize, minFreq } = train;
+    const corpus = await buildCorpus(text, { preprocess, tokenize, minFreq, maxTokens: train.maxTokens });
     const split = splitCorpus(corpus.tokens, { validation: train.validation });
     replace(await LanguageModel.create(corpus.vocab, model));
     const current = lm as LanguageModel;

@@ -68,7 +68,8 @@ export interface TrainArgs extends CommonArgs {
 export interface GenerateArgs extends CommonArgs {
   command: 'generate';
   model: string;
-  prefix: string;
+  /** One or more; several run as one batch. */
+  prefix: string[];
   length: number;
   /** 0 means greedy. */
   temperature: number;

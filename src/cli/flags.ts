@@ -360,7 +360,8 @@ export const COMMAND_FLAGS: Record<CommandName, FlagSpec[]> = {
       metavar: 'TEXT',
       type: { kind: 'string' },
       required: true,
-      help: 'text to continue',
+      repeatable: true,
+      help: 'text to continue (repeat it: the prefixes run as one batch)',
       group: 'Generation',
     },
     {
@@ -486,7 +487,7 @@ export const COMMAND_FLAGS: Record<CommandName, FlagSpec[]> = {
       key: 'to',
       type: { kind: 'choice', values: ['int8', 'f16'] },
       required: true,
-      help: 'int8 (a scale per weight row, biases f32; generation computes in int8) or f16',
+      help: 'int8 (a scale per weight row; generation computes in int8) or f16',
       group: 'Quantize',
     },
     {
@@ -495,7 +496,7 @@ export const COMMAND_FLAGS: Record<CommandName, FlagSpec[]> = {
       metavar: 'FILE',
       type: { kind: 'string' },
       required: true,
-      help: 'safetensors file to write (for generate and eval; it cannot be trained further)',
+      help: 'safetensors file to write, for generate and eval (not for training)',
       group: 'Quantize',
     },
   ],

@@ -18,7 +18,7 @@ export function helpText(command: CommandName | null): string {
     ].join('\n');
   }
   const specs = [...COMMAND_FLAGS[command], ...COMMON_FLAGS];
-  const required = specs.filter((s) => s.required).map((s) => `--${s.flag} ${s.metavar ?? 'VALUE'}`);
+  const required = specs.filter((s) => s.required).map(usage);
   const lines = [
     `Usage: deeprnn ${command} ${[...required, '[options]'].join(' ')}`,
     '',

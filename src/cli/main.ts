@@ -5,6 +5,7 @@
  */
 import { DeepRnnError } from '../errors.js';
 import type { TrainingState } from '../checkpoint/index.js';
+import type { GenerateOptions } from '../lm/generate.js';
 import { LanguageModel, type LanguageModelTrainResult } from '../lm/language-model.js';
 import { buildCorpus, loadText } from '../text/index.js';
 import type { EpochEvent } from '../train/train.js';
@@ -269,21 +270,42 @@ async function generate(args: GenerateArgs, io: Io): Promise<number> {
       topK: args.topK === 0 ? undefined : args.topK,
       topP: args.topP,
     };
+    if (args.prefix.length > 1) return await generateBatch(lm, args, options, io);
+    const [prefix] = args.prefix;
     if (args.json) {
       const tokens = [];
-      for await (const t of lm.stream(args.prefix, options))
-        tokens.push({ text: t.text, id: t.id, logProb: t.logProb });
+      for await (const t of lm.stream(prefix, options)) tokens.push({ text: t.text, id: t.id, logProb: t.logProb });
       const text = tokens.map((t) => t.text).join('');
-      io.stdout.write(`${JSON.stringify({ prefix: args.prefix, text, tokens, backend: lm.backend })}\n`);
+      io.stdout.write(`${JSON.stringify({ prefix, text, tokens, backend: lm.backend })}\n`);
       return 0;
     }
-    io.stdout.write(args.prefix);
-    for await (const t of lm.stream(args.prefix, options)) io.stdout.write(t.text);
+    io.stdout.write(prefix);
+    for await (const t of lm.stream(prefix, options)) io.stdout.write(t.text);
     io.stdout.write('\n');
     return 0;
   } finally {
     lm.dispose();
   }
+}
+
+/**
+ * Several --prefix: one batch (each sequence what it would be alone, the same seed for each); a line per
+ * prefix with its continuation once all are done, or with --json one object with a result per prefix.
+ */
+async function generateBatch(lm: LanguageModel, args: GenerateArgs, options: GenerateOptions, io: Io): Promise<number> {
+  const results = args.prefix.map((prefix) => ({
+    prefix,
+    text: '',
+    tokens: [] as Array<{ text: string; id: number; logProb: number }>,
+  }));
+  for await (const t of lm.stream(args.prefix, options)) {
+    const r = results[t.sequence];
+    r.text += t.text;
+    r.tokens.push({ text: t.text, id: t.id, logProb: t.logProb });
+  }
+  if (args.json) io.stdout.write(`${JSON.stringify({ results, backend: lm.backend })}\n`);
+  else for (const r of results) io.stdout.write(`${r.prefix}${r.text}\n`);
+  return 0;
 }
 
 /** One line per source: its name, perplexity and held-out tokens. */

@@ -93,7 +93,8 @@ export async function* generateSequences<T = BatchToken>(
   for (const s of live) ({ last: s.last, state: s.state } = await feedTokens(model, s.ids, null));
   const pace = eventLoopPacer();
   while (live.length > 0) {
-    await pace(); // so that an abort from a timer or a Stop message can act mid-stream
+    const pause = pace(); // so that an abort from a timer or a Stop message can act mid-stream
+    if (pause) await pause;
     const next: Sequence[] = [];
     for (const s of live) {
       if (s.signal?.aborted) continue;

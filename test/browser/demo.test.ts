@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { decodeCheckpoint } from '../../dist/node/index.js';
+import { Vocab, decodeCheckpoint, loadTextCore } from '../../dist/node/index.js';
 import { describeChromium, openSession, type Session } from './chromium.js';
 import { bookText } from './scenario.js';
 
@@ -514,6 +514,27 @@ describeChromium()('the demo page', () => {
     await s.page.click('#generate');
     expect(await idle(s.page)).toBe('Done.');
     expect(await text(s.page, '#output')).toBe(`the time${generated8.text}`);
+    expect(s.errors).toEqual([]);
+  });
+
+  it('trains a word model as chosen (tokens, preprocessing, least count): the library’s vocabulary, kept in the checkpoint', async () => {
+    const book = bookText(6000);
+    await s.page.setInputFiles('#data-file', { name: 'words.txt', mimeType: 'text/plain', buffer: Buffer.from(book) });
+    await s.page.waitForFunction(() => document.getElementById('data-status')!.textContent!.startsWith('words.txt'));
+    await fill(s.page, { ...small, backend: 'wasm', epochs: 1, 'max-tokens': 0, tokenize: 'word', preprocess: 'none', 'min-freq': 2 });
+    await s.page.click('#train');
+    expect(await idle(s.page)).not.toMatch(/error/i);
+    await loadTextCore();
+    const expected = Vocab.fromText(book, { tokenize: 'word', preprocess: 'none', minFreq: 2 });
+    expect(await text(s.page, '#sum-vocab')).toBe(`${expected.size.toLocaleString('en-US')} tokens`);
+    const [download] = await Promise.all([s.page.waitForEvent('download'), s.page.click('#save')]);
+    const path = join(work, 'words.safetensors');
+    await download.saveAs(path);
+    const ckpt = decodeCheckpoint(readFileSync(path));
+    expect(ckpt.text).toMatchObject({ tokenize: 'word', preprocess: 'none' });
+    expect(ckpt.vocab).toEqual([...expected.tokens]);
+    expect(ckpt.vocab).toContain('Time'); // case kept
+    await fill(s.page, { tokenize: 'char', preprocess: 'd2l', 'min-freq': 1 });
     expect(s.errors).toEqual([]);
   });
 });

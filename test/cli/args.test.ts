@@ -234,7 +234,7 @@ describe('deeprnn generate', () => {
       verbose: false,
       given: ['model', 'prefix'],
       model: 'm.safetensors',
-      prefix: 'time traveller',
+      prefix: ['time traveller'],
       length: 50,
       temperature: 1,
       topK: 0,
@@ -270,7 +270,7 @@ describe('deeprnn generate', () => {
         '--json',
       ]),
     ).toMatchObject({
-      prefix: '-dash start',
+      prefix: ['-dash start'],
       length: 7,
       temperature: 0,
       topK: 5,
@@ -363,7 +363,7 @@ describe('commands and help', () => {
     // As a value, -h is text.
     expect(parseArgs(['generate', '--model', 'm', '--prefix', '-h'])).toMatchObject({
       command: 'generate',
-      prefix: '-h',
+      prefix: ['-h'],
     });
   });
 
@@ -403,7 +403,9 @@ describe('commands and help', () => {
     expect(overview).toMatch(/eval +perplexity/);
     const exportHelp = (parseArgs(['export', '--help']) as { text: string }).text;
     expect(exportHelp).toMatch(/^Usage: deeprnn export --model FILE --out FILE \[options\]/);
-    for (const text of [train, generate, overview, exportHelp])
+    const quantizeHelp = (parseArgs(['quantize', '--help']) as { text: string }).text;
+    expect(quantizeHelp).toMatch(/^Usage: deeprnn quantize --model FILE --to int8\|f16 --out FILE \[options\]/);
+    for (const text of [train, generate, overview, exportHelp, quantizeHelp])
       for (const l of text.split('\n')) expect(l.length, l).toBeLessThanOrEqual(120);
   });
 });

@@ -152,6 +152,19 @@ describe('deeprnn CLI', () => {
     expect(JSON.parse(b.stdout).text).toBe(a.stdout.slice('the time'.length, -1));
   });
 
+  test('generate with several --prefix runs them as one batch: each line what that prefix gives alone', async () => {
+    const sampling = ['--model', model, '--length', '25', '--temperature', '0.8', '--seed', '5', '--backend', 'wasm'];
+    const prefixes = ['the time', 'it was', 'a'];
+    const alone = await Promise.all(
+      prefixes.map(async (p) => JSON.parse((await run('generate', ...sampling, '--prefix', p, '--json')).stdout)),
+    );
+    const batch = await run('generate', ...sampling, ...prefixes.flatMap((p) => ['--prefix', p]));
+    expect(batch.code).toBe(0);
+    expect(batch.stdout).toBe(alone.map((a) => `${a.prefix}${a.text}\n`).join(''));
+    const json = JSON.parse((await run('generate', ...sampling, ...prefixes.flatMap((p) => ['--prefix', p]), '--json')).stdout);
+    expect(json.results).toEqual(alone.map(({ prefix, text, tokens }) => ({ prefix, text, tokens })));
+  });
+
   test('eval prints the perplexity with at least 6 significant digits', async () => {
     const r = await run('eval', '--model', model, '--data', text, '--backend', 'wasm');
     expect(r.code).toBe(0);
