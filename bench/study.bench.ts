@@ -124,9 +124,7 @@ const svg = `bench/charts/study-${stamp}.svg`;
 writeFileSync(
   svg,
   lineChart(
-    results
-      .filter((r) => r.curve.length > 0)
-      .map((r, i) => ({ label: r.name, colorKey: String(i), points: r.curve })),
+    results.filter((r) => r.curve.length > 0).map((r, i) => ({ label: r.name, colorKey: String(i), points: r.curve })),
     { title: 'Held-out perplexity of The Time Machine per epoch', xLabel: 'epoch', yLabel: 'perplexity', width: 1000 },
   ),
 );

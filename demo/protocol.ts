@@ -78,7 +78,11 @@ export interface ModelInfo {
   /** Sum over parameterShapes() of each shape's product. */
   parameters: number;
   /** A model trained here: its token counts and the options the worker handed to train(). */
-  trained?: { train: number; validation: number; recipe: Omit<TrainChoice, 'maxTokens' | 'validation'> };
+  trained?: {
+    train: number;
+    validation: number;
+    recipe: Omit<TrainChoice, 'maxTokens' | 'validation' | 'tokenize' | 'preprocess' | 'minFreq'>;
+  };
   /** A model loaded from a checkpoint: its file and the last epoch its training record holds, if any. */
   loaded?: { name: string; last?: { epoch: number; trainPerplexity: number; valPerplexity?: number } };
 }

@@ -521,7 +521,15 @@ describeChromium()('the demo page', () => {
     const book = bookText(6000);
     await s.page.setInputFiles('#data-file', { name: 'words.txt', mimeType: 'text/plain', buffer: Buffer.from(book) });
     await s.page.waitForFunction(() => document.getElementById('data-status')!.textContent!.startsWith('words.txt'));
-    await fill(s.page, { ...small, backend: 'wasm', epochs: 1, 'max-tokens': 0, tokenize: 'word', preprocess: 'none', 'min-freq': 2 });
+    await fill(s.page, {
+      ...small,
+      backend: 'wasm',
+      epochs: 1,
+      'max-tokens': 0,
+      tokenize: 'word',
+      preprocess: 'none',
+      'min-freq': 2,
+    });
     await s.page.click('#train');
     expect(await idle(s.page)).not.toMatch(/error/i);
     await loadTextCore();

@@ -161,7 +161,9 @@ describe('deeprnn CLI', () => {
     const batch = await run('generate', ...sampling, ...prefixes.flatMap((p) => ['--prefix', p]));
     expect(batch.code).toBe(0);
     expect(batch.stdout).toBe(alone.map((a) => `${a.prefix}${a.text}\n`).join(''));
-    const json = JSON.parse((await run('generate', ...sampling, ...prefixes.flatMap((p) => ['--prefix', p]), '--json')).stdout);
+    const json = JSON.parse(
+      (await run('generate', ...sampling, ...prefixes.flatMap((p) => ['--prefix', p]), '--json')).stdout,
+    );
     expect(json.results).toEqual(alone.map(({ prefix, text, tokens }) => ({ prefix, text, tokens })));
   });
 
