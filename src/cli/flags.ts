@@ -361,7 +361,7 @@ export const COMMAND_FLAGS: Record<CommandName, FlagSpec[]> = {
       type: { kind: 'string' },
       required: true,
       repeatable: true,
-      help: 'text to continue (repeat it: the prefixes run as one batch)',
+      help: 'text to continue (repeat: one batch; prefix i uses --seed + i)',
       group: 'Generation',
     },
     {

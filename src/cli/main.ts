@@ -289,16 +289,23 @@ async function generate(args: GenerateArgs, io: Io): Promise<number> {
 }
 
 /**
- * Several --prefix: one batch (each sequence what it would be alone, the same seed for each); a line per
- * prefix with its continuation once all are done, or with --json one object with a result per prefix.
+ * Several --prefix: one batch, prefix i sampling with --seed + i (so a prefix given twice gives two
+ * samples), each sequence what it would be alone with that seed; a line per prefix with its continuation
+ * once all are done, or with --json one object with a result per prefix.
  */
-async function generateBatch(lm: LanguageModel, args: GenerateArgs, options: GenerateOptions, io: Io): Promise<number> {
+async function generateBatch(
+  lm: LanguageModel,
+  args: GenerateArgs,
+  options: GenerateOptions & { seed: number },
+  io: Io,
+): Promise<number> {
   const results = args.prefix.map((prefix) => ({
     prefix,
     text: '',
     tokens: [] as Array<{ text: string; id: number; logProb: number }>,
   }));
-  for await (const t of lm.stream(args.prefix, options)) {
+  const each = args.prefix.map((_, i) => ({ ...options, seed: (options.seed + i) >>> 0 }));
+  for await (const t of lm.stream(args.prefix, each)) {
     const r = results[t.sequence];
     r.text += t.text;
     r.tokens.push({ text: t.text, id: t.id, logProb: t.logProb });

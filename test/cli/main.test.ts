@@ -152,12 +152,16 @@ describe('deeprnn CLI', () => {
     expect(JSON.parse(b.stdout).text).toBe(a.stdout.slice('the time'.length, -1));
   });
 
-  test('generate with several --prefix runs them as one batch: each line what that prefix gives alone', async () => {
-    const sampling = ['--model', model, '--length', '25', '--temperature', '0.8', '--seed', '5', '--backend', 'wasm'];
-    const prefixes = ['the time', 'it was', 'a'];
+  test('generate with several --prefix runs them as one batch: line i what that prefix gives alone with seed + i', async () => {
+    const sampling = ['--model', model, '--length', '25', '--temperature', '0.8', '--backend', 'wasm'];
+    const prefixes = ['the time', 'it was', 'the time'];
     const alone = await Promise.all(
-      prefixes.map(async (p) => JSON.parse((await run('generate', ...sampling, '--prefix', p, '--json')).stdout)),
+      prefixes.map(async (p, i) =>
+        JSON.parse((await run('generate', ...sampling, '--seed', String(5 + i), '--prefix', p, '--json')).stdout),
+      ),
     );
+    expect(alone[2].text).not.toBe(alone[0].text); // the same prefix twice: two samples
+    sampling.push('--seed', '5');
     const batch = await run('generate', ...sampling, ...prefixes.flatMap((p) => ['--prefix', p]));
     expect(batch.code).toBe(0);
     expect(batch.stdout).toBe(alone.map((a) => `${a.prefix}${a.text}\n`).join(''));
