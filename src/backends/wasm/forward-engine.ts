@@ -60,7 +60,7 @@ export function allocForward(
   const scratch = Array.from({ length: options.workers ?? 0 }, () => arena.alloc((options.scratchBytes ?? 0) / 4));
   const layout = modelLayout(config);
   const P = arena.alloc(layout.total);
-  const { layers: L, hidden: H, vocabSize: V } = config;
+  const { hidden: H, vocabSize: V } = config;
   const weights: LayerWeights[] = layout.layers.map((o, l) => ({
     inSize: o.inSize,
     wih: P + o.wih * 4,
@@ -71,17 +71,21 @@ export function allocForward(
   }));
   const wlinT = arena.alloc(panelElements(H, V));
   const wlinR = arena.alloc(H * V);
-  const spec: StackSpec = {
+  return { arena, layout, P, weights, wlinT, wlinR, spec: modelStackSpec(config), scratch };
+}
+
+/** The stack of d2l's RNNModel: token ids in, the config's cell and sizes. */
+export function modelStackSpec(config: ResolvedConfig): StackSpec {
+  return {
     cell: config.cell,
     relu: config.nonlinearity === 'relu',
-    layers: L,
-    hidden: H,
+    layers: config.layers,
+    hidden: config.hidden,
     tokens: true,
-    inSize: V,
+    inSize: config.vocabSize,
     dropout: config.dropout,
     seed: config.seed,
   };
-  return { arena, layout, P, weights, wlinT, wlinR, spec, scratch };
 }
 
 export class WasmForwardEngine<K extends StackKernels = ForwardKernels, S extends RecurrentStack<K> = RecurrentStack<K>>

@@ -18,7 +18,7 @@ import { dequantizeInt8, quantizeInt8, type Int8Matrix } from '../../model/quant
 import { validateConfig, validateStateDict } from '../../model/validate.js';
 import type { WasmModule } from '../../wasm/module.js';
 import { Arena } from './arena.js';
-import { WasmForwardEngine, type ForwardParts } from './forward-engine.js';
+import { WasmForwardEngine, modelStackSpec, type ForwardParts } from './forward-engine.js';
 import { instantiateKernels, type ForwardKernels } from './kernels.js';
 import { RecurrentStack, type LayerWeights, type StackSpec } from './stack.js';
 
@@ -140,16 +140,7 @@ export class Int8ForwardEngine extends WasmForwardEngine<ForwardKernels, Int8Sta
     }
     const output = place('linear.weight', allocInt8(arena, V, H, false)) as ArenaInt8;
     const outputBias = place('linear.bias', arena.alloc(V)) as number;
-    const spec: StackSpec = {
-      cell,
-      relu: config.nonlinearity === 'relu',
-      layers: L,
-      hidden: H,
-      tokens: true,
-      inSize: V,
-      dropout: config.dropout,
-      seed: config.seed,
-    };
+    const spec = modelStackSpec(config);
     const stack = new Int8Stack(k, arena, spec, weights, int8, roundUp(H, 16));
     arena.mark();
     arena.commit();
