@@ -52,6 +52,7 @@ export class Arena {
     const pages = Math.ceil((this.top - have) / PAGE);
     try {
       this.k.memory.grow(pages);
+      this.whole = null; // the old buffer is detached (or, shared, too short): views of the new one
     } catch (cause) {
       throw new DeepRnnError('E_TOO_LARGE', `could not grow WASM memory to ${(this.top / 2 ** 20).toFixed(0)} MiB`, {
         cause,
@@ -71,16 +72,21 @@ export class Arena {
     null;
 
   private views() {
-    const buffer = this.k.memory.buffer;
-    if (this.whole?.buffer !== buffer)
-      this.whole = {
-        buffer,
-        f32: new Float32Array(buffer),
-        i32: new Int32Array(buffer),
-        i8: new Int8Array(buffer),
-        u8: new Uint8Array(buffer),
-      };
+    // Only commit() grows this memory (the kernels never do, and each memory has one arena), so the
+    // views are renewed there, not checked on every call: reading memory.buffer is a call into the
+    // engine. A detached buffer (grown some other way) still renews them.
+    if (this.whole === null || this.whole.buffer.byteLength === 0) this.whole = this.viewsOf(this.k.memory.buffer);
     return this.whole;
+  }
+
+  private viewsOf(buffer: ArrayBufferLike) {
+    return {
+      buffer,
+      f32: new Float32Array(buffer),
+      i32: new Int32Array(buffer),
+      i8: new Int8Array(buffer),
+      u8: new Uint8Array(buffer),
+    };
   }
 
   f32(off: number, count: number): Float32Array {
