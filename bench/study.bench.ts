@@ -7,7 +7,7 @@
  *   npx vite-node bench/study.bench.ts -- [--only name,name] [--epochs-scale 1] [--shakespeare-chars 300000] [--quick]
  *   npm run bench -- --suite study ...
  *
- * Runs: The Time Machine alone with d2l's recipe (2 x 256, SGD lr 2), with Adam and dropout, and larger
+ * Runs: The Time Machine alone with d2l's recipe (2 x 256, SGD lr 2), with Adam without and with dropout, larger
  * (3 x 512); tinyshakespeare's first --shakespeare-chars characters alone; and the two books together,
  * to set each author's held-out perplexity against the model trained on that author alone.
  */
@@ -36,6 +36,7 @@ const sourceName: Record<string, string> = { [TM]: 'The Time Machine', [SH]: 'ti
 const adam = ['--optimizer', 'adam', '--lr', '0.002', '--dropout', '0.3', '--patience', '4'];
 const runs: Array<{ name: string; data: string[]; flags: string[]; epochs: number }> = [
   { name: 'TM, 2×256, SGD lr 2 (d2l)', data: [TM], flags: ['--lr', '2'], epochs: 20 },
+  { name: 'TM, 2×256, Adam, no dropout', data: [TM], flags: [...adam.slice(0, 4), ...adam.slice(6)], epochs: 25 },
   { name: 'TM, 2×256, Adam, dropout 0.3', data: [TM], flags: adam, epochs: 25 },
   {
     name: 'TM, 3×512, Adam, dropout 0.3',
