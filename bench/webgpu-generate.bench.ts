@@ -44,7 +44,7 @@ async function measure(generate: (n: number) => Promise<unknown>) {
 const before = loadavg().map((l) => l.toFixed(2));
 const copy = await measure((n) => lm.generate(PREFIX, { length: n, greedy: true }));
 const gpu = await measure(async (n) => {
-  for await (const _ of generateTokens(lm.model, lm.vocab, lm.encodePiece(PREFIX), PREFIX, {
+  for await (const _ of generateTokens(() => lm.model, lm.vocab, lm.encodePiece(PREFIX), PREFIX, {
     length: n,
     greedy: true,
   }));

@@ -6,7 +6,7 @@
 import { DeepRnnError } from '../errors.js';
 import type { TrainingState } from '../checkpoint/index.js';
 import type { GenerateOptions } from '../lm/generate.js';
-import { LanguageModel, type LanguageModelTrainResult } from '../lm/language-model.js';
+import { LanguageModel, quantizedError, type LanguageModelTrainResult } from '../lm/language-model.js';
 import { buildCorpus, loadText } from '../text/index.js';
 import type { EpochEvent } from '../train/train.js';
 import { curveCsv, curvePaths, curveSvg } from '../train/curve.js';
@@ -104,11 +104,8 @@ async function train(given: TrainArgs, io: Io): Promise<number> {
   if (args.resume) {
     const { loadCheckpoint } = await import('../checkpoint/index.js');
     const ckpt = await loadCheckpoint(args.resume);
-    if (ckpt.quantization)
-      throw new DeepRnnError(
-        'E_QUANTIZED',
-        `${args.resume} is an ${ckpt.quantization.format} checkpoint, which is for generation and evaluation; resume from the f32 training checkpoint`,
-      );
+    // Before the training-state check, which would say less: such a file has none to resume.
+    if (ckpt.quantization) throw quantizedError(`--resume ${args.resume}: this is`, ckpt.quantization.format);
     if (!ckpt.training)
       throw new DeepRnnError('E_BAD_CHECKPOINT', `${args.resume} holds no training state to resume from`);
     args = resumeArgs(args, ckpt);

@@ -156,13 +156,12 @@ const batchToken = (sequence: number, id: number, text: string, logProb: number)
  * itself, no wrapping one: every layer of async generator costs each token its promises).
  */
 export function generateTokens(
-  model: ForwardModel | (() => Promise<ForwardModel>),
+  modelOf: () => ForwardModel | Promise<ForwardModel>,
   vocab: Vocab,
   ids: Int32Array,
   prefix: string,
   options: GenerateOptions,
 ): AsyncGenerator<GeneratedToken> {
-  const modelOf = typeof model === 'function' ? model : () => model;
   return generateSequences(modelOf, vocab, [{ ids, prefix, options }], (_s, id, text, logProb) => ({
     id,
     text,

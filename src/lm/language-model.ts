@@ -121,6 +121,14 @@ export interface LanguageModelTrainResult extends TrainResult {
   stoppedEarly: boolean;
 }
 
+/** The one refusal to train what an int8 or f16 checkpoint holds; `subject` names what was asked and of what. */
+export function quantizedError(subject: string, format: Quantization): DeepRnnError {
+  return new DeepRnnError(
+    'E_QUANTIZED',
+    `${subject} an ${format} checkpoint, which is for generation and evaluation; train from the f32 checkpoint it was made from`,
+  );
+}
+
 export class LanguageModel extends TextModel<RecurrentModel> {
   private trainingHistory: EpochEvent[] = [];
   /** Where batch-1 work runs when the weights live on the GPU (see wasm-copy.ts). */
@@ -356,11 +364,7 @@ export class LanguageModel extends TextModel<RecurrentModel> {
   }
 
   private notQuantized(what: string): void {
-    if (this.quantization !== null)
-      throw new DeepRnnError(
-        'E_QUANTIZED',
-        `${what}: this model was loaded from an ${this.quantization} checkpoint, which is for generation and evaluation; train from the f32 checkpoint it was made from`,
-      );
+    if (this.quantization !== null) throw quantizedError(`${what}: this model was loaded from`, this.quantization);
   }
 
   /** `.safetensors` bytes (browsers: wrap in a Blob to download). */

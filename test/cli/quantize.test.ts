@@ -71,7 +71,9 @@ describe('deeprnn quantize', () => {
       at('r.safetensors'),
     );
     expect(resume.code).toBe(1);
-    expect(resume.stderr).toMatch(/is an int8 checkpoint, which is for generation and evaluation.*\[E_QUANTIZED\]/);
+    expect(resume.stderr).toMatch(
+      /this is an int8 checkpoint, which is for generation and evaluation.*\[E_QUANTIZED\]/,
+    );
   });
 
   it('exits 2 on a bad --to or a missing flag', async () => {

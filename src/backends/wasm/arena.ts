@@ -101,11 +101,6 @@ export class Arena {
     return this.views().i32.subarray(off >> 2, (off >> 2) + count);
   }
 
-  /** Copies `data` to the floats at byte offset `off`. */
-  write(off: number, data: Float32Array): void {
-    this.views().f32.set(data, off >> 2);
-  }
-
   zero(off: number, count: number): void {
     this.views().f32.fill(0, off >> 2, (off >> 2) + count);
   }

@@ -149,23 +149,31 @@ export class Int8ForwardEngine extends WasmForwardEngine<ForwardKernels, Int8Sta
     return new Int8ForwardEngine(config, k, parts, stack, places, output, outputBias);
   }
 
+  /**
+   * A checkpoint's own int8 matrices, taken by the next write of each weight instead of quantizing the
+   * f32 values given (their dequantization): a loaded file keeps its bits and is not quantized again.
+   */
+  private given = new Map<string, Int8Matrix>();
+
   override write(_buffer: 'params', offset: number, data: Float32Array): void {
     for (const e of this.layout.entries) {
       if (offset < e.offset || offset >= e.offset + e.size) continue;
       if (offset !== e.offset || data.length !== e.size) throw new Error('int8 engine writes whole tensors only');
       const at = this.places.get(e)!;
-      if (typeof at === 'number') this.arena.f32(at, e.size).set(data);
-      else this.writeInt8(at, quantizeInt8(data, e.shape[0], e.shape[1], e.name));
+      if (typeof at === 'number') {
+        this.arena.f32(at, e.size).set(data);
+      } else {
+        const m = this.given.get(e.name);
+        this.given.delete(e.name);
+        this.writeInt8(at, m ?? quantizeInt8(data, e.shape[0], e.shape[1], e.name));
+      }
       return;
     }
   }
 
-  /** Writes an int8 weight as given (a checkpoint's own scales, bit for bit). */
-  writeWeight(name: string, m: Int8Matrix): void {
-    const e = this.layout.entries.find((x) => x.name === name);
-    const at = e === undefined ? undefined : this.places.get(e);
-    if (at === undefined || typeof at === 'number') throw new Error(`${name} is not a weight matrix`);
-    this.writeInt8(at, m);
+  /** The int8 matrices the next writes of these weights take as they are (see `given`). */
+  take(weights: Record<string, Int8Matrix>): void {
+    this.given = new Map(Object.entries(weights));
   }
 
   override async read(_buffers: 'params'[]): Promise<Float32Array[]> {
@@ -214,8 +222,8 @@ export class Int8ForwardEngine extends WasmForwardEngine<ForwardKernels, Int8Sta
 }
 
 /**
- * A forward-only model computing from int8 weights: `params` (f32) are quantized, then `weights` (a
- * checkpoint's int8 matrices, when given) are written as they are, so a loaded file keeps its bits.
+ * A forward-only model computing from int8 weights: `params` (f32) are quantized, except the matrices
+ * `weights` gives (a checkpoint's own, whose dequantization `params` holds), which are written as they are.
  */
 export async function createInt8ForwardModel(
   config: ResolvedConfig,
@@ -226,7 +234,6 @@ export async function createInt8ForwardModel(
   const resolved = validateConfig(config);
   validateStateDict(params, resolved);
   const engine = await Int8ForwardEngine.create(resolved, wasm);
-  const model = new ForwardModelCore(engine, params);
-  for (const [name, m] of Object.entries(weights)) engine.writeWeight(name, m);
-  return model;
+  engine.take(weights);
+  return new ForwardModelCore(engine, params);
 }

@@ -17,6 +17,35 @@ import { nnRelaxedWasm, nnWasm } from '../../wasm/modules.js';
 
 export type KernelBuild = 'nn' | 'nn-relaxed';
 
+/** C (m, n) = [C +] A . B: A addressed by strides (sam, sak), B row-major with leading dimension ldb. */
+type GemmArgs = [
+  c: number,
+  ldc: number,
+  a: number,
+  sam: number,
+  sak: number,
+  b: number,
+  ldb: number,
+  m: number,
+  n: number,
+  k: number,
+  accumulate: number,
+];
+
+/** As GemmArgs with B in panels (bp) instead of (b, ldb). */
+type GemmPrepackedArgs = [
+  c: number,
+  ldc: number,
+  a: number,
+  sam: number,
+  sak: number,
+  bp: number,
+  m: number,
+  n: number,
+  k: number,
+  accumulate: number,
+];
+
 /**
  * What a forward pass needs (assembly/nn/forward.ts, build/nn-forward.wasm); every build has these. Byte
  * pointers (`p`) into the instance's memory; sizes in elements.
@@ -24,32 +53,9 @@ export type KernelBuild = 'nn' | 'nn-relaxed';
 export interface ForwardKernels {
   memory: WebAssembly.Memory;
   heapBase(): number;
-  gemm(
-    c: number,
-    ldc: number,
-    a: number,
-    sam: number,
-    sak: number,
-    b: number,
-    ldb: number,
-    m: number,
-    n: number,
-    k: number,
-    accumulate: number,
-  ): void;
+  gemm(...args: GemmArgs): void;
   /** As gemm with B (K, N) pre-packed by packPanelsT (panelElements(K, N) elements). */
-  gemmPrepacked(
-    c: number,
-    ldc: number,
-    a: number,
-    sam: number,
-    sak: number,
-    bp: number,
-    m: number,
-    n: number,
-    k: number,
-    accumulate: number,
-  ): void;
+  gemmPrepacked(...args: GemmPrepackedArgs): void;
   /** Packs W^T for W (rows, cols) into the panel layout gemmPrepacked reads. */
   packPanelsT(dst: number, w: number, rows: number, cols: number): void;
   transpose(dst: number, src: number, rows: number, cols: number): void;
@@ -102,35 +108,8 @@ export interface ForwardKernels {
  */
 export interface NnKernels extends ForwardKernels {
   /** Rows [r0, r1) of gemm(): one thread's share, bit for bit that part of the whole product. */
-  gemmRows(
-    c: number,
-    ldc: number,
-    a: number,
-    sam: number,
-    sak: number,
-    b: number,
-    ldb: number,
-    m: number,
-    n: number,
-    k: number,
-    accumulate: number,
-    r0: number,
-    r1: number,
-  ): void;
-  gemmPrepackedRows(
-    c: number,
-    ldc: number,
-    a: number,
-    sam: number,
-    sak: number,
-    bp: number,
-    m: number,
-    n: number,
-    k: number,
-    accumulate: number,
-    r0: number,
-    r1: number,
-  ): void;
+  gemmRows(...args: [...GemmArgs, r0: number, r1: number]): void;
+  gemmPrepackedRows(...args: [...GemmPrepackedArgs, r0: number, r1: number]): void;
   /** Bytes of the packing scratch each thread needs; useScratch points this instance at its own. */
   scratchBytes(): number;
   useScratch(p: number): void;
