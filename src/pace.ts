@@ -9,8 +9,32 @@ export function eventLoopPacer(everyMs = 50): () => Promise<void> | undefined {
   // when there is something to wait for saves a promise and a microtask on every token.
   return () => {
     if (globalThis.performance.now() - last < everyMs) return undefined;
-    return new Promise<void>((resolve) => setTimeout(resolve, 0)).then(() => {
+    return macrotask().then(() => {
       last = globalThis.performance.now();
     });
   };
+}
+
+/**
+ * One turn of the event loop, without setTimeout's clamp (1 ms in Node; 4 ms in browsers once timeouts
+ * nest), which cost generation 2-8% of its time at one yield per 50 ms: setImmediate where there is one
+ * (Node, Bun), else a message to itself (browsers, workers, Deno), else setTimeout.
+ */
+function macrotask(): Promise<void> {
+  const g = globalThis as { setImmediate?: (f: () => void) => unknown };
+  if (typeof g.setImmediate === 'function') {
+    const immediate = g.setImmediate;
+    return new Promise((resolve) => immediate(resolve));
+  }
+  if (typeof MessageChannel === 'function') {
+    return new Promise((resolve) => {
+      const { port1, port2 } = new MessageChannel();
+      port1.onmessage = () => {
+        port1.close(); // an open port would keep a Deno or Node process alive
+        resolve();
+      };
+      port2.postMessage(null);
+    });
+  }
+  return new Promise((resolve) => setTimeout(resolve, 0));
 }

@@ -9,7 +9,8 @@
 // sits in L1 while the rows of A pass over it), A MC x KC into 4-row panels (k-major, 4 values per k).
 // Packing turns every access of the micro-kernel into a sequential stream; unpacked, the rows of a
 // 4 KiB-wide matrix all map to one L1 set. Micro-kernel: 4 x 8 tile in 8 v128 accumulators, per k one
-// 2-vector B load and 4 broadcast loads of A. Fewer than 4 rows (batch-1 generation) take gemv().
+// 2-vector B load and 4 broadcast loads of A. Fewer than 4 rows of a general product take gemv(); the
+// weight products of batch-1 generation read W^T in wide panels instead (gemmWide).
 import { madd, maddf } from './simd';
 
 const MR: i32 = 4;
@@ -17,6 +18,8 @@ const NR: i32 = 8;
 const KC: i32 = 256;
 const MC: i32 = 128;
 const NC: i32 = 512;
+/** Columns of a wide panel (packWideT): 8 accumulators of 4 lanes. */
+const WIDE: i32 = 32;
 
 // Packing buffers and the edge tile: static in the single-threaded build. In the shared-memory build every
 // worker instance points its own (instance-local) globals at a region of its own (useScratch), so no two
@@ -87,22 +90,51 @@ export function gemmPrepackedRows(c: usize, ldc: i32, a: usize, sam: i32, sak: i
 }
 
 /**
+ * gemm() for fewer than MR rows (batch-1 generation's weight products) with B in wide panels
+ * (packWideT): each row of C is one pass over B in 32-column panels, its 8 accumulators held in registers
+ * across all of K, where gemv reads and writes C once per four k. The same multiply-add chain per element
+ * as every other kernel (k in order from C or 0), so the same bits; about 1.3x gemv's speed.
+ */
+export function gemmWide(c: usize, ldc: i32, a: usize, sam: i32, sak: i32, bw: usize, m: i32, n: i32, k: i32,
+  accumulate: i32): void {
+  gemmWideRows(c, ldc, a, sam, sak, bw, m, n, k, accumulate, 0, m);
+}
+
+/** Rows [r0, r1) of gemmWide(). */
+export function gemmWideRows(c: usize, ldc: i32, a: usize, sam: i32, sak: i32, bw: usize, m: i32, n: i32, k: i32,
+  accumulate: i32, r0: i32, r1: i32): void {
+  for (let i = r0; i < r1; i++) {
+    gemvWide(c + ((<usize>i * <usize>ldc) << 2), a + ((<usize>i * <usize>sam) << 2), sak, bw, n, k, accumulate != 0);
+  }
+}
+
+/**
  * dst = panels of W^T for W (rows, cols) row-major: W^T is (cols, rows) and panel q holds its columns
  * 8q..8q+7 (rows of W) for every k in [0, cols), zero-padded: dst[q][p][jj] = W[8q + jj][p].
  */
 export function packPanelsT(dst: usize, w: usize, rows: i32, cols: i32): void {
+  packT(dst, w, rows, cols, NR);
+}
+
+/** packPanelsT with panels of 32 columns: the layout gemmWide reads. */
+export function packWideT(dst: usize, w: usize, rows: i32, cols: i32): void {
+  packT(dst, w, rows, cols, WIDE);
+}
+
+// @ts-ignore: decorator
+@inline
+function packT(dst: usize, w: usize, rows: i32, cols: i32, width: i32): void {
   const rw = (<usize>cols) << 2;
   let d = dst;
-  for (let q = 0; q < rows; q += NR) {
-    const valid = min(NR, rows - q);
+  for (let q = 0; q < rows; q += width) {
+    const valid = min(width, rows - q);
     for (let p = 0; p < cols; p++) {
       const src = w + <usize>q * rw + ((<usize>p) << 2);
-      for (let jj = 0; jj < NR; jj++) store<f32>(d + ((<usize>jj) << 2), jj < valid ? load<f32>(src + <usize>jj * rw) : 0);
-      d += 32;
+      for (let jj = 0; jj < width; jj++) store<f32>(d + ((<usize>jj) << 2), jj < valid ? load<f32>(src + <usize>jj * rw) : 0);
+      d += <usize>width << 2;
     }
   }
 }
-
 
 /** dst = panels of B (k, n) row-major itself (B used as is, not transposed): dst[q][p][jj] = B[p][8q + jj]. */
 export function packPanels(dst: usize, b: usize, k: i32, n: i32): void {
@@ -395,5 +427,74 @@ function gemvPanels(c: usize, a: usize, sak: i32, bp: usize, n: i32, k: i32, acc
     v128.store(tile, x0);
     v128.store(tile, x1, 16);
     memory.copy(c + ((<usize>j) << 2), tile, (<usize>cols) << 2);
+  }
+}
+
+/**
+ * c (1, N) = [c +] a (1, K) . B with B in wide panels: per panel two k a pass (one k a pass runs slower
+ * on V8, measured), the last panel's padding columns computed but not stored. An odd K's last k is a
+ * pass of its own over c: with it inside, V8 hoists the pair loop's loads and spills its accumulators
+ * (1.7x slower, measured on Node 20).
+ */
+function gemvWide(c: usize, a: usize, sak: i32, bw: usize, n: i32, k: i32, acc: bool): void {
+  widePairs(c, a, sak, bw, n, k, acc);
+  if ((k & 1) == 0) return;
+  const p = k - 1;
+  const s = load<f32>(a + ((<usize>p * <usize>sak) << 2));
+  const v = f32x4.splat(s);
+  const ps = (<usize>k) << 7;
+  const row = bw + ((<usize>p) << 7);
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const cj = c + ((<usize>j) << 2);
+    v128.store(cj, madd(v, v128.load(row + (<usize>(j >> 5)) * ps + ((<usize>(j & 31)) << 2)), v128.load(cj)));
+  }
+  for (; j < n; j++) {
+    const cj = c + ((<usize>j) << 2);
+    store<f32>(cj, maddf(s, load<f32>(row + (<usize>(j >> 5)) * ps + ((<usize>(j & 31)) << 2)), load<f32>(cj)));
+  }
+}
+
+/** gemvWide over the first K & ~1 rows of B. */
+// @ts-ignore: decorator
+@inline
+function widePairs(c: usize, a: usize, sak: i32, bw: usize, n: i32, k: i32, acc: bool): void {
+  const sa = (<usize>sak) << 2;
+  const ps = (<usize>k) << 7;
+  const pairs = (<usize>(k & ~1)) << 7;
+  for (let j = 0; j < n; j += WIDE) {
+    const cols = min(WIDE, n - j);
+    const cj = c + ((<usize>j) << 2);
+    // A partial panel goes through the tile, so no store passes the end of c's row.
+    const out = cols == WIDE ? cj : tile;
+    let x0 = f32x4.splat(0), x1 = f32x4.splat(0), x2 = f32x4.splat(0), x3 = f32x4.splat(0);
+    let x4 = f32x4.splat(0), x5 = f32x4.splat(0), x6 = f32x4.splat(0), x7 = f32x4.splat(0);
+    if (acc) {
+      if (cols < WIDE) {
+        memory.fill(tile, 0, WIDE * 4);
+        memory.copy(tile, cj, (<usize>cols) << 2);
+      }
+      x0 = v128.load(out); x1 = v128.load(out, 16); x2 = v128.load(out, 32); x3 = v128.load(out, 48);
+      x4 = v128.load(out, 64); x5 = v128.load(out, 80); x6 = v128.load(out, 96); x7 = v128.load(out, 112);
+    }
+    let pb = bw + (<usize>(j >> 5)) * ps;
+    const end = pb + pairs;
+    let pa = a;
+    for (; pb < end; pb += 256) {
+      const s = v128.load32_splat(pa);
+      const t = v128.load32_splat(pa + sa);
+      x0 = madd(t, v128.load(pb, 128), madd(s, v128.load(pb), x0));
+      x1 = madd(t, v128.load(pb, 144), madd(s, v128.load(pb, 16), x1));
+      x2 = madd(t, v128.load(pb, 160), madd(s, v128.load(pb, 32), x2));
+      x3 = madd(t, v128.load(pb, 176), madd(s, v128.load(pb, 48), x3));
+      x4 = madd(t, v128.load(pb, 192), madd(s, v128.load(pb, 64), x4));
+      x5 = madd(t, v128.load(pb, 208), madd(s, v128.load(pb, 80), x5));
+      x6 = madd(t, v128.load(pb, 224), madd(s, v128.load(pb, 96), x6));
+      x7 = madd(t, v128.load(pb, 240), madd(s, v128.load(pb, 112), x7));
+      pa += 2 * sa;
+    }
+    v128.store(out, x0); v128.store(out, x1, 16); v128.store(out, x2, 32); v128.store(out, x3, 48);
+    v128.store(out, x4, 64); v128.store(out, x5, 80); v128.store(out, x6, 96); v128.store(out, x7, 112);
+    if (cols < WIDE) memory.copy(cj, tile, (<usize>cols) << 2);
   }
 }

@@ -7,10 +7,11 @@
 // Layout (time-major, as src/backends/wasm/stack.ts lays it out; G = gates, GH = G*H):
 //   xp (T*B, GH) input projection; hp (B, GH) scratch for h_{t-1}.W_hh^T; hs, cs (T+1, B, H) with row
 //   block 0 the initial state; act (T*B, S) saved activations (LSTM S = 5H, GRU S = 4H).
-//   whhT: W_hh^T in panels (B >= 4), whhR: W_hh^T row-major (batch-1 generation); whhP: W_hh in panels.
+//   whhT: W_hh^T in panels (B >= 4), whhW: W_hh^T in wide panels (B < 4, batch-1 generation); whhP: W_hh
+//   in panels.
 //   Backward: dgx, dgh (T*B, GH) (the same buffer unless GRU), dOut (T*B, H) from above, dhA/dhB (B, H)
 //   ping-pong dL/dh carried between steps (dhA holds the one into step T-1), dc (B, H) for LSTM.
-import { gemmPrepackedRows, gemmRows } from './gemm';
+import { gemmPrepackedRows, gemmWideRows } from './gemm';
 import { gruBackward, gruForward } from './gru';
 import { lstmBackward, lstmForward } from './lstm';
 import { rnnBackward, rnnForward } from './rnn';
@@ -26,38 +27,38 @@ function at(base: usize, row: i32, width: i32): usize {
 /** hp rows [b0, b1) = h rows [b0, b1) . W_hh^T. */
 // @ts-ignore: decorator
 @inline
-function recurrentProduct(hp: usize, h: usize, whhT: usize, whhR: usize, B: i32, H: i32, GH: i32, b0: i32,
+function recurrentProduct(hp: usize, h: usize, whhT: usize, whhW: usize, B: i32, H: i32, GH: i32, b0: i32,
   b1: i32): void {
-  if (B < MR) gemmRows(hp, GH, h, H, 1, whhR, GH, B, GH, H, 0, b0, b1);
+  if (B < MR) gemmWideRows(hp, GH, h, H, 1, whhW, B, GH, H, 0, b0, b1);
   else gemmPrepackedRows(hp, GH, h, H, 1, whhT, B, GH, H, 0, b0, b1);
 }
 
-export function lstmForwardSeq(xp: usize, hp: usize, act: usize, hs: usize, cs: usize, whhT: usize, whhR: usize,
+export function lstmForwardSeq(xp: usize, hp: usize, act: usize, hs: usize, cs: usize, whhT: usize, whhW: usize,
   bih: usize, bhh: usize, B: i32, T: i32, H: i32, b0: i32, b1: i32): void {
   const GH = 4 * H;
   for (let t = 0; t < T; t++) {
     const r = t * B + b0;
-    recurrentProduct(hp, at(hs, t * B, H), whhT, whhR, B, H, GH, b0, b1);
+    recurrentProduct(hp, at(hs, t * B, H), whhT, whhW, B, H, GH, b0, b1);
     lstmForward(at(act, r, 5 * H), at(hs, r + B, H), at(cs, r + B, H), at(xp, r, GH), at(hp, b0, GH), bih, bhh,
       at(cs, r, H), b1 - b0, H);
   }
 }
 
-export function gruForwardSeq(xp: usize, hp: usize, act: usize, hs: usize, whhT: usize, whhR: usize, bih: usize,
+export function gruForwardSeq(xp: usize, hp: usize, act: usize, hs: usize, whhT: usize, whhW: usize, bih: usize,
   bhh: usize, B: i32, T: i32, H: i32, b0: i32, b1: i32): void {
   const GH = 3 * H;
   for (let t = 0; t < T; t++) {
     const r = t * B + b0;
-    recurrentProduct(hp, at(hs, t * B, H), whhT, whhR, B, H, GH, b0, b1);
+    recurrentProduct(hp, at(hs, t * B, H), whhT, whhW, B, H, GH, b0, b1);
     gruForward(at(act, r, 4 * H), at(hs, r + B, H), at(xp, r, GH), at(hp, b0, GH), bih, bhh, at(hs, r, H), b1 - b0, H);
   }
 }
 
-export function rnnForwardSeq(xp: usize, hp: usize, hs: usize, whhT: usize, whhR: usize, bih: usize, bhh: usize,
+export function rnnForwardSeq(xp: usize, hp: usize, hs: usize, whhT: usize, whhW: usize, bih: usize, bhh: usize,
   B: i32, T: i32, H: i32, relu: i32, b0: i32, b1: i32): void {
   for (let t = 0; t < T; t++) {
     const r = t * B + b0;
-    recurrentProduct(hp, at(hs, t * B, H), whhT, whhR, B, H, H, b0, b1);
+    recurrentProduct(hp, at(hs, t * B, H), whhT, whhW, B, H, H, b0, b1);
     rnnForward(at(hs, r + B, H), at(xp, r, H), at(hp, b0, H), bih, bhh, b1 - b0, H, relu);
   }
 }

@@ -6,7 +6,7 @@
  */
 import { DeepRnnError, check, checkOptionNames } from '../errors.js';
 import { eventLoopPacer } from '../pace.js';
-import type { ForwardModel, RecurrentState } from '../model/types.js';
+import type { ForwardModel, ForwardResult, RecurrentState, TokenTensor } from '../model/types.js';
 import { Sampler, type SampleOptions } from '../text/sampler.js';
 import type { Vocab } from '../text/vocab.js';
 import { feedTokens } from './perplexity.js';
@@ -51,8 +51,6 @@ interface Sequence {
   sampler: Sampler;
   produced: number;
   token: number;
-  last: Float32Array;
-  state: RecurrentState;
 }
 
 function checkRequest({ ids, prefix, options }: SequenceRequest, index: number): Sequence {
@@ -68,8 +66,60 @@ function checkRequest({ ids, prefix, options }: SequenceRequest, index: number):
   const sampler = new Sampler(sampleOptions);
   if (ids.length === 0)
     throw new DeepRnnError('E_EMPTY_CORPUS', `the prefix ${JSON.stringify(prefix)} has no tokens after preprocessing`);
-  const none = new Float32Array(0);
-  return { index, ids, length, signal, allowUnk, sampler, produced: 0, token: 0, last: none, state: { h: none } };
+  return { index, ids, length, signal, allowUnk, sampler, produced: 0, token: 0 };
+}
+
+/**
+ * The live sequences' step buffers, row b for live[b]: the next tokens, and the forward's output (the
+ * logits to sample from, and the (L, B, H) state, which is also the next step's start) written in place,
+ * so that a step allocates nothing. Sequences that end leave by compaction: the rest keep their order.
+ */
+class StepBuffers {
+  tokens: Int32Array;
+  x: TokenTensor;
+  out: ForwardResult;
+  /** Each row of out.logits (live[b]'s V logits). */
+  rows: Float32Array[] = [];
+
+  constructor(
+    private readonly V: number,
+    private readonly L: number,
+    private readonly H: number,
+    private B: number,
+    state: RecurrentState,
+  ) {
+    this.tokens = new Int32Array(B);
+    this.x = { shape: [B, 1], data: this.tokens };
+    this.out = { logits: new Float32Array(B * V), state };
+    this.resize(B);
+  }
+
+  /** Keeps rows `kept` (ascending) in that order. */
+  keep(kept: readonly number[]): void {
+    const { L, H, B } = this;
+    const K = kept.length;
+    // Row (l, k) moves down from (l, kept[k]): its destination never overlaps a row not yet moved.
+    const pack = (a: Float32Array) => {
+      for (let l = 0; l < L; l++)
+        kept.forEach((b, k) => {
+          a.copyWithin((l * K + k) * H, (l * B + b) * H, (l * B + b + 1) * H);
+        });
+      return a.subarray(0, L * K * H);
+    };
+    const { h, c } = this.out.state;
+    this.out = {
+      logits: this.out.logits.subarray(0, K * this.V),
+      state: c ? { h: pack(h), c: pack(c) } : { h: pack(h) },
+    };
+    this.tokens = this.tokens.subarray(0, K);
+    this.x = { shape: [K, 1], data: this.tokens };
+    this.resize(K);
+  }
+
+  private resize(B: number): void {
+    this.B = B;
+    this.rows = Array.from({ length: B }, (_, b) => this.out.logits.subarray(b * this.V, (b + 1) * this.V));
+  }
 }
 
 /**
@@ -90,57 +140,54 @@ export async function* generateSequences<T = BatchToken>(
   const { vocabSize: V, layers: L, hidden: H } = model.config;
   const joiner = vocab.options.tokenize === 'word' ? ' ' : '';
   let live = sequences.filter((s) => s.length > 0);
-  for (const s of live) ({ last: s.last, state: s.state } = await feedTokens(model, s.ids, null));
+  if (live.length === 0) return;
+  const warm = [];
+  for (const s of live) warm.push(await feedTokens(model, s.ids, null));
+  const step = new StepBuffers(V, L, H, live.length, stackStates(warm, L, H));
+  warm.forEach(({ last }, b) => {
+    step.rows[b].set(last);
+  });
   const pace = eventLoopPacer();
-  while (live.length > 0) {
+  for (;;) {
     const pause = pace(); // so that an abort from a timer or a Stop message can act mid-stream
     if (pause) await pause;
-    const next: Sequence[] = [];
-    for (const s of live) {
+    const kept: number[] = [];
+    for (let b = 0; b < live.length; b++) {
+      const s = live[b];
       if (s.signal?.aborted) continue;
+      const logits = step.rows[b];
       // <unk> stands for whatever the vocabulary lacks: printing it literally is never a continuation.
       // The lowest f32 (the sampler takes finite logits only) gets probability exactly 0 at any temperature.
-      if (!s.allowUnk && V > 1) s.last[0] = LOWEST_F32;
-      const { tokens, logProbs } = s.sampler.sample(s.last, V);
+      if (!s.allowUnk && V > 1) logits[0] = LOWEST_F32;
+      const { tokens, logProbs } = s.sampler.sample(logits, V);
       s.token = tokens[0];
       yield token(s.index, s.token, joiner + vocab.token(s.token), logProbs[0]);
-      if (++s.produced < s.length) next.push(s);
+      if (++s.produced < s.length) kept.push(b);
     }
-    live = next.filter((s) => !s.signal?.aborted);
-    if (live.length === 0) return;
-    const B = live.length;
-    const x = Int32Array.from(live, (s) => s.token);
-    const state = B === 1 ? live[0].state : stackStates(live, L, H);
-    const run = await model.forward({ shape: [B, 1], data: x }, state);
+    const next = kept.filter((b) => !live[b].signal?.aborted);
+    if (next.length === 0) return;
+    if (next.length < live.length) {
+      step.keep(next);
+      live = next.map((b) => live[b]);
+    }
     live.forEach((s, b) => {
-      s.last = run.logits.subarray(b * V, (b + 1) * V);
-      s.state = B === 1 ? run.state : stateRow(run.state, b, B, L, H);
+      step.tokens[b] = s.token;
     });
+    await model.forward(step.x, step.out.state, step.out);
   }
 }
 
 /** The (L, B, H) state of a batch from each sequence's (L, 1, H) state. */
-function stackStates(live: readonly Sequence[], L: number, H: number): RecurrentState {
-  const B = live.length;
+function stackStates(runs: readonly { state: RecurrentState }[], L: number, H: number): RecurrentState {
+  const B = runs.length;
   const h = new Float32Array(L * B * H);
-  const c = live[0].state.c ? new Float32Array(L * B * H) : undefined;
-  live.forEach(({ state }, b) => {
+  const c = runs[0].state.c ? new Float32Array(L * B * H) : undefined;
+  runs.forEach(({ state }, b) => {
     for (let l = 0; l < L; l++) {
       h.set(state.h.subarray(l * H, (l + 1) * H), (l * B + b) * H);
       c?.set(state.c!.subarray(l * H, (l + 1) * H), (l * B + b) * H);
     }
   });
-  return c ? { h, c } : { h };
-}
-
-/** Row b of an (L, B, H) state as an (L, 1, H) one. */
-function stateRow(state: RecurrentState, b: number, B: number, L: number, H: number): RecurrentState {
-  const h = new Float32Array(L * H);
-  const c = state.c ? new Float32Array(L * H) : undefined;
-  for (let l = 0; l < L; l++) {
-    h.set(state.h.subarray((l * B + b) * H, (l * B + b + 1) * H), l * H);
-    c?.set(state.c!.subarray((l * B + b) * H, (l * B + b + 1) * H), l * H);
-  }
   return c ? { h, c } : { h };
 }
 

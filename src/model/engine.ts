@@ -65,8 +65,11 @@ export interface ForwardEngine {
   /** A copy of the carried state (asked only when there is one). */
   readState(): Promise<RecurrentState>;
 
-  /** Forward without dropout. */
-  forward(x: TokenTensor, start: StartState): Promise<EngineRun>;
+  /**
+   * Forward without dropout; with `out` (checked for this run), the results are written into its arrays
+   * and the run resolves to it. `out.state` may be the start state itself.
+   */
+  forward(x: TokenTensor, start: StartState, out?: EngineRun): Promise<EngineRun>;
 
   /** Releases everything the engine owns. */
   dispose(): void;

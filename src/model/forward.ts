@@ -16,7 +16,13 @@ import type {
   StateDict,
   TokenTensor,
 } from './types.js';
-import { validateState, validateStateBatch, validateStateDict, validateTokens } from './validate.js';
+import {
+  validateForwardOut,
+  validateState,
+  validateStateBatch,
+  validateStateDict,
+  validateTokens,
+} from './validate.js';
 
 export class ForwardModelCore<E extends ForwardEngine = ForwardEngine> implements ForwardModel {
   readonly backend: BackendName;
@@ -75,10 +81,11 @@ export class ForwardModelCore<E extends ForwardEngine = ForwardEngine> implement
     this.carried = batch;
   }
 
-  async forward(x: TokenTensor, state?: RecurrentState | null): Promise<ForwardResult> {
+  async forward(x: TokenTensor, state?: RecurrentState | null, out?: ForwardResult): Promise<ForwardResult> {
     this.live();
-    const [B] = validateTokens(x, this.config.vocabSize, 'X');
-    const run = this.engine.forward(x, this.start(B, state));
+    const [B, T] = validateTokens(x, this.config.vocabSize, 'X');
+    if (out !== undefined) validateForwardOut(out, this.config, B, T);
+    const run = this.engine.forward(x, this.start(B, state), out);
     this.carried = B;
     return run;
   }

@@ -109,8 +109,13 @@ export interface ForwardModel {
   getState(): Promise<RecurrentState | null>;
   setState(state: RecurrentState | null, batchSize?: number): void;
 
-  /** Forward only (no dropout). Starts from `state`, or the carried state when omitted; updates the carried state. */
-  forward(x: TokenTensor, state?: RecurrentState | null): Promise<ForwardResult>;
+  /**
+   * Forward only (no dropout). Starts from `state`, or the carried state when omitted; updates the carried state.
+   * `out`: arrays to write the results into instead of new ones - logits of (steps * batch) * vocab values
+   * and a state for this batch, which may be `state` itself (updated in place) - so that a loop of steps
+   * allocates nothing; the promise resolves to `out`.
+   */
+  forward(x: TokenTensor, state?: RecurrentState | null, out?: ForwardResult): Promise<ForwardResult>;
 
   /** Frees every buffer, pipeline and WASM memory the model owns. Later calls throw E_DISPOSED. */
   dispose(): void;

@@ -4,7 +4,15 @@
  */
 import { DeepRnnError, check } from '../errors.js';
 import { parameterCount, parameterShapes, resolveConfig } from './params.js';
-import type { ModelConfig, RecurrentState, ResolvedConfig, StateDict, TokenTensor, TrainStepOptions } from './types.js';
+import type {
+  ForwardResult,
+  ModelConfig,
+  RecurrentState,
+  ResolvedConfig,
+  StateDict,
+  TokenTensor,
+  TrainStepOptions,
+} from './types.js';
 
 /** 4 GiB of float32: past WASM's whole memory and every WebGPU device's largest buffer binding. */
 const MAX_PARAMETERS = 2 ** 30;
@@ -130,28 +138,42 @@ export function validateStateDict(dict: StateDict, config: ResolvedConfig): void
   }
 }
 
+/** Checks forward()'s `out` for a (batch, steps) run: logits for every position and a state for the batch. */
+export function validateForwardOut(out: ForwardResult, config: ResolvedConfig, batch: number, steps: number): void {
+  check(typeof out === 'object' && out !== null, 'out must be {logits, state}', 'E_BAD_SHAPE');
+  const n = batch * steps * config.vocabSize;
+  check(
+    out.logits instanceof Float32Array && out.logits.length === n,
+    () =>
+      `out.logits must be a Float32Array of ${n} elements ((steps ${steps} * batch ${batch}) * vocab ${config.vocabSize})`,
+    'E_BAD_SHAPE',
+  );
+  validateState(out.state, config, batch, 'out.state');
+  check(out.state.h !== out.state.c, 'out.state.h and out.state.c must be different arrays', 'E_BAD_SHAPE');
+}
+
 /** Checks a state for (layers, batch, hidden); `c` is required for LSTM and refused otherwise. */
-export function validateState(state: RecurrentState, config: ResolvedConfig, batch: number): void {
+export function validateState(state: RecurrentState, config: ResolvedConfig, batch: number, what = 'state'): void {
   const n = config.layers * batch * config.hidden;
   check(
     typeof state === 'object' && state !== null && state.h instanceof Float32Array,
-    'state.h must be a Float32Array',
+    () => `${what}.h must be a Float32Array`,
     'E_BAD_SHAPE',
   );
   check(
     state.h.length === n,
     () =>
-      `state.h has ${state.h.length} elements, (layers ${config.layers}, batch ${batch}, hidden ${config.hidden}) needs ${n}`,
+      `${what}.h has ${state.h.length} elements, (layers ${config.layers}, batch ${batch}, hidden ${config.hidden}) needs ${n}`,
     'E_BAD_SHAPE',
   );
   if (config.cell === 'lstm') {
     check(
       state.c instanceof Float32Array && state.c.length === n,
-      () => `an LSTM state needs c, a Float32Array of ${n} elements`,
+      () => `an LSTM ${what} needs c, a Float32Array of ${n} elements`,
       'E_BAD_SHAPE',
     );
   } else {
-    check(state.c === undefined, () => `a ${config.cell.toUpperCase()} state has no c`, 'E_BAD_SHAPE');
+    check(state.c === undefined, () => `a ${config.cell.toUpperCase()} ${what} has no c`, 'E_BAD_SHAPE');
   }
 }
 

@@ -49,6 +49,26 @@ describe.each(backendsFor(device))('carried state (%s)', (backend) => {
     });
   }
 
+  it('forward into given arrays: the same results, the state updated in place, then carried', async () => {
+    const m = await create(lstm);
+    const first = await m.forward(tokens(1, 2, 5, 6), null);
+    const plain = await m.forward(tokens(2, 2, 3, 6), first.state);
+    const state = { h: first.state.h.slice(), c: first.state.c!.slice() };
+    const out = { logits: new Float32Array(3 * 2 * 6).fill(NaN), state };
+    const run = await m.forward(tokens(2, 2, 3, 6), state, out);
+    expect(run).toBe(out);
+    expect(run.state).toBe(state);
+    same(out.logits, plain.logits, 'logits');
+    same(state.h, plain.state.h, 'h, in place');
+    same(state.c, plain.state.c!, 'c, in place');
+    // It carries its final state as forward() does.
+    const carried = await m.forward(tokens(2, 2, 3, 6), state, {
+      logits: out.logits,
+      state: { h: new Float32Array(32), c: new Float32Array(32) },
+    });
+    same((await m.getState())!.h, carried.state.h, 'carried');
+  });
+
   it('carries the state across a change of sequence length', async () => {
     const m = await create(lstm);
     const first = await m.forward(tokens(1, 2, 5, 6), null);

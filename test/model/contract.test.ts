@@ -95,6 +95,21 @@ describe.each(backendsFor(device))('RecurrentModel contract (%s)', (backend) => 
     expect(await codeOf(() => m.setState({ h: new Float32Array(32), c: new Float32Array(32) }, 3))).toBe('E_BAD_SHAPE');
     expect(await codeOf(() => m.setState({ h: new Float32Array(32), c: new Float32Array(16) }))).toBe('E_BAD_SHAPE');
     expect(await codeOf(() => m.setState({ h: [0] as unknown as Float32Array }))).toBe('E_BAD_SHAPE');
+    // forward's out: logits for (steps 3 * batch 2) * vocab 6 and a (2, 2, 8) state with its own h and c.
+    const state = () => ({ h: new Float32Array(32), c: new Float32Array(32) });
+    for (const out of [
+      { logits: new Float32Array(35), state: state() },
+      { logits: new Float64Array(36) as unknown as Float32Array, state: state() },
+      { logits: new Float32Array(36), state: { h: new Float32Array(32) } },
+      { logits: new Float32Array(36), state: { h: new Float32Array(16), c: new Float32Array(16) } },
+      { logits: new Float32Array(36), state: ((h) => ({ h, c: h }))(new Float32Array(32)) },
+      null,
+    ]) {
+      const code = await codeOf(() => m.forward(x, null, out as never));
+      expect(code, `out ${JSON.stringify(out && { logits: out.logits.length, h: out.state.h.length })}`).toBe(
+        'E_BAD_SHAPE',
+      );
+    }
     const { 'linear.bias': _dropped, ...missing } = dict;
     expect(await codeOf(() => m.loadStateDict(missing))).toBe('E_STATE_DICT');
     expect(await codeOf(() => m.loadStateDict({ ...dict, extra: dict['linear.bias'] }))).toBe('E_STATE_DICT');

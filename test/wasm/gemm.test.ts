@@ -1,9 +1,9 @@
 // The GEMM kernels against a float64 reference on shapes that cross every blocking edge: fewer than 4
-// rows (gemv), M past MC = 128, N past NC = 512 and not a multiple of 8, K past KC = 256; row-major and
+// rows (gemv; gemmWide gives its bits), M past MC = 128, N past NC = 512 and not a multiple of 8, K past KC = 256; row-major and
 // transposed A, accumulate on and off, B plain and pre-packed.
 import { describe, expect, it } from 'vitest';
 import { Arena } from '../../src/backends/wasm/arena.js';
-import { instantiateKernels, kernelModule, panelElements } from '../../src/backends/wasm/kernels.js';
+import { instantiateKernels, kernelModule, panelElements, wideElements } from '../../src/backends/wasm/kernels.js';
 import { mix32 } from '../../src/model/params.js';
 import { expectClose } from '../helpers/fixtures.js';
 import { buildsUnderTest } from './builds.js';
@@ -116,6 +116,55 @@ describe.each(buildsUnderTest())('gemm row by row, %s build', (build) => {
           const row = arena.f32(R, N);
           const differs = row.findIndex((v, j) => !Object.is(v, all[i * N + j]));
           expect(differs, `row ${i}, acc ${acc}${prepacked ? ', prepacked' : ''}: first differing column`).toBe(-1);
+        }
+      }
+    }
+  });
+});
+
+describe.each(buildsUnderTest())('gemmWide, %s build', (build) => {
+  // Batch-1 generation's weight products read W^T in 32-column panels; they must give gemm's bits, so
+  // that generation, evaluation and training agree whichever kernel a row count picks.
+  it('gives the bits of gemm for 1-3 rows, partial panels, odd K, accumulate on and off', async () => {
+    const k = await instantiateKernels(kernelModule(build));
+    const arena = new Arena(k);
+    const cap = 3 * 1030 * 513;
+    const A = arena.alloc(cap);
+    const B = arena.alloc(cap);
+    const W = arena.alloc(cap);
+    const P = arena.alloc(wideElements(1030, 1030));
+    const C = arena.alloc(3 * 1100);
+    const R = arena.alloc(3 * 1100);
+    arena.commit();
+    const rnd = (i: number) => mix32(i + 7) / 2 ** 32 - 0.5;
+    arena.f32(A, cap).forEach((_, i, a) => {
+      a[i] = rnd(i);
+    });
+    arena.f32(B, cap).forEach((_, i, a) => {
+      a[i] = rnd(i + cap);
+    });
+    for (const N of [1, 28, 32, 33, 70, 1030]) {
+      for (const K of [1, 2, 7, 256, 513]) {
+        const b = arena.f32(B, K * N);
+        const w = arena.f32(W, N * K);
+        for (let p = 0; p < K; p++) for (let j = 0; j < N; j++) w[j * K + p] = b[p * N + j];
+        k.packWideT(P, W, N, K);
+        for (const M of [1, 2, 3]) {
+          for (const [sam, sak] of [
+            [K, 1],
+            [1, M],
+          ]) {
+            const c0 = Float32Array.from({ length: M * N }, (_, i) => rnd(i + 3 * cap));
+            for (const acc of [0, 1]) {
+              arena.f32(R, M * N).set(c0);
+              k.gemm(R, N, A, sam, sak, B, N, M, N, K, acc);
+              arena.f32(C, M * N).set(c0);
+              k.gemmWide(C, N, A, sam, sak, P, M, N, K, acc);
+              const ref = arena.f32(R, M * N);
+              const differs = arena.f32(C, M * N).findIndex((v, i) => !Object.is(v, ref[i]));
+              expect(differs, `${M}x${N}x${K} sak ${sak} acc ${acc}: first differing element`).toBe(-1);
+            }
+          }
         }
       }
     }

@@ -4,8 +4,8 @@
  * forward kernels alone (build/nn-forward.wasm); WasmEngine (engine.ts) extends it for training.
  *
  * Arena: fixed part (sized by the model) = parameters P in the model layout (src/model/layout.ts) and
- * the weight copies the GEMMs read - W^T in 8-column panels for products of 4 rows or more, W^T row-major
- * for batch-1 generation (stack.ts LayerWeights) - rebuilt from P after every change. Batch-shape part
+ * the weight copies the GEMMs read - W^T in 8-column panels for products of 4 rows or more, in 32-column
+ * panels for batch-1 generation (stack.ts LayerWeights) - rebuilt from P after every change. Batch-shape part
  * (re-laid out only when (B, T) changes, grown only when it needs more room) = tokens (T*B, time-major),
  * logits (T*B, V) and the stack's activations (stack.ts).
  */
@@ -16,7 +16,7 @@ import { gateCount } from '../../model/params.js';
 import type { RecurrentState, ResolvedConfig, TokenTensor } from '../../model/types.js';
 import type { WasmModule } from '../../wasm/module.js';
 import { Arena } from './arena.js';
-import { instantiateKernels, panelElements, type ForwardKernels } from './kernels.js';
+import { instantiateKernels, panelElements, wideElements, type ForwardKernels } from './kernels.js';
 import { RecurrentStack, type LayerWeights, type StackKernels, type StackSpec } from './stack.js';
 
 interface Carried {
@@ -39,9 +39,9 @@ export interface ForwardParts {
   /** Byte offset of the parameters. */
   P: number;
   weights: LayerWeights[];
-  /** linear.weight^T (H, V) in panels, and row-major for batch-1 generation (see LayerWeights.wihR). */
+  /** linear.weight^T (H, V) in panels, and in wide panels for batch-1 generation (see LayerWeights.wihW). */
   wlinT: number;
-  wlinR: number;
+  wlinW: number;
   spec: StackSpec;
   /** Each worker thread's packing scratch (empty without threads). */
   scratch: number[];
@@ -70,8 +70,8 @@ export function allocForward(
     ...RecurrentStack.allocCopies(arena, true, l, o.inSize, gateCount(config.cell), H),
   }));
   const wlinT = arena.alloc(panelElements(H, V));
-  const wlinR = arena.alloc(H * V);
-  return { arena, layout, P, weights, wlinT, wlinR, spec: modelStackSpec(config), scratch };
+  const wlinW = arena.alloc(wideElements(H, V));
+  return { arena, layout, P, weights, wlinT, wlinW, spec: modelStackSpec(config), scratch };
 }
 
 /** The stack of d2l's RNNModel: token ids in, the config's cell and sizes. */
@@ -96,12 +96,12 @@ export class WasmForwardEngine<K extends StackKernels = ForwardKernels, S extend
   protected readonly nParams: number;
   protected readonly P: number;
   private readonly wlinT: number;
-  private readonly wlinR: number;
+  private readonly wlinW: number;
   protected tok = 0;
   protected logits = 0;
   protected shape: [number, number] = [0, 0];
   protected transposesStale = true;
-  private wlinRStale = true;
+  private wlinWStale = true;
   private carried: ArenaState = null;
   protected k: K;
   protected arena: Arena;
@@ -121,7 +121,7 @@ export class WasmForwardEngine<K extends StackKernels = ForwardKernels, S extend
     this.nParams = parts.layout.total;
     this.P = parts.P;
     this.wlinT = parts.wlinT;
-    this.wlinR = parts.wlinR;
+    this.wlinW = parts.wlinW;
     this.scratch = parts.scratch;
   }
 
@@ -164,13 +164,14 @@ export class WasmForwardEngine<K extends StackKernels = ForwardKernels, S extend
   }
 
   // Not async: a layout that does not fit throws at once (see Engine).
-  forward(x: TokenTensor, start: StartState): Promise<EngineRun> {
+  forward(x: TokenTensor, start: StartState, out?: EngineRun): Promise<EngineRun> {
     const [B, T] = x.shape;
     this.runForward(x, B, T, this.from(start, B));
-    return Promise.resolve({
-      logits: this.arena.f32(this.logits, T * B * this.config.vocabSize).slice(),
-      state: this.outState(),
-    });
+    const logits = this.arena.f32(this.logits, T * B * this.config.vocabSize);
+    if (out === undefined) return Promise.resolve({ logits: logits.slice(), state: this.outState() });
+    out.logits.set(logits);
+    this.finalStateInto(out.state);
+    return Promise.resolve(out);
   }
 
   dispose(): void {
@@ -241,11 +242,11 @@ export class WasmForwardEngine<K extends StackKernels = ForwardKernels, S extend
       this.stack.refreshTransposes();
       this.k.packPanelsT(this.wlinT, wout, V, H);
       this.transposesStale = false;
-      this.wlinRStale = true;
+      this.wlinWStale = true;
     }
-    if (rows < 4 && this.wlinRStale) {
-      this.k.transpose(this.wlinR, wout, V, H);
-      this.wlinRStale = false;
+    if (rows < 4 && this.wlinWStale) {
+      this.k.packWideT(this.wlinW, wout, V, H);
+      this.wlinWStale = false;
     }
   }
 
@@ -253,7 +254,7 @@ export class WasmForwardEngine<K extends StackKernels = ForwardKernels, S extend
   protected projectOutput(rows: number): void {
     const { hidden: H, vocabSize: V } = this.config;
     const top = this.stack.output();
-    if (rows < 4) this.k.gemm(this.logits, V, top, H, 1, this.wlinR, V, rows, V, H, 0);
+    if (rows < 4) this.k.gemmWide(this.logits, V, top, H, 1, this.wlinW, rows, V, H, 0);
     else this.k.gemmPrepacked(this.logits, V, top, H, 1, this.wlinT, rows, V, H, 0);
     this.k.addRowBias(this.logits, this.P + this.layout.bout * 4, rows, V);
   }
@@ -265,15 +266,21 @@ export class WasmForwardEngine<K extends StackKernels = ForwardKernels, S extend
 
   private finalState(): Carried {
     const { layers: L, hidden: H, cell } = this.config;
-    const [B, T] = this.shape;
-    const BH = B * H;
-    const h = new Float32Array(L * BH);
-    const c = cell === 'lstm' ? new Float32Array(L * BH) : undefined;
-    for (let l = 0; l < L; l++) {
-      h.set(this.arena.f32(this.stack.h(l, T), BH), l * BH);
-      c?.set(this.arena.f32(this.stack.c(l, T), BH), l * BH);
-    }
+    const B = this.shape[0];
+    const h = new Float32Array(L * B * H);
+    const c = cell === 'lstm' ? new Float32Array(L * B * H) : undefined;
+    this.finalStateInto(c ? { h, c } : { h });
     return c ? { batch: B, h, c } : { batch: B, h };
+  }
+
+  /** Copies the final state of the last run, (L, B, H), into `state`'s arrays. */
+  private finalStateInto(state: RecurrentState): void {
+    const [B, T] = this.shape;
+    const BH = B * this.config.hidden;
+    for (let l = 0; l < this.config.layers; l++) {
+      state.h.set(this.arena.f32(this.stack.h(l, T), BH), l * BH);
+      state.c?.set(this.arena.f32(this.stack.c(l, T), BH), l * BH);
+    }
   }
 }
 

@@ -136,7 +136,7 @@ export class Int8ForwardEngine extends WasmForwardEngine<ForwardKernels, Int8Sta
       const bih = place(`rnn.bias_ih_l${l}`, arena.alloc(GH)) as number;
       const bhh = place(`rnn.bias_hh_l${l}`, arena.alloc(GH)) as number;
       // The stack reads only the biases of these: the products go through `int8`.
-      weights.push({ inSize, wih: 0, whh: 0, bih, bhh, wihT: 0, whhT: 0, wihR: 0, whhR: 0 });
+      weights.push({ inSize, wih: 0, whh: 0, bih, bhh, wihT: 0, whhT: 0, wihW: 0, whhW: 0 });
     }
     const output = place('linear.weight', allocInt8(arena, V, H, false)) as ArenaInt8;
     const outputBias = place('linear.bias', arena.alloc(V)) as number;
@@ -144,8 +144,8 @@ export class Int8ForwardEngine extends WasmForwardEngine<ForwardKernels, Int8Sta
     const stack = new Int8Stack(k, arena, spec, weights, int8, roundUp(H, 16));
     arena.mark();
     arena.commit();
-    // No f32 parameter block or f32 weight copies (P, wlinT, wlinR): every read goes through `places`.
-    const parts: ForwardParts = { arena, layout, P: 0, weights, wlinT: 0, wlinR: 0, spec, scratch: [] };
+    // No f32 parameter block or f32 weight copies (P, wlinT, wlinW): every read goes through `places`.
+    const parts: ForwardParts = { arena, layout, P: 0, weights, wlinT: 0, wlinW: 0, spec, scratch: [] };
     return new Int8ForwardEngine(config, k, parts, stack, places, output, outputBias);
   }
 

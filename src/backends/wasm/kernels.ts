@@ -58,6 +58,13 @@ export interface ForwardKernels {
   gemmPrepacked(...args: GemmPrepackedArgs): void;
   /** Packs W^T for W (rows, cols) into the panel layout gemmPrepacked reads. */
   packPanelsT(dst: number, w: number, rows: number, cols: number): void;
+  /**
+   * As gemm for fewer than 4 rows (batch-1 generation) with B (K, N) in wide panels by packWideT
+   * (wideElements(K, N) elements); the same bits as gemm.
+   */
+  gemmWide(...args: GemmPrepackedArgs): void;
+  /** Packs W^T for W (rows, cols) into the wide panels gemmWide reads. */
+  packWideT(dst: number, w: number, rows: number, cols: number): void;
   transpose(dst: number, src: number, rows: number, cols: number): void;
   gatherRows(dst: number, table: number, idx: number, n: number, width: number): void;
   addRowBias(a: number, bias: number, rows: number, cols: number): void;
@@ -121,7 +128,7 @@ export interface NnKernels extends ForwardKernels {
     hs: number,
     cs: number,
     whhT: number,
-    whhR: number,
+    whhW: number,
     bih: number,
     bhh: number,
     B: number,
@@ -136,7 +143,7 @@ export interface NnKernels extends ForwardKernels {
     act: number,
     hs: number,
     whhT: number,
-    whhR: number,
+    whhW: number,
     bih: number,
     bhh: number,
     B: number,
@@ -150,7 +157,7 @@ export interface NnKernels extends ForwardKernels {
     hp: number,
     hs: number,
     whhT: number,
-    whhR: number,
+    whhW: number,
     bih: number,
     bhh: number,
     B: number,
@@ -288,6 +295,11 @@ export interface NnKernels extends ForwardKernels {
 /** Elements of the panel layout of a (k, n) matrix: n rounded up to the 8-column panel width, times k. */
 export function panelElements(k: number, n: number): number {
   return Math.ceil(n / 8) * 8 * k;
+}
+
+/** Elements of the wide-panel layout of a (k, n) matrix: n rounded up to the 32-column panel width, times k. */
+export function wideElements(k: number, n: number): number {
+  return Math.ceil(n / 32) * 32 * k;
 }
 
 /** The module of a full kernel build. */

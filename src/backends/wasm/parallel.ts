@@ -123,6 +123,11 @@ export class Kernels {
     else this.ranged('gemmRows', a, m, MR, m * n * k);
   }
 
+  /** Fewer than 4 rows: whole rows are the only split, and one row's product is too small to spread. */
+  gemmWide(...a: Parameters<NnKernels['gemmWide']>): void {
+    this.raw.gemmWide(...a);
+  }
+
   gemmPrepacked(...a: Parameters<NnKernels['gemmPrepacked']>): void {
     const [, , , , , , m, n, k] = a;
     this.ranged('gemmPrepackedRows', a, m, MR, m * n * k);
@@ -140,6 +145,10 @@ export class Kernels {
 
   packPanels(dst: number, b: number, k: number, n: number): void {
     this.raw.packPanels(dst, b, k, n);
+  }
+
+  packWideT(dst: number, w: number, rows: number, cols: number): void {
+    this.raw.packWideT(dst, w, rows, cols);
   }
 
   transpose(dst: number, src: number, rows: number, cols: number): void {

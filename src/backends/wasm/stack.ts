@@ -13,7 +13,7 @@
  *   cs   (L)(T+1, B, H)   c_0 .. c_T (LSTM)
  */
 import type { Arena } from './arena.js';
-import { panelElements, type ForwardKernels } from './kernels.js';
+import { panelElements, wideElements, type ForwardKernels } from './kernels.js';
 import { gateCount } from '../../model/params.js';
 import type { CellType } from '../../model/types.js';
 
@@ -28,11 +28,12 @@ export interface LayerWeights {
   wihT: number;
   whhT: number; // W_hh^T (H, GH) in panel layout, refreshed from whh
   /**
-   * Row-major W^T copies for products with fewer than 4 rows (batch-1 generation), which stream whole
-   * rows of B faster than panels; wihR is 0 for a token input (wihT is row-major already).
+   * W^T in wide panels (packWideT) for products with fewer than 4 rows (batch-1 generation), which
+   * gemmWide streams faster than gemv streams row-major W^T; wihW is 0 for a token input (rows of wihT
+   * are gathered).
    */
-  wihR: number;
-  whhR: number;
+  wihW: number;
+  whhW: number;
 }
 
 export interface StackSpec {
@@ -61,7 +62,9 @@ export type StackKernels = Pick<
   ForwardKernels,
   | 'gemm'
   | 'gemmPrepacked'
+  | 'gemmWide'
   | 'packPanelsT'
+  | 'packWideT'
   | 'transpose'
   | 'gatherRows'
   | 'addRowBias'
@@ -110,14 +113,14 @@ export class RecurrentStack<K extends StackKernels = ForwardKernels> {
     }
   }
 
-  /** Elements of each layer's wihT, whhT, wihR and whhR buffers (0: not needed). */
+  /** Elements of each layer's wihT, whhT, wihW and whhW buffers (0: not needed). */
   static copySizes(tokens: boolean, l: number, inSize: number, G: number, H: number): number[] {
     const gather = tokens && l === 0;
     return [
       gather ? inSize * G * H : panelElements(inSize, G * H),
       panelElements(H, G * H),
-      gather ? 0 : inSize * G * H,
-      H * G * H,
+      gather ? 0 : wideElements(inSize, G * H),
+      wideElements(H, G * H),
     ];
   }
 
@@ -129,15 +132,15 @@ export class RecurrentStack<K extends StackKernels = ForwardKernels> {
     inSize: number,
     G: number,
     H: number,
-  ): Pick<LayerWeights, 'wihT' | 'whhT' | 'wihR' | 'whhR'> {
-    const [wihT, whhT, wihR, whhR] = RecurrentStack.copySizes(tokens, l, inSize, G, H).map((n) =>
+  ): Pick<LayerWeights, 'wihT' | 'whhT' | 'wihW' | 'whhW'> {
+    const [wihT, whhT, wihW, whhW] = RecurrentStack.copySizes(tokens, l, inSize, G, H).map((n) =>
       n ? arena.alloc(n) : 0,
     );
-    return { wihT, whhT, wihR, whhR };
+    return { wihT, whhT, wihW, whhW };
   }
 
-  /** Row-major W^T copies are refreshed only when a product with fewer than 4 rows needs them. */
-  private rowMajorStale = true;
+  /** The wide-panel copies are refreshed only when a product with fewer than 4 rows needs them. */
+  private wideStale = true;
 
   /** Recomputes the panel copies of W^T after the parameters changed. */
   refreshTransposes(): void {
@@ -147,16 +150,16 @@ export class RecurrentStack<K extends StackKernels = ForwardKernels> {
       else this.k.packPanelsT(w.wihT, w.wih, GH, w.inSize);
       this.k.packPanelsT(w.whhT, w.whh, GH, this.spec.hidden);
     });
-    this.rowMajorStale = true;
+    this.wideStale = true;
   }
 
-  private refreshRowMajor(): void {
+  private refreshWide(): void {
     const GH = this.G * this.spec.hidden;
     this.weights.forEach((w, l) => {
-      if (!(l === 0 && this.spec.tokens)) this.k.transpose(w.wihR, w.wih, GH, w.inSize);
-      this.k.transpose(w.whhR, w.whh, GH, this.spec.hidden);
+      if (!(l === 0 && this.spec.tokens)) this.k.packWideT(w.wihW, w.wih, GH, w.inSize);
+      this.k.packWideT(w.whhW, w.whh, GH, this.spec.hidden);
     });
-    this.rowMajorStale = false;
+    this.wideStale = false;
   }
 
   /** Pointer to h_t (B, H) of layer l, t in [0, T]; t = 0 is the initial state. */
@@ -195,9 +198,9 @@ export class RecurrentStack<K extends StackKernels = ForwardKernels> {
   /** xp (TB, GH) = layer l's input x . W_ih^T: a row gather for token ids, else a product. */
   protected projectInput(l: number, w: LayerWeights, x: number, TB: number): void {
     const GH = this.G * this.spec.hidden;
-    if (this.batch < 4 && this.rowMajorStale) this.refreshRowMajor();
+    if (this.batch < 4 && this.wideStale) this.refreshWide();
     if (l === 0 && this.spec.tokens) this.k.gatherRows(this.xp, w.wihT, x, TB, GH);
-    else if (TB < 4) this.k.gemm(this.xp, GH, x, w.inSize, 1, w.wihR, GH, TB, GH, w.inSize, 0);
+    else if (TB < 4) this.k.gemmWide(this.xp, GH, x, w.inSize, 1, w.wihW, TB, GH, w.inSize, 0);
     else this.k.gemmPrepacked(this.xp, GH, x, w.inSize, 1, w.wihT, TB, GH, w.inSize, 0);
   }
 
@@ -206,7 +209,7 @@ export class RecurrentStack<K extends StackKernels = ForwardKernels> {
     const H = this.spec.hidden;
     const B = this.batch;
     const GH = this.G * H;
-    if (B < 4) this.k.gemm(this.hp, GH, hPrev, H, 1, w.whhR, GH, B, GH, H, 0);
+    if (B < 4) this.k.gemmWide(this.hp, GH, hPrev, H, 1, w.whhW, B, GH, H, 0);
     else this.k.gemmPrepacked(this.hp, GH, hPrev, H, 1, w.whhT, B, GH, H, 0);
   }
 

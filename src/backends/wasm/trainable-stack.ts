@@ -123,20 +123,20 @@ export class TrainableStack extends RecurrentStack<Kernels> {
     if (cell === 'lstm') {
       k.recurrence(
         'lstmForwardSeq',
-        [this.xp, this.hp, buf.act, buf.hs, buf.cs, w.whhT, w.whhR, w.bih, w.bhh, B, T, H],
+        [this.xp, this.hp, buf.act, buf.hs, buf.cs, w.whhT, w.whhW, w.bih, w.bhh, B, T, H],
         B,
         work,
       );
     } else if (cell === 'gru') {
       k.recurrence(
         'gruForwardSeq',
-        [this.xp, this.hp, buf.act, buf.hs, w.whhT, w.whhR, w.bih, w.bhh, B, T, H],
+        [this.xp, this.hp, buf.act, buf.hs, w.whhT, w.whhW, w.bih, w.bhh, B, T, H],
         B,
         work,
       );
     } else {
       const relu = this.spec.relu ? 1 : 0;
-      k.recurrence('rnnForwardSeq', [this.xp, this.hp, buf.hs, w.whhT, w.whhR, w.bih, w.bhh, B, T, H, relu], B, work);
+      k.recurrence('rnnForwardSeq', [this.xp, this.hp, buf.hs, w.whhT, w.whhW, w.bih, w.bhh, B, T, H, relu], B, work);
     }
   }
 

@@ -127,7 +127,7 @@ export class WebGpuEngine implements Engine {
   }
 
   // Not async: a workspace that does not fit throws before anything is submitted (see Engine).
-  forward(x: TokenTensor, start: StartState): Promise<EngineRun> {
+  forward(x: TokenTensor, start: StartState, out?: EngineRun): Promise<EngineRun> {
     const [B, T] = x.shape;
     const ws = this.prepare(x, start);
     const encoder = this.device.createCommandEncoder({ label: 'forward' });
@@ -137,7 +137,13 @@ export class WebGpuEngine implements Engine {
       ...this.stateRanges(),
     ]);
     this.device.queue.submit([encoder.finish()]);
-    return this.finish(done).then(([logits, h, c]) => ({ logits, state: c ? { h, c } : { h } }));
+    return this.finish(done).then(([logits, h, c]) => {
+      if (out === undefined) return { logits, state: c ? { h, c } : { h } };
+      out.logits.set(logits);
+      out.state.h.set(h);
+      if (c) out.state.c!.set(c);
+      return out;
+    });
   }
 
   lossAndGrads(x: TokenTensor, y: TokenTensor, start: StartState, step: number): Promise<EngineGrads> {
