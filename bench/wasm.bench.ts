@@ -12,7 +12,13 @@ import { performance } from 'node:perf_hooks';
 import { createWasmModel } from '../src/backends/wasm/index.js';
 import { Arena } from '../src/backends/wasm/arena.js';
 import { loadavg } from 'node:os';
-import { instantiateKernels, kernelModule, panelElements, type KernelBuild } from '../src/backends/wasm/kernels.js';
+import {
+  instantiateKernels,
+  kernelModule,
+  panelElements,
+  wideElements,
+  type KernelBuild,
+} from '../src/backends/wasm/kernels.js';
 import { gateCount, mix32 } from '../src/model/params.js';
 import type { CellType, TokenTensor } from '../src/model/types.js';
 
@@ -53,17 +59,19 @@ async function gemmBench(): Promise<void> {
   const k = await instantiateKernels(kernelModule(build));
   const a = new Arena(k);
   // [what, M, N, K, how]: 'packed' = gemmPrepacked on W^T in panels (forward products of the model),
-  // 'nn' = gemm on a row-major B (backward dG.W), 'tn' = gemm on a transposed A (weight gradients).
-  const shapes: Array<[string, number, number, number, 'packed' | 'nn' | 'tn']> = [
+  // 'nn' = gemm on a row-major B (backward dG.W; at 1 row, gemv), 'tn' = gemm on a transposed A (weight
+  // gradients), 'wide' = gemmWide on W^T in 32-column panels (batch-1 generation's products).
+  const shapes: Array<[string, number, number, number, 'packed' | 'nn' | 'tn' | 'wide']> = [
     ['input projection X.W_ih^T (TB 1120, 4H 1024, H 256)', 1120, 1024, 256, 'packed'],
     ['recurrent step h.W_hh^T (B 32, 4H 1024, H 256)', 32, 1024, 256, 'packed'],
     ['backward step dG.W_hh (B 32, H 256, 4H 1024)', 32, 256, 1024, 'nn'],
     ['weight grad dG^T.H (4H 1024, H 256, TB 1120)', 1024, 256, 1120, 'tn'],
-    ['generation h.W^T (1, 4H 1024, H 256)', 1, 1024, 256, 'nn'],
+    ['generation h.W^T (1, 4H 1024, H 256), row-major W^T (gemv)', 1, 1024, 256, 'nn'],
+    ['generation h.W^T (1, 4H 1024, H 256), wide panels (gemmWide)', 1, 1024, 256, 'wide'],
   ];
   const A = a.alloc(1120 * 1024);
   const B = a.alloc(1120 * 1024);
-  const P = a.alloc(panelElements(1024, 1024));
+  const P = a.alloc(Math.max(panelElements(1024, 1024), wideElements(1024, 1024)));
   const C = a.alloc(1120 * 1024);
   a.commit();
   a.f32(A, 1120 * 1024).forEach((_, i, arr) => {
@@ -74,12 +82,15 @@ async function gemmBench(): Promise<void> {
   });
   for (const [what, M, N, K, how] of shapes) {
     if (how === 'packed') k.packPanelsT(P, B, N, K);
+    if (how === 'wide') k.packWideT(P, B, N, K);
     const run =
       how === 'packed'
         ? () => k.gemmPrepacked(C, N, A, K, 1, P, M, N, K, 0)
-        : how === 'nn'
-          ? () => k.gemm(C, N, A, K, 1, B, N, M, N, K, 0)
-          : () => k.gemm(C, N, A, 1, M, B, N, M, N, K, 0);
+        : how === 'wide'
+          ? () => k.gemmWide(C, N, A, K, 1, P, M, N, K, 0)
+          : how === 'nn'
+            ? () => k.gemm(C, N, A, K, 1, B, N, M, N, K, 0)
+            : () => k.gemm(C, N, A, 1, M, B, N, M, N, K, 0);
     const t = time(run, 3, quick ? 0.2 : 0.7);
     const fl = (2 * M * N * K) / 1e9;
     console.log(
