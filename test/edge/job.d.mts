@@ -8,4 +8,4 @@ export function job(
   full: unknown,
   generate: unknown,
   checkpoint: Uint8Array | ArrayBuffer,
-): Promise<{ full: JobRun; generate: JobRun }>;
+): Promise<{ full: JobRun; generate: JobRun; abortedByTimer: boolean }>;

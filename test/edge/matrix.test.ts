@@ -39,6 +39,7 @@ describe('Node', () => {
     expect(full.perplexity).toBeGreaterThan(1);
     expect(full.perplexity).toBeLessThan(28);
     expect(generate).toEqual(full);
+    expect(node.packaged.abortedByTimer).toBe(true);
     expect(node.browser).toEqual(node.packaged);
   });
 });
