@@ -39,10 +39,21 @@ function sp(x: f32): v128 {
   return f32x4.splat(x);
 }
 
+/**
+ * v clamped to [lo, hi] with pmax/pmin (one x86 instruction each; min/max's NaN and signed-zero rules
+ * take several): the same for every v here - a NaN v stays NaN (pmax(v, lo) and pmin(x, hi) return their
+ * first operand when a comparison is false), and the bounds are far from zero.
+ */
+// @ts-ignore: decorator
+@inline
+function clamp(v: v128, lo: f32, hi: f32): v128 {
+  return f32x4.pmin(f32x4.pmax(v, sp(lo)), sp(hi));
+}
+
 // @ts-ignore: decorator
 @inline
 export function exp4(v: v128): v128 {
-  const x0 = f32x4.min(f32x4.max(v, sp(-87.3)), sp(88.3));
+  const x0 = clamp(v, -87.3, 88.3);
   const n = f32x4.floor(add(mul(x0, sp(1.44269504088896341)), sp(0.5)));
   let x = f32x4.sub(x0, mul(n, sp(0.693359375)));
   x = f32x4.sub(x, mul(n, sp(-2.12194440e-4)));
@@ -53,7 +64,10 @@ export function exp4(v: v128): v128 {
   p = add(mul(p, x), sp(1.6666665459e-1));
   p = add(mul(p, x), sp(5.0000001201e-1));
   p = add(add(mul(p, mul(x, x)), x), sp(1));
-  const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  // 2^n as bits: n + 1.5 * 2^23 holds the integer n (|n| <= 127) in its low mantissa bits, which is
+  // trunc_sat(n) + 127 without trunc_sat's five x86 instructions; NaN stays NaN through p * scale.
+  const biased = i32x4.sub(f32x4.add(n, sp(12582912)), i32x4.splat(0x4b400000 - 127));
+  const scale = i32x4.shl(biased, 23);
   return mul(p, scale);
 }
 
@@ -66,7 +80,7 @@ export function sigmoid4(v: v128): v128 {
 // @ts-ignore: decorator
 @inline
 export function tanh4(v: v128): v128 {
-  const x = f32x4.min(f32x4.max(v, sp(-7.90531110763549805)), sp(7.90531110763549805));
+  const x = clamp(v, -7.90531110763549805, 7.90531110763549805);
   const x2 = mul(x, x);
   let p = sp(-2.76076847742355e-16);
   p = add(mul(p, x2), sp(2.00018790482477e-13));
