@@ -234,18 +234,21 @@ export class WasmForwardEngine<K extends StackKernels = ForwardKernels, S extend
     this.carried = 'arena';
   }
 
-  /** Rebuilds the weight copies the products of a (B*T)-row run read, after the parameters changed. */
-  protected refreshWeights(rows: number): void {
+  /**
+   * Rebuilds the weight copies the products of a (B*T)-row run read, after the parameters changed; a
+   * copy at 0 does not exist (the int8 engine keeps none) and is skipped, as the stack skips its own.
+   */
+  private refreshWeights(rows: number): void {
     const { hidden: H, vocabSize: V } = this.config;
     const wout = this.P + this.layout.wout * 4;
     if (this.transposesStale) {
       this.stack.refreshTransposes();
-      this.k.packPanelsT(this.wlinT, wout, V, H);
+      if (this.wlinT !== 0) this.k.packPanelsT(this.wlinT, wout, V, H);
       this.transposesStale = false;
       this.wlinWStale = true;
     }
     if (rows < 4 && this.wlinWStale) {
-      this.k.packWideT(this.wlinW, wout, V, H);
+      if (this.wlinW !== 0) this.k.packWideT(this.wlinW, wout, V, H);
       this.wlinWStale = false;
     }
   }

@@ -72,9 +72,6 @@ class Int8Stack extends RecurrentStack<ForwardKernels> {
     this.xs = this.arena.alloc(batch * steps);
   }
 
-  /** Nothing to refresh: write() lays the int8 weights out as the kernels read them. */
-  override refreshTransposes(): void {}
-
   /** y (rows, n) = x (rows, H) . W^T, x quantized per row first. */
   product(y: number, x: number, rows: number, w: ArenaInt8): void {
     const H = this.spec.hidden;
@@ -135,7 +132,8 @@ export class Int8ForwardEngine extends WasmForwardEngine<ForwardKernels, Int8Sta
       int8.push({ wih, whh });
       const bih = place(`rnn.bias_ih_l${l}`, arena.alloc(GH)) as number;
       const bhh = place(`rnn.bias_hh_l${l}`, arena.alloc(GH)) as number;
-      // The stack reads only the biases of these: the products go through `int8`.
+      // The stack reads only the biases of these (no f32 copies, so it refreshes none): the products go
+      // through `int8`, which write() lays out as the kernels read them.
       weights.push({ inSize, wih: 0, whh: 0, bih, bhh, wihT: 0, whhT: 0, wihW: 0, whhW: 0 });
     }
     const output = place('linear.weight', allocInt8(arena, V, H, false)) as ArenaInt8;
@@ -184,8 +182,6 @@ export class Int8ForwardEngine extends WasmForwardEngine<ForwardKernels, Int8Sta
     }
     return [flat];
   }
-
-  protected override refreshWeights(): void {}
 
   protected override projectOutput(rows: number): void {
     const { vocabSize: V } = this.config;

@@ -142,23 +142,26 @@ export class RecurrentStack<K extends StackKernels = ForwardKernels> {
   /** The wide-panel copies are refreshed only when a product with fewer than 4 rows needs them. */
   private wideStale = true;
 
-  /** Recomputes the panel copies of W^T after the parameters changed. */
+  /**
+   * Recomputes the panel copies of W^T after the parameters changed. A copy at 0 does not exist (the
+   * int8 engine's stack keeps none): it is skipped, here and in refreshWide.
+   */
   refreshTransposes(): void {
     const GH = this.G * this.spec.hidden;
     this.weights.forEach((w, l) => {
-      if (l === 0 && this.spec.tokens) this.k.transpose(w.wihT, w.wih, GH, w.inSize);
-      else this.k.packPanelsT(w.wihT, w.wih, GH, w.inSize);
-      this.k.packPanelsT(w.whhT, w.whh, GH, this.spec.hidden);
+      if (w.wihT !== 0 && l === 0 && this.spec.tokens) this.k.transpose(w.wihT, w.wih, GH, w.inSize);
+      else if (w.wihT !== 0) this.k.packPanelsT(w.wihT, w.wih, GH, w.inSize);
+      if (w.whhT !== 0) this.k.packPanelsT(w.whhT, w.whh, GH, this.spec.hidden);
     });
     this.wideStale = true;
   }
 
   private refreshWide(): void {
     const GH = this.G * this.spec.hidden;
-    this.weights.forEach((w, l) => {
-      if (!(l === 0 && this.spec.tokens)) this.k.packWideT(w.wihW, w.wih, GH, w.inSize);
-      this.k.packWideT(w.whhW, w.whh, GH, this.spec.hidden);
-    });
+    for (const w of this.weights) {
+      if (w.wihW !== 0) this.k.packWideT(w.wihW, w.wih, GH, w.inSize);
+      if (w.whhW !== 0) this.k.packWideT(w.whhW, w.whh, GH, this.spec.hidden);
+    }
     this.wideStale = false;
   }
 
@@ -187,6 +190,7 @@ export class RecurrentStack<K extends StackKernels = ForwardKernels> {
    */
   forward(input: number): void {
     const TB = this.batch * this.steps;
+    if (this.batch < 4 && this.wideStale) this.refreshWide();
     for (let l = 0; l < this.spec.layers; l++) {
       const w = this.weights[l];
       this.projectInput(l, w, this.layerInput(l, input), TB);
@@ -198,7 +202,6 @@ export class RecurrentStack<K extends StackKernels = ForwardKernels> {
   /** xp (TB, GH) = layer l's input x . W_ih^T: a row gather for token ids, else a product. */
   protected projectInput(l: number, w: LayerWeights, x: number, TB: number): void {
     const GH = this.G * this.spec.hidden;
-    if (this.batch < 4 && this.wideStale) this.refreshWide();
     if (l === 0 && this.spec.tokens) this.k.gatherRows(this.xp, w.wihT, x, TB, GH);
     else if (TB < 4) this.k.gemmWide(this.xp, GH, x, w.inSize, 1, w.wihW, TB, GH, w.inSize, 0);
     else this.k.gemmPrepacked(this.xp, GH, x, w.inSize, 1, w.wihT, TB, GH, w.inSize, 0);
