@@ -19,6 +19,7 @@ import { performance } from 'node:perf_hooks';
 import { timeMachineText } from '../test/helpers/data.js';
 import { LanguageModel, SeqDataLoader, buildCorpus, probeWebGpu, type Vocab } from '../src/index.js';
 import type { CellType } from '../src/model/types.js';
+import { unitsPerSecond } from './rate.js';
 
 export const SYSTEMS = ['deeprnn-wasm', 'deeprnn-webgpu', 'tfjs-wasm', 'tfjs-webgpu', 'tfjs-cpu', 'pytorch'] as const;
 export type System = (typeof SYSTEMS)[number];
@@ -73,18 +74,6 @@ function parse(argv: string[]) {
     /** PyTorch only: train this many whole epochs (train_ch8's job) and report the wall time instead. */
     jobEpochs: Number(get('job-epochs', '0')),
   };
-}
-
-/** Calls f(n) with growing n until one call takes at least `seconds`; returns units per second of that call. */
-async function rateAsync(f: (n: number) => Promise<void>, start: number, seconds: number): Promise<number> {
-  let n = start;
-  for (;;) {
-    const t0 = performance.now();
-    await f(n);
-    const s = (performance.now() - t0) / 1000;
-    if (s >= seconds) return n / s;
-    n = Math.ceil(n * Math.min(8, (seconds * 1.2) / Math.max(s, 1e-3)));
-  }
 }
 
 /** What the timing loop needs from a system: one optimizer step, and a sync that returns the mean loss. */
@@ -165,7 +154,7 @@ async function runDeeprnn(o: Options, tokens: Int32Array, vocab: Vocab): Promise
   let gen = NaN;
   if (!o.noGen) {
     await lm.generate(PREFIX, { length: 50, greedy: true });
-    gen = await rateAsync(
+    gen = await unitsPerSecond(
       async (n) => {
         await lm.generate(PREFIX, { length: n, greedy: true });
       },
@@ -208,7 +197,7 @@ async function runTfjs(o: Options, tokens: Int32Array, vocab: Vocab): Promise<Om
   if (!o.noGen) {
     const prefix = vocab.encode([...PREFIX]);
     await model.generate(prefix, 20);
-    gen = await rateAsync(
+    gen = await unitsPerSecond(
       async (n) => {
         await model.generate(prefix, n);
       },

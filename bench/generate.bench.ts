@@ -23,6 +23,7 @@ import { TextGenerator } from '../src/lm/text-generator.js';
 import { buildCorpus } from '../src/text/index.js';
 import { timeMachineText } from '../test/helpers/data.js';
 import { argv, flag, fmt, load, machine, median } from './harness.js';
+import { unitsPerSecond } from './rate.js';
 
 ort.env.wasm.numThreads = 1;
 const quick = argv.includes('--quick');
@@ -113,17 +114,9 @@ async function ortRunner(
   };
 }
 
-/** Characters per second: doubling the step count until one call lasts `seconds`. */
-async function rate(r: Runner, batch: number): Promise<number> {
-  let steps = 16;
-  for (;;) {
-    const t0 = performance.now();
-    await r.run(batch, steps);
-    const s = (performance.now() - t0) / 1000;
-    if (s >= seconds) return (batch * steps) / s;
-    steps = Math.ceil(steps * Math.min(8, Math.max(2, (seconds * 1.1) / Math.max(s, 1e-3))));
-  }
-}
+/** Characters per second: sequences x steps over one call of at least `seconds`. */
+const rate = async (r: Runner, batch: number): Promise<number> =>
+  batch * (await unitsPerSecond((steps) => r.run(batch, steps), 16, seconds));
 
 const before = load();
 const t0 = Date.now();
